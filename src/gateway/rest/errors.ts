@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { StrataError, isStrataError, type ErrorCode } from '../../kernel/index.js';
+import { problemContentType, toProblem } from '../errors/http.js';
+
+/** Fastify's own errors (body parsing, schema validation) by their stable codes. */
+const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+};
+
+/** Any error raised while serving a request, as a StrataError. */
+export function fromRequestError(error: unknown): StrataError {
+  if (isStrataError(error)) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation !== undefined) {
+    return new StrataError('INVALID_ARGUMENT', fastifyError.message ?? 'request failed validation', {
+      details: { context: fastifyError.validationContext, errors: fastifyError.validation },
+    });
+  }
+  const mapped = fastifyError.code === undefined ? undefined : fastifyCodes[fastifyError.code];
+  if (mapped !== undefined) return new StrataError(mapped, fastifyError.message ?? mapped, { cause: error });
+  // Body parser errors (invalid JSON is a SyntaxError) carry a 4xx status and no Fastify code.
+  if (
+    typeof fastifyError.statusCode === 'number' &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
+    return new StrataError('MALFORMED_REQUEST', fastifyError.message ?? 'malformed request', {
+      cause: error,
+    });
+  }
+  return new StrataError('INTERNAL', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+/** Every error and every unmatched route answers with RFC 9457 problem details carrying a stable code. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const strataError = fromRequestError(error);
+    if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
+    const problem = toProblem(strataError, request.url, request.id);
+    return reply.status(problem.status).type(problemContentType).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new StrataError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url}`);
+    const problem = toProblem(error, request.url, request.id);
+    return reply.status(problem.status).type(problemContentType).send(problem);
+  });
+}

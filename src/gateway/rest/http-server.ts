@@ -1,0 +1,37 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../kernel/index.js';
+import { createHttpMetrics } from '../../observability/index.js';
+import type { ServerConfig } from '../config.js';
+import { AccessLog } from './access-log.js';
+import { installProblemHandlers } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { registerOperationRoutes, type ReadinessProbe } from './operations.js';
+import { installRequestContext, requestIdFor } from './request-context.js';
+
+export interface HttpServerOptions {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly readiness: ReadinessProbe;
+  readonly version: string;
+}
+
+/** The Fastify instance with the cross-cutting hooks and the operational routes; not yet listening. */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  // Widened to Fastify's base logger so that the instance has Fastify's default type parameters.
+  const logger: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new AccessLog(),
+    bodyLimit: options.config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    return503OnClosing: true,
+  });
+  installRequestContext(app, createHttpMetrics(options.registry));
+  installProblemHandlers(app);
+  await registerOpenApi(app, options.version);
+  registerOperationRoutes(app, options.registry, options.readiness);
+  return app;
+}

@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Lifecycle, Logger } from '../kernel/index.js';
+import type { ServerConfig } from './config.js';
+import { GrpcEdge } from './grpc/grpc-server.js';
+import { createHttpServer } from './rest/http-server.js';
+import type { ReadinessProbe } from './rest/operations.js';
+
+export interface EdgeServerOptions {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly readiness: ReadinessProbe;
+  readonly version: string;
+}
+
+/** How a drain ended: `complete` when every in-flight request finished within the grace period. */
+export interface DrainResult {
+  readonly complete: boolean;
+}
+
+/**
+ * The process's listeners: HTTP (Fastify) and gRPC. Other modules add their routes and services
+ * before the platform starts it. Shutdown is two steps: `drain` stops accepting and lets in-flight
+ * requests finish while the modules they call are still running; `stop` then only releases what
+ * is left.
+ */
+export class EdgeServer implements Lifecycle {
+  #draining: Promise<DrainResult> | undefined;
+
+  private constructor(
+    readonly http: FastifyInstance,
+    readonly grpc: GrpcEdge,
+    private readonly options: EdgeServerOptions,
+  ) {}
+
+  static async create(options: EdgeServerOptions): Promise<EdgeServer> {
+    const http = await createHttpServer(options);
+    return new EdgeServer(http, new GrpcEdge(options.config, options.logger), options);
+  }
+
+  /** `http://host:port` once listening. */
+  get httpUrl(): string | undefined {
+    const address = this.http.server.address();
+    if (address === null || typeof address === 'string') return undefined;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    // Fastify logs the address it listens on.
+    await this.http.listen({ host: this.options.config.host, port: this.options.config.httpPort });
+    await this.grpc.start();
+  }
+
+  /**
+   * Stops accepting connections and waits up to `gracePeriodMs` for in-flight HTTP requests and
+   * gRPC calls; past that, their connections are closed. Idempotent: later calls share the first.
+   */
+  drain(gracePeriodMs: number): Promise<DrainResult> {
+    this.#draining ??= this.#drain(gracePeriodMs);
+    return this.#draining;
+  }
+
+  async stop(): Promise<void> {
+    await this.drain(this.options.config.shutdownGracePeriodMs);
+  }
+
+  async #drain(gracePeriodMs: number): Promise<DrainResult> {
+    this.grpc.setServing(false);
+    const closing = Promise.all([this.http.close(), this.grpc.shutdown()]);
+    const timer = new AbortController();
+    const outcome = await Promise.race([
+      closing.then(() => 'drained' as const),
+      sleep(gracePeriodMs, 'expired' as const, { signal: timer.signal }).catch(() => 'drained' as const),
+    ]);
+    timer.abort();
+    if (outcome === 'drained') return { complete: true };
+    this.options.logger.warn(
+      { gracePeriodMs },
+      'grace period expired; closing connections with requests in flight',
+    );
+    this.http.server.closeAllConnections();
+    this.grpc.forceShutdown();
+    await closing;
+    return { complete: false };
+  }
+}

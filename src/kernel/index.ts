@@ -1,0 +1,12 @@
+export { errorCatalog, errorCodes, type ErrorClass, type ErrorCode, type ErrorSpec } from './errors/codes.js';
+export {
+  StrataError,
+  causeChain,
+  isStrataError,
+  toStrataError,
+  type StrataErrorOptions,
+} from './errors/strata-error.js';
+export { createLogger, logLevels, type LogLevel, type Logger } from './logger.js';
+export { packageRoot } from './package-root.js';
+export { StringEnum } from './schema.js';
+export { noLifecycle, type Lifecycle } from './lifecycle.js';

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { buildCli } from './platform/index.js';
+
+// The one place that reads the process environment: it is handed to the configuration loader.
+await buildCli(process.env).parseAsync(process.argv);

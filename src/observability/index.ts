@@ -1,0 +1,3 @@
+export { loggingConfigSchema, type LoggingConfig } from './config.js';
+export { createHttpMetrics, createMetricsRegistry, type HttpMetrics } from './metrics.js';
+export { parseTraceparent } from './traceparent.js';

@@ -1,0 +1,13 @@
+export { buildCli } from './cli.js';
+export {
+  configSchema,
+  loadConfig,
+  redactConfig,
+  renderConfigReference,
+  type ConfigSources,
+  type StrataConfig,
+} from './config/index.js';
+export { moduleNames, targetNames, type ModuleName, type TargetName } from './module-names.js';
+export { moduleDependencies } from './modules.js';
+export { Platform, strataVersion, type PlatformOptions, type ShutdownResult } from './platform.js';
+export { untilSignal } from './signals.js';

@@ -1,0 +1,97 @@
+import { mkdir, access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { EdgeServer, type ReadinessProbe } from '../gateway/index.js';
+import { noLifecycle, type Lifecycle, type Logger } from '../kernel/index.js';
+import { createMetricsRegistry } from '../observability/index.js';
+import type { StrataConfig } from './config/index.js';
+import type { ModuleName } from './module-names.js';
+
+/**
+ * The module table: who depends on whom. Dependencies start first and stop last. Group modules
+ * (`all`) have dependencies and no instance. Every process runs `server` so that each target has
+ * /healthz, /readyz and /metrics.
+ */
+export const moduleDependencies = {
+  observability: [],
+  server: ['observability'],
+  gateway: ['server'],
+  vector: ['server'],
+  serving: ['server'],
+  features: ['server'],
+  pipelines: ['server'],
+  all: ['gateway', 'vector', 'serving', 'features', 'pipelines'],
+} as const satisfies Record<ModuleName, readonly ModuleName[]>;
+
+/** What each module's init returns; the platform hands these to the modules that depend on them. */
+export interface ModuleInstances {
+  observability: Lifecycle & { readonly registry: Registry };
+  server: EdgeServer;
+  gateway: Lifecycle;
+  vector: Lifecycle;
+  serving: Lifecycle;
+  features: Lifecycle;
+  pipelines: Lifecycle;
+}
+
+export type InstanceModuleName = keyof ModuleInstances;
+
+export interface InitContext {
+  readonly config: StrataConfig;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly readiness: ReadinessProbe;
+  /** An already initialised dependency. */
+  get<K extends InstanceModuleName>(name: K): ModuleInstances[K];
+}
+
+type Init<K extends InstanceModuleName> = (
+  context: InitContext,
+) => ModuleInstances[K] | Promise<ModuleInstances[K]>;
+
+/** How each module with an instance is built. Only this table constructs services. */
+export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
+  observability: () => ({ ...noLifecycle, registry: createMetricsRegistry() }),
+  server: (context) =>
+    EdgeServer.create({
+      config: context.config.server,
+      logger: context.logger,
+      registry: context.get('observability').registry,
+      readiness: context.readiness,
+      version: context.version,
+    }),
+  // The public API routes arrive with the contexts they expose (vector, serving, ...).
+  gateway: () => noLifecycle,
+  vector: (context) => dataDirectory(context.config.dataDir, 'vector'),
+  serving: (context) => dataDirectory(context.config.dataDir, 'serving'),
+  features: (context) => dataDirectory(context.config.dataDir, 'features'),
+  pipelines: (context) => dataDirectory(context.config.dataDir, 'pipelines'),
+};
+
+/** Builds one module; generic so that the instance type follows the name. */
+export function initModule<K extends InstanceModuleName>(
+  name: K,
+  context: InitContext,
+): ModuleInstances[K] | Promise<ModuleInstances[K]> {
+  const init: Init<K> = moduleInits[name];
+  return init(context);
+}
+
+export function isInstanceModule(name: ModuleName): name is InstanceModuleName {
+  return name in moduleInits;
+}
+
+/**
+ * Until its engine lands, a context module owns its folder under the data directory: starting
+ * creates it and checks that it is writable, so a bad --data-dir fails at start, naming the module.
+ */
+function dataDirectory(dataDir: string, name: string): Lifecycle {
+  const dir = join(dataDir, name);
+  return {
+    start: async () => {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    },
+    stop: () => Promise.resolve(),
+  };
+}
