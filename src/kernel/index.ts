@@ -6,7 +6,7 @@ export {
   toStrataError,
   type StrataErrorOptions,
 } from './errors/strata-error.js';
-export { createLogger, logLevels, type LogLevel, type Logger } from './logger.js';
+export { createLogger, flushLogger, logLevels, type LogLevel, type Logger } from './logger.js';
 export { packageRoot } from './package-root.js';
 export { StringEnum } from './schema.js';
 export { noLifecycle, type Lifecycle } from './lifecycle.js';

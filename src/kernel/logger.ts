@@ -21,3 +21,12 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
+
+/** Resolves once buffered log lines are written; call before `process.exit`, which would drop them. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    logger.flush(() => {
+      resolve();
+    });
+  });
+}

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { causeChain, createLogger, isStrataError } from '../kernel/index.js';
+import { causeChain, createLogger, flushLogger, isStrataError } from '../kernel/index.js';
 import { loadConfig, redactConfig, type StrataConfig } from './config/index.js';
 import { targetNames } from './module-names.js';
 import { Platform, strataVersion } from './platform.js';
@@ -95,7 +95,10 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     try {
       const platform = await Platform.create({ config, logger });
       await platform.start();
-      process.exitCode = await untilSignal(platform, logger);
+      const code = await untilSignal(platform, logger);
+      // Exit explicitly: work abandoned when the grace period expired may still hold timers.
+      await flushLogger(logger);
+      process.exit(code);
     } catch (error) {
       logger.fatal({ err: error }, 'Strata failed to start');
       fail(error);

@@ -39,9 +39,9 @@ export interface ProblemDetails {
 export const problemContentType = 'application/problem+json; charset=utf-8';
 
 /**
- * The problem document for an error. System errors other than those meant for clients keep their
- * message out of the response (it may name internal paths or hosts): the log holds it under the
- * same request id.
+ * The problem document for an error. An INTERNAL error keeps its message out of the response (an
+ * unexpected failure may name internal paths or hosts): the log holds it under the same request
+ * id. Every other code's message is written for the client and must not carry such details.
  */
 export function toProblem(error: StrataError, instance: string, requestId: string): ProblemDetails {
   const spec = errorCatalog[error.code];

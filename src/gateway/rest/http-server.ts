@@ -30,8 +30,25 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return503OnClosing: true,
   });
   installRequestContext(app, createHttpMetrics(options.registry));
+  closeConnectionsWhileDraining(app);
   installProblemHandlers(app);
   await registerOpenApi(app, options.version);
   registerOperationRoutes(app, options.registry, options.readiness);
   return app;
+}
+
+/**
+ * Node keeps a keep-alive connection open after its response even while the server closes, so
+ * `close()` would wait for every connection that carried a request in flight to idle out
+ * (keepAliveTimeout), and a drain would miss its grace period. Answers sent once closing has
+ * begun therefore close their connection.
+ */
+function closeConnectionsWhileDraining(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
 }

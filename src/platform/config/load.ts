@@ -156,7 +156,7 @@ function describeAjvError(error: ErrorObject, origin: Map<string, string>): Prob
   if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties') {
     const name = (error.params as { additionalProperty: string }).additionalProperty;
     const key = [...path, name].join('.');
-    const allowed = Object.keys((error.parentSchema as JsonSchema | undefined)?.properties ?? {});
+    const allowed = Object.keys(schemaAt(path)?.properties ?? {});
     return {
       key,
       message: `unknown key; allowed here: ${allowed.join(', ')}${suggest(name, allowed)}`,
@@ -172,6 +172,12 @@ function describeAjvError(error: ErrorObject, origin: Map<string, string>): Prob
     message = `${message} (expected ${describeType(leaf.schema)})`;
   }
   return { key, message, ...sourceOf(key, origin) };
+}
+
+function schemaAt(path: readonly string[]): JsonSchema | undefined {
+  let schema: JsonSchema | undefined = rootSchema;
+  for (const segment of path) schema = schema?.properties?.[segment];
+  return schema;
 }
 
 function sourceOf(key: string, origin: Map<string, string>): { source?: string } {
