@@ -16,9 +16,14 @@ export function generatedDocs(): Map<string, string> {
   const architecture = readFileSync(architecturePath, 'utf8');
   const start = architecture.indexOf(graphStart);
   const end = architecture.indexOf(graphEnd);
-  if (start === -1 || end < start) throw new Error(`docs/architecture.md lacks the ${graphStart} … ${graphEnd} markers`);
+  if (start === -1 || end < start)
+    throw new Error(`docs/architecture.md lacks the ${graphStart} … ${graphEnd} markers`);
   const withGraph =
-    architecture.slice(0, start + graphStart.length) + '\n\n' + renderModuleGraph() + '\n\n' + architecture.slice(end);
+    architecture.slice(0, start + graphStart.length) +
+    '\n\n' +
+    renderModuleGraph() +
+    '\n\n' +
+    architecture.slice(end);
   return new Map([
     ['docs/config.md', renderConfigReference()],
     ['docs/errors.md', renderErrorReference()],
