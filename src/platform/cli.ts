@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { causeChain, createLogger, flushLogger, isStrataError } from '../kernel/index.js';
 import { loadConfig, redactConfig, type StrataConfig } from './config/index.js';
@@ -25,7 +25,9 @@ const collectTargets = (value: string, previous: string[] = []): string[] => [
 const collectSettings = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const separator = value.indexOf('=');
   if (separator <= 0)
-    throw new Error(`--set expects key=value (for example server.httpPort=9000), got "${value}"`);
+    throw new InvalidArgumentError(
+      `--set expects key=value (for example server.httpPort=9000), got "${value}"`,
+    );
   return { ...previous, [value.slice(0, separator).trim()]: value.slice(separator + 1) };
 };
 
