@@ -1,0 +1,266 @@
+// npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
+//   [--ef 10,20,40] [--m 16] [--ef-construction 200]
+// Strata's HNSW against hnswlib-node (native, bench-only) on the same data in the same process,
+// single thread: recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
+// resident memory. Appends or replaces this data set's section in bench/results/vector.md.
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { argv, memoryUsage, stderr, version } from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import hnswlib from 'hnswlib-node';
+import { format, resolveConfig } from 'prettier';
+import { FlatIndex, HnswIndex, type Metric } from '../src/vector/index.js';
+import { fashionMnist, glove, syntheticClustered, type Dataset } from './datasets.js';
+
+const K = 10;
+const { values } = parseArgs({
+  args: argv.slice(2),
+  options: {
+    dataset: { type: 'string', default: 'synthetic' },
+    queries: { type: 'string' },
+    ef: { type: 'string', default: '10,16,24,32,48,64,96,128,192,256' },
+    m: { type: 'string', default: '16' },
+    'ef-construction': { type: 'string', default: '200' },
+  },
+});
+const m = Number(values.m);
+const efConstruction = Number(values['ef-construction']);
+const efs = values.ef.split(',').map(Number);
+
+function log(line: string): void {
+  stderr.write(`[bench:vector] ${line}\n`);
+}
+
+function loadDataset(): Dataset {
+  const queries = values.queries === undefined ? undefined : Number(values.queries);
+  switch (values.dataset) {
+    case 'synthetic':
+      return syntheticClustered(100_000, queries ?? 2000, 128);
+    case 'synthetic-1m':
+      return syntheticClustered(1_000_000, queries ?? 2000, 128);
+    case 'fashion-mnist':
+      return fashionMnist(queries ?? 10_000);
+    case 'glove':
+      return glove(queries ?? 10_000);
+    default:
+      throw new Error(
+        `unknown --dataset ${values.dataset}; use synthetic, synthetic-1m, fashion-mnist or glove`,
+      );
+  }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function rss(): number {
+  gc?.();
+  return memoryUsage().rss;
+}
+
+interface Point {
+  readonly ef: number;
+  readonly recall: number;
+  readonly qps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+interface Built {
+  readonly name: string;
+  readonly buildSeconds: number;
+  readonly memoryBytes: number;
+  /** Returns the ids of the K nearest; the index stays referenced through this closure. */
+  readonly search: (query: number, ef: number) => number[];
+}
+
+interface EngineRun extends Built {
+  readonly points: Point[];
+}
+
+function groundTruth(data: Dataset): Set<number>[] {
+  const exact = new FlatIndex({ dimension: data.dim, metric: data.metric, capacity: data.base.length });
+  data.base.forEach((v, id) => {
+    exact.upsert(id, v);
+  });
+  const started = performance.now();
+  const truth = data.queries.map((q, i) => {
+    if (i % 1000 === 999) log(`ground truth ${i + 1}/${data.queries.length}`);
+    return new Set(exact.search(q, K).map((h) => h.id));
+  });
+  log(`ground truth: ${((performance.now() - started) / 1000).toFixed(1)} s (exact WASM scan)`);
+  return truth;
+}
+
+function sweep(search: (q: number, ef: number) => number[], data: Dataset, truth: Set<number>[]): Point[] {
+  const points: Point[] = [];
+  const latencies = new Float64Array(data.queries.length);
+  for (const ef of efs) {
+    for (let i = 0; i < Math.min(200, data.queries.length); i++) search(i, ef); // warm-up
+    let found = 0;
+    const started = performance.now();
+    for (let i = 0; i < data.queries.length; i++) {
+      const t = performance.now();
+      const ids = search(i, ef);
+      latencies[i] = performance.now() - t;
+      const want = truth[i];
+      for (const id of ids) if (want?.has(id) === true) found++;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const sorted = latencies.slice().sort();
+    const point = {
+      ef,
+      recall: found / (K * data.queries.length),
+      qps: data.queries.length / seconds,
+      p50: (sorted[Math.floor(sorted.length * 0.5)] ?? 0) * 1000,
+      p99: (sorted[Math.floor(sorted.length * 0.99)] ?? 0) * 1000,
+    };
+    log(`  ef ${ef}: recall@10 ${point.recall.toFixed(4)}, ${point.qps.toFixed(0)} QPS`);
+    points.push(point);
+  }
+  return points;
+}
+
+function buildProgress(i: number, n: number, started: number): void {
+  if (i % 20_000 === 19_999)
+    log(`  ${i + 1}/${n} inserted, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function buildStrata(data: Dataset): Built {
+  log(`Strata HNSW: building ${data.base.length} points (M ${m}, efConstruction ${efConstruction})`);
+  const before = rss();
+  const started = performance.now();
+  const index = new HnswIndex({
+    dimension: data.dim,
+    metric: data.metric,
+    m,
+    efConstruction,
+    capacity: data.base.length,
+  });
+  data.base.forEach((v, id) => {
+    index.upsert(id, v);
+    buildProgress(id, data.base.length, started);
+  });
+  const buildSeconds = (performance.now() - started) / 1000;
+  const memoryBytes = rss() - before;
+  log(
+    `Strata: built in ${buildSeconds.toFixed(1)} s, backend ${index.backend}, index memory ${mb(index.memoryBytes())}`,
+  );
+  return {
+    name: `Strata (${index.backend})`,
+    buildSeconds,
+    memoryBytes,
+    search: (i, ef) => index.search(data.queries[i] ?? [], K, { ef }).map((h) => h.id),
+  };
+}
+
+function spaceOf(metric: Metric): hnswlib.SpaceName {
+  if (metric === 'manhattan') throw new Error('hnswlib has no L1 space');
+  return metric === 'euclidean' ? 'l2' : metric === 'dot' ? 'ip' : 'cosine';
+}
+
+function buildHnswlib(data: Dataset): Built {
+  log(`hnswlib-node: building ${data.base.length} points`);
+  const before = rss();
+  const started = performance.now();
+  const index = new hnswlib.HierarchicalNSW(spaceOf(data.metric), data.dim);
+  index.initIndex(data.base.length, m, efConstruction, 100);
+  data.base.forEach((v, id) => {
+    index.addPoint(Array.from(v), id);
+    buildProgress(id, data.base.length, started);
+  });
+  const buildSeconds = (performance.now() - started) / 1000;
+  const memoryBytes = rss() - before;
+  log(`hnswlib-node: built in ${buildSeconds.toFixed(1)} s`);
+  // hnswlib-node takes plain arrays; converting outside the timed loop keeps that cost out of its QPS.
+  const queries = data.queries.map((q) => Array.from(q));
+  return {
+    name: 'hnswlib-node',
+    buildSeconds,
+    memoryBytes,
+    search: (i, ef) => {
+      index.setEf(ef);
+      return index.searchKnn(queries[i] ?? [], K).neighbors;
+    },
+  };
+}
+
+/** QPS where the recall curve crosses `target`, interpolated linearly between measured ef values. */
+function qpsAt(points: Point[], target: number): string {
+  const first = points[0];
+  if (first === undefined) return 'n/a';
+  if (first.recall >= target)
+    return `≥ ${first.qps.toFixed(0)} (ef ${first.ef} already ${first.recall.toFixed(3)})`;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1];
+    const b = points[i];
+    if (a === undefined || b === undefined || b.recall < target) continue;
+    const t = (target - a.recall) / (b.recall - a.recall || 1);
+    return (a.qps + t * (b.qps - a.qps)).toFixed(0);
+  }
+  return `not reached (max ${Math.max(...points.map((p) => p.recall)).toFixed(3)})`;
+}
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+function report(data: Dataset, strata: EngineRun, lib: EngineRun): string {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+  const lines = [
+    `## ${data.name}`,
+    '',
+    `- command: \`npm run bench:vector -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
+    `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; ${new Date().toISOString()}`,
+    `- data: ${data.base.length} base vectors, ${data.queries.length} queries, ${data.dim}-d, ${data.metric}; k = ${K}; M ${m}, efConstruction ${efConstruction}; single thread, one query at a time`,
+    `- build: Strata ${strata.buildSeconds.toFixed(1)} s, hnswlib-node ${lib.buildSeconds.toFixed(1)} s (ratio ${(strata.buildSeconds / lib.buildSeconds).toFixed(2)})`,
+    `- resident memory added by the index: Strata ${mb(strata.memoryBytes)}, hnswlib-node ${mb(lib.memoryBytes)}`,
+    `- QPS at recall@10 = 0.95 (interpolated): Strata ${qpsAt(strata.points, 0.95)}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
+    '',
+    '| ef | Strata recall@10 | Strata QPS | Strata p50 / p99 µs | hnswlib recall@10 | hnswlib QPS | hnswlib p50 / p99 µs | QPS ratio Strata/hnswlib |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  strata.points.forEach((s, i) => {
+    const h = lib.points[i];
+    if (h === undefined) return;
+    lines.push(
+      `| ${s.ef} | ${s.recall.toFixed(4)} | ${s.qps.toFixed(0)} | ${s.p50.toFixed(3)} / ${s.p99.toFixed(3)} | ` +
+        `${h.recall.toFixed(4)} | ${h.qps.toFixed(0)} | ${h.p50.toFixed(3)} / ${h.p99.toFixed(3)} | ${(s.qps / h.qps).toFixed(2)} |`,
+    );
+  });
+  return lines.join('\n') + '\n';
+}
+
+async function writeSection(name: string, section: string): Promise<string> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'vector.md');
+  mkdirSync(dirname(file), { recursive: true });
+  const header =
+    '# Vector search benchmark: Strata HNSW vs hnswlib-node\n\nWritten by `npm run bench:vector`; one section per data set, replaced on each run.\n';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
+  const open = `<!-- dataset:${name} -->`;
+  const close = `<!-- /dataset:${name} -->`;
+  const block = `${open}\n${section}${close}`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  text =
+    start >= 0 && end > start
+      ? text.slice(0, start) + block + text.slice(end + close.length)
+      : `${text}\n${block}\n`;
+  // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
+  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
+  return file;
+}
+
+log(`loading ${values.dataset}`);
+const data = loadDataset();
+log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${data.dim}-d ${data.metric}`);
+// Both indexes are built, and stay alive, before anything else allocates: each resident-memory
+// delta then holds that index and nothing freed or allocated by another phase.
+const strataBuilt = buildStrata(data);
+const libBuilt = buildHnswlib(data);
+const truth = groundTruth(data);
+log('Strata: search sweep');
+const strata: EngineRun = { ...strataBuilt, points: sweep(strataBuilt.search, data, truth) };
+log('hnswlib-node: search sweep');
+const lib: EngineRun = { ...libBuilt, points: sweep(libBuilt.search, data, truth) };
+const section = report(data, strata, lib);
+stderr.write(`\n${section}\n`);
+log(`wrote ${await writeSection(values.dataset, section)}`);

@@ -1,0 +1,52 @@
+import type { Backend } from '../types.js';
+
+/** Kernel codes shared with src/vector/wasm/distance.as. */
+export const KERNEL_L2 = 0;
+export const KERNEL_IP = 1;
+export const KERNEL_L1 = 2;
+export type KernelCode = typeof KERNEL_L2 | typeof KERNEL_IP | typeof KERNEL_L1;
+
+/**
+ * One index's linear memory and the procedures that run over it: the exports of
+ * src/vector/wasm/main.as, or their TypeScript replay (js-engine.ts). Addresses are byte offsets
+ * into `buffer()`; every region is 16-byte aligned. See wasm/hnsw.as for the graph layout.
+ */
+export interface Engine {
+  readonly backend: Backend;
+  /** The current buffer; a new object after `grow`, so views must be taken again. */
+  buffer(): ArrayBuffer;
+  /** Makes the buffer at least `bytes` long, keeping its contents. */
+  grow(bytes: number): void;
+  distance(kernel: KernelCode, a: number, b: number, dim: number): number;
+  flatSearch(
+    kernel: KernelCode,
+    query: number,
+    base: number,
+    stride: number,
+    rows: number,
+    dim: number,
+    k: number,
+    heap: number,
+  ): number;
+  configure(
+    kernel: KernelCode,
+    dim: number,
+    m: number,
+    efConstruction: number,
+    capacity: number,
+    nodes: number,
+    recBytes: number,
+    vecOffset: number,
+    visited: number,
+    arena: number,
+    scratch: number,
+    resultCap: number,
+  ): void;
+  setEntryPoint(node: number, level: number): void;
+  getEntryPoint(): number;
+  getMaxLevel(): number;
+  queryPointer(): number;
+  resultsPointer(): number;
+  insert(node: number, level: number): void;
+  knnSearch(k: number, ef: number): number;
+}

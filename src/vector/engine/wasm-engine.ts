@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot, StrataError } from '../../kernel/index.js';
+import type { Engine, KernelCode } from './engine.js';
+import { KERNEL_IP, KERNEL_L2 } from './engine.js';
+import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+
+const PAGE = 65536;
+
+/** The exports of src/vector/wasm/main.as. */
+interface VectorExports {
+  readonly memory: WasmMemory;
+  readonly l2sq: (a: number, b: number, n: number) => number;
+  readonly dot: (a: number, b: number, n: number) => number;
+  readonly l1: (a: number, b: number, n: number) => number;
+  readonly flatSearch: Engine['flatSearch'];
+  readonly configure: Engine['configure'];
+  readonly setEntryPoint: (node: number, level: number) => void;
+  readonly getEntryPoint: () => number;
+  readonly getMaxLevel: () => number;
+  readonly queryPointer: () => number;
+  readonly resultsPointer: () => number;
+  readonly insert: (node: number, level: number) => void;
+  readonly knnSearch: (k: number, ef: number) => number;
+}
+
+/** Where `npm run build` (scripts/build-wasm.js) writes the module, for runs from dist/ and src/ alike. */
+export function wasmPath(): string {
+  return join(packageRoot(), 'dist', 'wasm', 'vector.wasm');
+}
+
+let compiled: WasmModule | undefined;
+
+function api(): WasmApi {
+  const found = wasmApi();
+  if (found === undefined)
+    throw new StrataError('UNAVAILABLE', 'WebAssembly is not available in this runtime');
+  return found;
+}
+
+/** Compiles the module once per process; throws when it has not been built. */
+export function vectorModule(): WasmModule {
+  compiled ??= new (api().Module)(readFileSync(wasmPath()));
+  return compiled;
+}
+
+/**
+ * One instance per index, so that each index has its own linear memory (vectors, graph, scratch)
+ * and its own globals. Instantiation is synchronous: the module is small and compiled once.
+ */
+export function createWasmEngine(module: WasmModule = vectorModule()): Engine {
+  const exports = new (api().Instance)(module, {}).exports as VectorExports;
+  const memory = exports.memory;
+  const distance = (kernel: KernelCode, a: number, b: number, dim: number): number => {
+    if (kernel === KERNEL_L2) return exports.l2sq(a, b, dim);
+    if (kernel === KERNEL_IP) return Math.fround(1 - exports.dot(a, b, dim));
+    return exports.l1(a, b, dim);
+  };
+  return {
+    backend: 'wasm-simd',
+    buffer: () => memory.buffer,
+    grow(bytes) {
+      const have = memory.buffer.byteLength;
+      if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    },
+    distance,
+    flatSearch: exports.flatSearch,
+    configure: exports.configure,
+    setEntryPoint: exports.setEntryPoint,
+    getEntryPoint: exports.getEntryPoint,
+    getMaxLevel: exports.getMaxLevel,
+    queryPointer: exports.queryPointer,
+    resultsPointer: exports.resultsPointer,
+    insert: exports.insert,
+    knnSearch: exports.knnSearch,
+  };
+}

@@ -1,0 +1,239 @@
+import type { Engine } from './engine/engine.js';
+import { createEngine } from './engine/select.js';
+import { hnswLayout, type HnswLayout } from './hnsw-layout.js';
+import { checkVector, kernelOf, writeVector } from './metric.js';
+import { mulberry32 } from './random.js';
+import type { BackendChoice, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
+
+export interface HnswIndexOptions {
+  readonly dimension: number;
+  readonly metric: Metric;
+  /** Links per node on upper layers (M); layer 0 gets 2M (Mmax0, section 4.1). Default 16. */
+  readonly m?: number;
+  /** Beam width while inserting. Default 200. */
+  readonly efConstruction?: number;
+  /** Beam width of a search that names none. Default 64. */
+  readonly ef?: number;
+  /** Nodes to reserve up front; storage grows by half again when full. Default 1024. */
+  readonly capacity?: number;
+  /** Seed of the level generator: the same inserts build the same graph. */
+  readonly seed?: number;
+  /**
+   * Rebuild without tombstones once this fraction of stored nodes is deleted (0 turns it off;
+   * `compact()` still works). Default 0.5. The rebuild runs inside the delete that crosses it.
+   */
+  readonly compactionThreshold?: number;
+  readonly backend?: BackendChoice;
+}
+
+const FLAG_DELETED = 1;
+
+/**
+ * HNSW index (Malkov & Yashunin). Vectors, links and the search scratch live in one linear memory
+ * per index, and INSERT and K-NN-SEARCH each run as one WebAssembly call (wasm/hnsw.as). This class
+ * keeps what the algorithm does not need: ids, levels drawn from a seeded generator, growth, and
+ * deletes.
+ *
+ * Deletes are tombstones, as in hnswlib's markDelete: the node stays a waypoint so that the graph
+ * stays connected, and search never returns it. Unlike hnswlib, the space comes back: past
+ * `compactionThreshold` (or on `compact()`) the live nodes are re-inserted into a fresh memory,
+ * which is the only way to shrink a WebAssembly memory. In-place repair of the deleted node's
+ * neighbourhood (hnswlib's repairConnectionsForUpdate) would avoid the full rebuild; not done yet.
+ */
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw';
+  readonly exact = false;
+  readonly reclaim = 'compaction';
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly ef: number;
+  private readonly options: HnswIndexOptions;
+  private readonly mL: number;
+  private random: () => number;
+  private engine: Engine;
+  private layout: HnswLayout;
+  private used = 0;
+  private deleted = 0;
+  private arenaUsed = 0;
+  private ids = new Float64Array(0);
+  private slotOf = new Map<number, number>();
+
+  constructor(options: HnswIndexOptions) {
+    this.options = options;
+    this.dimension = options.dimension;
+    this.metric = options.metric;
+    this.m = options.m ?? 16;
+    this.efConstruction = options.efConstruction ?? 200;
+    this.ef = options.ef ?? 64;
+    this.mL = 1 / Math.log(this.m);
+    this.random = mulberry32(options.seed ?? 100);
+    this.engine = createEngine(options.backend ?? 'auto');
+    const capacity = Math.max(options.capacity ?? 1024, 1);
+    this.layout = hnswLayout(this.dimension, this.m, 0, 0, 0);
+    this.relayout(capacity, this.arenaFor(capacity), Math.max(this.efConstruction, this.ef, 2 * this.m + 1));
+  }
+
+  get backend(): Engine['backend'] {
+    return this.engine.backend;
+  }
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  // Expected upper-layer blocks per node: sum over l >= 1 of P(level >= l) = 1 / (M - 1).
+  private arenaFor(capacity: number): number {
+    return Math.ceil(((capacity * 1.25) / (this.m - 1)) * (this.m + 1) * 4) + 1024;
+  }
+
+  private relayout(capacity: number, arenaBytes: number, resultCap: number): void {
+    const old = this.layout;
+    const next = hnswLayout(this.dimension, this.m, capacity, arenaBytes, resultCap);
+    this.engine.grow(next.total);
+    const bytes = new Uint8Array(this.engine.buffer());
+    // next.arena >= old.arena, and copyWithin is a memmove: overlap is safe.
+    if (this.arenaUsed > 0) bytes.copyWithin(next.arena, old.arena, old.arena + this.arenaUsed);
+    bytes.fill(0, next.visited, next.visited + 2 * capacity);
+    if (capacity > this.ids.length) {
+      const ids = new Float64Array(capacity);
+      ids.set(this.ids.subarray(0, this.used));
+      this.ids = ids;
+    }
+    this.layout = next;
+    this.engine.configure(
+      kernelOf[this.metric],
+      this.dimension,
+      this.m,
+      this.efConstruction,
+      next.capacity,
+      next.nodes,
+      next.recBytes,
+      next.vecOffset,
+      next.visited,
+      next.arena,
+      next.scratch,
+      next.resultCap,
+    );
+  }
+
+  // Section 4.1: l = floor(-ln(U) * mL), mL = 1 / ln(M). 1 - U keeps the logarithm finite.
+  private randomLevel(): number {
+    return Math.floor(-Math.log(1 - this.random()) * this.mL);
+  }
+
+  upsert(id: number, vector: ArrayLike<number>): void {
+    checkVector(vector, this.dimension, 'vector');
+    this.place(id, (view, at) => {
+      writeVector(view, at, vector, this.metric);
+    });
+  }
+
+  private place(id: number, write: (view: Float32Array, at: number, dim: number) => void): void {
+    const old = this.slotOf.get(id);
+    if (old !== undefined) this.tombstone(old);
+    const { layout } = this;
+    if (this.used === layout.capacity) {
+      const capacity = Math.ceil(layout.capacity * 1.5);
+      this.relayout(capacity, Math.max(layout.arenaBytes, this.arenaFor(capacity)), layout.resultCap);
+    }
+    const level = this.randomLevel();
+    const blockBytes = (this.m + 1) * 4;
+    const upperBytes = level * blockBytes;
+    if (this.arenaUsed + upperBytes > this.layout.arenaBytes) {
+      this.relayout(this.layout.capacity, 2 * (this.arenaUsed + upperBytes), this.layout.resultCap);
+    }
+    const slot = this.used++;
+    const { nodes, recBytes, vecOffset, arena } = this.layout;
+    const buffer = this.engine.buffer();
+    const w = new Int32Array(buffer);
+    const rec = (nodes + slot * recBytes) >> 2;
+    w[rec] = level;
+    w[rec + 1] = level > 0 ? this.arenaUsed : 0;
+    w[rec + 2] = 0;
+    w[rec + 3] = 0;
+    for (let l = 0; l < level; l++) w[(arena + this.arenaUsed + l * blockBytes) >> 2] = 0;
+    this.arenaUsed += upperBytes;
+    write(new Float32Array(buffer), (nodes + slot * recBytes + vecOffset) >> 2, this.dimension);
+    this.engine.insert(slot, level);
+    this.ids[slot] = id;
+    this.slotOf.set(id, slot);
+  }
+
+  private tombstone(slot: number): void {
+    const w = new Int32Array(this.engine.buffer());
+    const flags = (this.layout.nodes + slot * this.layout.recBytes + 8) >> 2;
+    w[flags] = (w[flags] ?? 0) | FLAG_DELETED;
+    this.slotOf.delete(this.ids[slot] ?? -1);
+    this.deleted++;
+  }
+
+  delete(id: number): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    this.tombstone(slot);
+    const threshold = this.options.compactionThreshold ?? 0.5;
+    if (threshold > 0 && this.deleted >= threshold * this.used) this.compact();
+    return true;
+  }
+
+  has(id: number): boolean {
+    return this.slotOf.has(id);
+  }
+
+  search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
+    checkVector(query, this.dimension, 'query');
+    const want = Math.max(Math.floor(k), 0);
+    if (want === 0 || this.slotOf.size === 0) return [];
+    const ef = Math.max(options.ef ?? this.ef, want);
+    if (ef > this.layout.resultCap) this.relayout(this.layout.capacity, this.layout.arenaBytes, ef);
+    writeVector(new Float32Array(this.engine.buffer()), this.engine.queryPointer() >> 2, query, this.metric);
+    const n = this.engine.knnSearch(want, ef);
+    const at = this.engine.resultsPointer();
+    const buffer = this.engine.buffer();
+    const f = new Float32Array(buffer, at, 2 * n);
+    const w = new Int32Array(buffer, at, 2 * n);
+    const hits: SearchHit[] = [];
+    for (let i = 0; i < n; i++) {
+      hits.push({ id: this.ids[w[2 * i + 1] ?? 0] ?? -1, distance: f[2 * i] ?? 0 });
+    }
+    return hits;
+  }
+
+  /**
+   * Re-inserts the live nodes, in slot order, into a fresh memory sized for them; tombstones and
+   * their memory are gone afterwards. Stored vectors are copied bit for bit (cosine vectors are
+   * not normalised twice).
+   */
+  compact(): void {
+    const fresh = new HnswIndex({
+      ...this.options,
+      backend: this.engine.backend,
+      capacity: Math.max(this.slotOf.size, this.options.capacity ?? 1024, 1),
+    });
+    fresh.random = this.random;
+    const { nodes, recBytes, vecOffset } = this.layout;
+    const source = new Float32Array(this.engine.buffer());
+    for (let slot = 0; slot < this.used; slot++) {
+      const id = this.ids[slot] ?? -1;
+      if (this.slotOf.get(id) !== slot) continue;
+      const from = (nodes + slot * recBytes + vecOffset) >> 2;
+      fresh.place(id, (view, at, dim) => {
+        view.set(source.subarray(from, from + dim), at);
+      });
+    }
+    this.engine = fresh.engine;
+    this.layout = fresh.layout;
+    this.used = fresh.used;
+    this.deleted = 0;
+    this.arenaUsed = fresh.arenaUsed;
+    this.ids = fresh.ids;
+    this.slotOf = fresh.slotOf;
+  }
+
+  memoryBytes(): number {
+    // A Map entry costs roughly 40 bytes in V8 (key, value, hash chain); close enough for metrics.
+    return this.engine.buffer().byteLength + this.ids.byteLength + this.slotOf.size * 40;
+  }
+}

@@ -1,0 +1,53 @@
+import { rowBytes } from './metric.js';
+
+/** Byte offsets of one HNSW index's regions in its linear memory (see wasm/hnsw.as). */
+export interface HnswLayout {
+  readonly capacity: number;
+  readonly recBytes: number;
+  readonly vecOffset: number;
+  readonly nodes: number;
+  readonly visited: number;
+  readonly arena: number;
+  readonly arenaBytes: number;
+  readonly scratch: number;
+  readonly resultCap: number;
+  readonly total: number;
+}
+
+// Address 0 stays unused so that a zero pointer is never a node.
+const BASE = 64;
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/**
+ * Node records first, so that growing the capacity appends records without moving them; the
+ * visited marks and the arena after them move (the marks are cleared, the arena copied); scratch
+ * last, since it holds nothing between calls. The scratch formula is repeated in configure().
+ */
+export function hnswLayout(
+  dim: number,
+  m: number,
+  capacity: number,
+  arenaBytes: number,
+  resultCap: number,
+): HnswLayout {
+  const m0 = 2 * m;
+  const vecOffset = align16(16 + 4 * m0);
+  const recBytes = vecOffset + rowBytes(dim);
+  const nodes = BASE;
+  const visited = align16(nodes + capacity * recBytes);
+  const arena = align16(visited + capacity * 2);
+  const scratch = align16(arena + arenaBytes);
+  const scratchBytes = rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8;
+  return {
+    capacity,
+    recBytes,
+    vecOffset,
+    nodes,
+    visited,
+    arena,
+    arenaBytes,
+    scratch,
+    resultCap,
+    total: scratch + scratchBytes,
+  };
+}

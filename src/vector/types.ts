@@ -1,0 +1,58 @@
+/** Distance functions a collection can use (Qdrant's Cosine, Dot, Euclid, Manhattan). */
+export type Metric = 'cosine' | 'dot' | 'euclidean' | 'manhattan';
+
+export const metrics: readonly Metric[] = ['cosine', 'dot', 'euclidean', 'manhattan'];
+
+/**
+ * Where the distance kernels and graph loops run: WebAssembly SIMD, or the pure-TypeScript
+ * fallback that returns bit-identical results where WebAssembly SIMD is unavailable.
+ */
+export type Backend = 'wasm-simd' | 'js';
+
+/** `auto` picks `wasm-simd` when the runtime validates a SIMD module, `js` otherwise. */
+export type BackendChoice = Backend | 'auto';
+
+/**
+ * One result, nearest first. `distance` is smaller-is-closer: squared L2 for euclidean,
+ * 1 - dot product for dot and cosine (cosine vectors are normalised on the way in), L1 for
+ * manhattan. Turning it into a client-facing score is the collection's job.
+ */
+export interface SearchHit {
+  readonly id: number;
+  readonly distance: number;
+}
+
+export interface SearchOptions {
+  /** HNSW beam width on layer 0 (Qdrant's `hnsw_ef`); raised to k when smaller. Ignored by exact indexes. */
+  readonly ef?: number;
+}
+
+/**
+ * What every index offers (STYLE.md §3): one small interface, differences stated as fields.
+ * Ids are non-negative safe integers; mapping UUIDs onto them belongs to the collection.
+ */
+export interface VectorIndex {
+  readonly kind: 'flat' | 'hnsw';
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly backend: Backend;
+  /** Results are the true k nearest: usable as the oracle for approximate indexes. */
+  readonly exact: boolean;
+  /**
+   * How deletes give memory back: `immediate` (the slot is refilled at once) or `compaction`
+   * (tombstones stay as graph waypoints until `compact()` or the automatic threshold).
+   */
+  readonly reclaim: 'immediate' | 'compaction';
+  /** Live points. */
+  readonly size: number;
+  /** Inserts or replaces the vector stored under id. */
+  upsert(id: number, vector: ArrayLike<number>): void;
+  /** Returns whether id was present. A deleted id is never returned by search. */
+  delete(id: number): boolean;
+  has(id: number): boolean;
+  search(query: ArrayLike<number>, k: number, options?: SearchOptions): SearchHit[];
+  /** Rebuilds storage without deleted points, giving their memory back. */
+  compact(): void;
+  /** Bytes held: the index's linear memory plus its id maps. */
+  memoryBytes(): number;
+}

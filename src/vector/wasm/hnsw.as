@@ -1,0 +1,322 @@
+// AssemblyScript. HNSW graph construction and search (Malkov & Yashunin, "Efficient and robust
+// approximate nearest neighbor search using Hierarchical Navigable Small World graphs", 2016/2018),
+// following hnswlib's hnswalg.h where the paper leaves a choice open. One WebAssembly call per insert
+// and per query: the distance kernels, the visited set and both heaps all live in this memory.
+//
+// Memory layout (owned by src/vector/hnsw-layout.ts, which grows and relocates it):
+//   node records, `recBytes` apart: level i32 | upper i32 | flags i32 | count i32 | M0 links i32 | vector
+//   visited marks: u16 per node (an epoch, so clearing is one increment)
+//   upper arena: per node with level L >= 1, L blocks of (count i32 | M links i32); `upper` is the
+//   node's byte offset into the arena
+//   scratch: query vector, candidate heap (one entry per node), result heap, selection buffers
+// js-hnsw.ts is the TypeScript fallback of this file, step for step.
+import { distance } from './distance';
+import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './heap';
+
+const FLAG_DELETED: i32 = 1;
+const LINKS0: usize = 12;
+
+let metric: i32 = 0;
+let dim: i32 = 0;
+let maxM: i32 = 16;
+let maxM0: i32 = 32;
+let efConstruction: i32 = 200;
+let capacity: i32 = 0;
+let nodes: usize = 0;
+let recBytes: usize = 0;
+let vecOffset: usize = 0;
+let visited: usize = 0;
+let arena: usize = 0;
+let query: usize = 0;
+let candidates: usize = 0;
+let results: usize = 0;
+let sorted: usize = 0;
+let selected: usize = 0;
+let pruned: usize = 0;
+let epoch: i32 = 0;
+let entryPoint: i32 = -1;
+let maxLevel: i32 = -1;
+
+export function configure(
+  metric_: i32,
+  dim_: i32,
+  m: i32,
+  efConstruction_: i32,
+  capacity_: i32,
+  nodes_: usize,
+  recBytes_: i32,
+  vecOffset_: i32,
+  visited_: usize,
+  arena_: usize,
+  scratch: usize,
+  resultCap: i32,
+): void {
+  metric = metric_;
+  dim = dim_;
+  maxM = m;
+  maxM0 = 2 * m;
+  efConstruction = efConstruction_;
+  capacity = capacity_;
+  nodes = nodes_;
+  recBytes = <usize>recBytes_;
+  vecOffset = <usize>vecOffset_;
+  visited = visited_;
+  arena = arena_;
+  // Scratch regions, in this order; hnsw-layout.ts sizes them with the same formula.
+  query = scratch;
+  candidates = query + ((<usize>dim * 4 + 15) & ~15);
+  results = candidates + (<usize>capacity << 3);
+  sorted = results + ((<usize>resultCap + 1) << 3);
+  selected = sorted + ((<usize>resultCap + 1) << 3);
+  pruned = selected + ((<usize>maxM0 + 1) << 3);
+  // The layout zeroed the marks when it moved them.
+  epoch = 0;
+}
+
+export function setEntryPoint(node: i32, level: i32): void {
+  entryPoint = node;
+  maxLevel = level;
+}
+
+export function getEntryPoint(): i32 {
+  return entryPoint;
+}
+
+export function getMaxLevel(): i32 {
+  return maxLevel;
+}
+
+export function queryPointer(): usize {
+  return query;
+}
+
+export function resultsPointer(): usize {
+  return results;
+}
+
+// @ts-ignore: decorator
+@inline
+function vectorOf(node: i32): usize {
+  return nodes + <usize>node * recBytes + vecOffset;
+}
+
+// Address of the (count | links...) block of `node` on layer `lc`.
+// @ts-ignore: decorator
+@inline
+function linksOf(node: i32, lc: i32): usize {
+  const rec = nodes + <usize>node * recBytes;
+  if (lc == 0) return rec + LINKS0;
+  return arena + <usize>load<i32>(rec, 4) + (<usize>(lc - 1) * (<usize>(maxM + 1) << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function isDeleted(node: i32): bool {
+  return (load<i32>(nodes + <usize>node * recBytes, 8) & FLAG_DELETED) != 0;
+}
+
+function nextEpoch(): i32 {
+  epoch++;
+  if (epoch > 0xffff) {
+    memory.fill(visited, 0, <usize>capacity << 1);
+    epoch = 1;
+  }
+  return epoch;
+}
+
+// SEARCH-LAYER with ef = 1 reduces to greedy descent; hnswlib's searchKnn runs it this way on the
+// upper layers, without heaps.
+function greedySearchLayer(q: usize, ep: i32, lc: i32): i32 {
+  let current = ep;
+  let best = distance(metric, q, vectorOf(ep), dim);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const block = linksOf(current, lc);
+    const count = load<i32>(block);
+    for (let j: i32 = 0; j < count; j++) {
+      const e = load<i32>(block + 4 + (<usize>j << 2));
+      const d = distance(metric, q, vectorOf(e), dim);
+      if (d < best) {
+        best = d;
+        current = e;
+        changed = true;
+      }
+    }
+  }
+  return current;
+}
+
+// SEARCH-LAYER (Algorithm 2), as hnswlib's searchBaseLayerST. Leaves up to ef nearest elements in
+// the result max-heap and returns their number. With skipDeleted, deleted elements are still
+// traversed (they keep the graph connected) but never enter the results, and the search goes on
+// until it holds ef live results.
+function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i32 {
+  const mark = <u16>nextEpoch();
+  let nc: i32 = 0;
+  let nw: i32 = 0;
+  const d0 = distance(metric, q, vectorOf(ep), dim);
+  store<u16>(visited + (<usize>ep << 1), mark);
+  nc = heapPush(candidates, nc, -d0, ep);
+  let bound: f32 = f32.MAX_VALUE;
+  if (!skipDeleted || !isDeleted(ep)) {
+    nw = heapPush(results, nw, d0, ep);
+    bound = d0;
+  }
+  while (nc > 0) {
+    const dc = -heapKey(candidates, 0);
+    const c = heapId(candidates, 0);
+    if (dc > bound && nw == ef) break;
+    nc = heapPop(candidates, nc);
+    const block = linksOf(c, lc);
+    const count = load<i32>(block);
+    for (let j: i32 = 0; j < count; j++) {
+      const e = load<i32>(block + 4 + (<usize>j << 2));
+      const vp = visited + (<usize>e << 1);
+      if (load<u16>(vp) == mark) continue;
+      store<u16>(vp, mark);
+      const d = distance(metric, q, vectorOf(e), dim);
+      if (nw < ef || d < bound) {
+        nc = heapPush(candidates, nc, -d, e);
+        if (!skipDeleted || !isDeleted(e)) {
+          if (nw < ef) nw = heapPush(results, nw, d, e);
+          else heapReplaceTop(results, nw, d, e);
+          bound = heapKey(results, 0);
+        }
+      }
+    }
+  }
+  return nw;
+}
+
+// Moves the result heap into `sorted`, nearest first; returns the count.
+function drainSorted(n: i32): i32 {
+  let size = n;
+  while (size > 0) {
+    const p = sorted + (<usize>(size - 1) << 3);
+    store<f32>(p, heapKey(results, 0));
+    store<i32>(p, heapId(results, 0), 4);
+    size = heapPop(results, size);
+  }
+  return n;
+}
+
+// SELECT-NEIGHBORS-HEURISTIC (Algorithm 4) as hnswlib's getNeighborsByHeuristic2: a candidate is
+// kept only if it is closer to the base element than to every neighbour kept so far, which
+// spreads the links over directions. `cand` holds n (distance, id) pairs sorted ascending; the
+// kept ones go to `out` in the same order. The paper's extendCandidates and
+// keepPrunedConnections options are omitted, as in hnswlib (both off by default in the paper).
+function selectNeighborsHeuristic(cand: usize, n: i32, m: i32, out: usize): i32 {
+  if (n < m) {
+    memory.copy(out, cand, <usize>n << 3);
+    return n;
+  }
+  let kept: i32 = 0;
+  for (let i: i32 = 0; i < n && kept < m; i++) {
+    const p = cand + (<usize>i << 3);
+    const dq = load<f32>(p);
+    const e = load<i32>(p, 4);
+    const ve = vectorOf(e);
+    let good = true;
+    for (let j: i32 = 0; j < kept; j++) {
+      const s = load<i32>(out + (<usize>j << 3), 4);
+      if (distance(metric, ve, vectorOf(s), dim) < dq) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      const o = out + (<usize>kept << 3);
+      store<f32>(o, dq);
+      store<i32>(o, e, 4);
+      kept++;
+    }
+  }
+  return kept;
+}
+
+// Inserts (d, id) into the ascending array at `buf` holding n pairs (ties broken by id).
+function insertSorted(buf: usize, n: i32, d: f32, id: i32): void {
+  let i = n;
+  while (i > 0) {
+    const p = buf + (<usize>(i - 1) << 3);
+    const pd = load<f32>(p);
+    if (pd < d || (pd == d && load<i32>(p, 4) < id)) break;
+    store<u64>(p + 8, load<u64>(p));
+    i--;
+  }
+  const q = buf + (<usize>i << 3);
+  store<f32>(q, d);
+  store<i32>(q, id, 4);
+}
+
+// The linking half of INSERT (Algorithm 1, lines 10-17), hnswlib's mutuallyConnectNewElement:
+// link q to M neighbours chosen by the heuristic, add the reverse links, and shrink a neighbour's
+// list with the same heuristic when it overflows (Mmax on upper layers, Mmax0 = 2M on layer 0).
+// Returns the nearest selected neighbour, the entry point for the next layer down.
+function connect(q: i32, found: i32, lc: i32): i32 {
+  const n = drainSorted(found);
+  const kept = selectNeighborsHeuristic(sorted, n, maxM, selected);
+  const own = linksOf(q, lc);
+  store<i32>(own, kept);
+  for (let i: i32 = 0; i < kept; i++) {
+    store<i32>(own + 4 + (<usize>i << 2), load<i32>(selected + (<usize>i << 3), 4));
+  }
+  const mMax = lc == 0 ? maxM0 : maxM;
+  for (let i: i32 = 0; i < kept; i++) {
+    const s = load<i32>(selected + (<usize>i << 3), 4);
+    const block = linksOf(s, lc);
+    const count = load<i32>(block);
+    if (count < mMax) {
+      store<i32>(block + 4 + (<usize>count << 2), q);
+      store<i32>(block, count + 1);
+      continue;
+    }
+    const vs = vectorOf(s);
+    insertSorted(sorted, 0, load<f32>(selected + (<usize>i << 3)), q);
+    for (let j: i32 = 0; j < count; j++) {
+      const e = load<i32>(block + 4 + (<usize>j << 2));
+      insertSorted(sorted, j + 1, distance(metric, vs, vectorOf(e), dim), e);
+    }
+    const left = selectNeighborsHeuristic(sorted, count + 1, mMax, pruned);
+    store<i32>(block, left);
+    for (let j: i32 = 0; j < left; j++) {
+      store<i32>(block + 4 + (<usize>j << 2), load<i32>(pruned + (<usize>j << 3), 4));
+    }
+  }
+  return load<i32>(selected, 4);
+}
+
+// INSERT (Algorithm 1). The caller has written q's vector, level, arena offset and zero counts, and
+// drawn the level as floor(-ln(U) * mL) with mL = 1 / ln(M) (section 4.1).
+export function insert(q: i32, level: i32): void {
+  if (entryPoint < 0) {
+    entryPoint = q;
+    maxLevel = level;
+    return;
+  }
+  const vq = vectorOf(q);
+  let ep = entryPoint;
+  for (let lc = maxLevel; lc > level; lc--) ep = greedySearchLayer(vq, ep, lc);
+  for (let lc = min(level, maxLevel); lc >= 0; lc--) {
+    const found = searchLayer(vq, ep, efConstruction, lc, false);
+    ep = connect(q, found, lc);
+  }
+  if (level > maxLevel) {
+    entryPoint = q;
+    maxLevel = level;
+  }
+}
+
+// K-NN-SEARCH (Algorithm 5) for the query at queryPointer(). Leaves up to k (distance, node) pairs,
+// nearest first, at resultsPointer() and returns their number.
+export function knnSearch(k: i32, ef: i32): i32 {
+  if (entryPoint < 0) return 0;
+  let ep = entryPoint;
+  for (let lc = maxLevel; lc > 0; lc--) ep = greedySearchLayer(query, ep, lc);
+  let n = searchLayer(query, ep, max(ef, k), 0, true);
+  while (n > k) n = heapPop(results, n);
+  drainSorted(n);
+  memory.copy(results, sorted, <usize>n << 3);
+  return n;
+}

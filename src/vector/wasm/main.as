@@ -1,0 +1,14 @@
+// AssemblyScript entry: everything src/vector/engine/wasm-engine.ts calls. Built with
+// `--runtime stub`: nothing here allocates; all state is in linear memory laid out by the caller.
+export { l2sq, dot, l1 } from './distance';
+export { flatSearch } from './flat';
+export {
+  configure,
+  setEntryPoint,
+  getEntryPoint,
+  getMaxLevel,
+  queryPointer,
+  resultsPointer,
+  insert,
+  knnSearch,
+} from './hnsw';
