@@ -4,3 +4,4 @@ export { httpStatusByCode, problemContentType, toProblem, type ProblemDetails } 
 export { renderErrorReference } from './errors/reference.js';
 export type { ModuleReadiness, ReadinessProbe } from './rest/operations.js';
 export { EdgeServer, type DrainResult, type EdgeServerOptions } from './server.js';
+export { registerQdrantRoutes } from './rest/qdrant/routes.js';

@@ -1,9 +1,10 @@
 import { mkdir, access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { EdgeServer, type ReadinessProbe } from '../gateway/index.js';
+import { EdgeServer, registerQdrantRoutes, type ReadinessProbe } from '../gateway/index.js';
 import { noLifecycle, type Lifecycle, type Logger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
+import { VectorModule } from '../vector/index.js';
 import type { StrataConfig } from './config/index.js';
 import type { ModuleName } from './module-names.js';
 
@@ -28,7 +29,7 @@ export interface ModuleInstances {
   observability: Lifecycle & { readonly registry: Registry };
   server: EdgeServer;
   gateway: Lifecycle;
-  vector: Lifecycle;
+  vector: VectorModule;
   serving: Lifecycle;
   features: Lifecycle;
   pipelines: Lifecycle;
@@ -62,7 +63,15 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     }),
   // The public API routes arrive with the contexts they expose (vector, serving, ...).
   gateway: () => noLifecycle,
-  vector: (context) => dataDirectory(context.config.dataDir, 'vector'),
+  vector: async (context) => {
+    const vector = new VectorModule({
+      dataDir: context.config.dataDir,
+      config: context.config.vector,
+      logger: context.logger,
+    });
+    await registerQdrantRoutes(context.get('server').http, vector.procedures);
+    return vector;
+  },
   serving: (context) => dataDirectory(context.config.dataDir, 'serving'),
   features: (context) => dataDirectory(context.config.dataDir, 'features'),
   pipelines: (context) => dataDirectory(context.config.dataDir, 'pipelines'),

@@ -1,7 +1,8 @@
 import { createEngine } from './engine/select.js';
 import type { Engine } from './engine/engine.js';
 import { checkVector, kernelOf, rowBytes, writeVector } from './metric.js';
-import type { BackendChoice, Metric, SearchHit, VectorIndex } from './types.js';
+import { fillAllowMask } from './filter/id-mask.js';
+import type { BackendChoice, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
 
 export interface FlatIndexOptions {
   readonly dimension: number;
@@ -11,7 +12,8 @@ export interface FlatIndexOptions {
   readonly backend?: BackendChoice;
 }
 
-// Memory: [query row | rows, rowBytes apart | result heap]. Address 0 is left unused.
+// Memory: [query row | rows, rowBytes apart | result heap | allow mask, a byte per row]. Address 0
+// is left unused.
 const BASE = 16;
 
 /**
@@ -54,6 +56,10 @@ export class FlatIndex implements VectorIndex {
     return this.rows + this.capacity * this.stride;
   }
 
+  private maskAt(k: number): number {
+    return (this.heapAt() + 8 * (k + 1) + 15) & ~15;
+  }
+
   private reserve(capacity: number, k: number): void {
     if (capacity > this.capacity) {
       const ids = new Float64Array(capacity);
@@ -61,7 +67,7 @@ export class FlatIndex implements VectorIndex {
       this.ids = ids;
       this.capacity = capacity;
     }
-    this.engine.grow(this.heapAt() + 8 * (k + 1));
+    this.engine.grow(this.maskAt(k) + this.capacity);
   }
 
   private floats(): Float32Array {
@@ -100,11 +106,17 @@ export class FlatIndex implements VectorIndex {
     return this.rowOf.has(id);
   }
 
-  search(query: ArrayLike<number>, k: number): SearchHit[] {
+  search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
     checkVector(query, this.dimension, 'query');
     const want = Math.min(Math.max(Math.floor(k), 0), this.count);
     if (want === 0) return [];
     this.reserve(this.capacity, want);
+    let mask = 0;
+    if (options.filter !== undefined) {
+      mask = this.maskAt(want);
+      const space = { slots: this.count, slotOf: (id: number) => this.rowOf.get(id), idAt: (row: number) => this.ids[row] };
+      if (fillAllowMask(new Uint8Array(this.engine.buffer(), mask, this.count), space, options.filter) === 0) return [];
+    }
     writeVector(this.floats(), BASE >> 2, query, this.metric);
     const heap = this.heapAt();
     const n = this.engine.flatSearch(
@@ -116,6 +128,7 @@ export class FlatIndex implements VectorIndex {
       this.dimension,
       want,
       heap,
+      mask,
     );
     const buffer = this.engine.buffer();
     const f = new Float32Array(buffer, heap, 2 * n);

@@ -1,4 +1,5 @@
 import type { Engine } from './engine/engine.js';
+import { fillAllowMask, type SlotSpace } from './filter/id-mask.js';
 import { createEngine } from './engine/select.js';
 import { hnswLayout, type HnswLayout } from './hnsw-layout.js';
 import { checkVector, kernelOf, writeVector } from './metric.js';
@@ -186,11 +187,33 @@ export class HnswIndex implements VectorIndex {
     checkVector(query, this.dimension, 'query');
     const want = Math.max(Math.floor(k), 0);
     if (want === 0 || this.slotOf.size === 0) return [];
+    const { filter, exact = false } = options;
     const ef = Math.max(options.ef ?? this.ef, want);
+    // Relayout first: it moves the scratch and the mask that the steps below write.
     if (ef > this.layout.resultCap) this.relayout(this.layout.capacity, this.layout.arenaBytes, ef);
+    // The unfiltered graph search reads the deleted flags itself and needs no mask.
+    let mask = 0;
+    if (filter !== undefined || (exact && this.deleted > 0)) {
+      mask = this.layout.mask;
+      const bytes = new Uint8Array(this.engine.buffer(), mask, this.used);
+      if (fillAllowMask(bytes, this.slotSpace(), filter) === 0) return [];
+    }
+    const { nodes, recBytes, vecOffset } = this.layout;
     writeVector(new Float32Array(this.engine.buffer()), this.engine.queryPointer() >> 2, query, this.metric);
-    const n = this.engine.knnSearch(want, ef);
     const at = this.engine.resultsPointer();
+    const n = exact
+      ? this.engine.flatSearch(
+          kernelOf[this.metric],
+          this.engine.queryPointer(),
+          nodes + vecOffset,
+          recBytes,
+          this.used,
+          this.dimension,
+          want,
+          at,
+          mask,
+        )
+      : this.engine.knnSearch(want, ef, mask);
     const buffer = this.engine.buffer();
     const f = new Float32Array(buffer, at, 2 * n);
     const w = new Int32Array(buffer, at, 2 * n);
@@ -199,6 +222,18 @@ export class HnswIndex implements VectorIndex {
       hits.push({ id: this.ids[w[2 * i + 1] ?? 0] ?? -1, distance: f[2 * i] ?? 0 });
     }
     return hits;
+  }
+
+  // The index's slots as fillAllowMask sees them: a slot is live unless its deleted flag is set.
+  private slotSpace(): SlotSpace {
+    const flags = new Int32Array(this.engine.buffer());
+    const { nodes, recBytes } = this.layout;
+    return {
+      slots: this.used,
+      slotOf: (id) => this.slotOf.get(id),
+      idAt: (slot) =>
+        ((flags[(nodes + slot * recBytes + 8) >> 2] ?? 0) & FLAG_DELETED) === 0 ? this.ids[slot] : undefined,
+    };
   }
 
   /**
@@ -230,6 +265,25 @@ export class HnswIndex implements VectorIndex {
     this.arenaUsed = fresh.arenaUsed;
     this.ids = fresh.ids;
     this.slotOf = fresh.slotOf;
+  }
+
+  /** A copy of the stored vector (normalised for cosine), or undefined for an unknown id. */
+  vector(id: number): Float32Array | undefined {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return undefined;
+    const { nodes, recBytes, vecOffset } = this.layout;
+    const from = (nodes + slot * recBytes + vecOffset) >> 2;
+    return new Float32Array(this.engine.buffer()).slice(from, from + this.dimension);
+  }
+
+  /** The exact distance from `query` to the stored vector of `id`, in the same units as search. */
+  distanceTo(id: number, query: ArrayLike<number>): number | undefined {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return undefined;
+    const { nodes, recBytes, vecOffset } = this.layout;
+    const queryAt = this.engine.queryPointer();
+    writeVector(new Float32Array(this.engine.buffer()), queryAt >> 2, query, this.metric);
+    return this.engine.distance(kernelOf[this.metric], queryAt, nodes + slot * recBytes + vecOffset, this.dimension);
   }
 
   memoryBytes(): number {

@@ -11,6 +11,8 @@ export interface HnswLayout {
   readonly arenaBytes: number;
   readonly scratch: number;
   readonly resultCap: number;
+  /** The allow mask of a filtered or exact search: one byte per node, rebuilt by each search. */
+  readonly mask: number;
   readonly total: number;
 }
 
@@ -21,7 +23,8 @@ const align16 = (n: number): number => (n + 15) & ~15;
 /**
  * Node records first, so that growing the capacity appends records without moving them; the
  * visited marks and the arena after them move (the marks are cleared, the arena copied); scratch
- * last, since it holds nothing between calls. The scratch formula is repeated in configure().
+ * and the mask last, since they hold nothing between calls. The scratch formula is repeated in
+ * configure().
  */
 export function hnswLayout(
   dim: number,
@@ -38,6 +41,7 @@ export function hnswLayout(
   const arena = align16(visited + capacity * 2);
   const scratch = align16(arena + arenaBytes);
   const scratchBytes = rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8;
+  const mask = align16(scratch + scratchBytes);
   return {
     capacity,
     recBytes,
@@ -48,6 +52,7 @@ export function hnswLayout(
     arenaBytes,
     scratch,
     resultCap,
-    total: scratch + scratchBytes,
+    mask,
+    total: mask + capacity,
   };
 }

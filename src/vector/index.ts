@@ -6,3 +6,24 @@ export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
+export { vectorConfigSchema, type VectorConfig } from './config.js';
+export { VectorModule, type VectorModuleOptions } from './vector-module.js';
+export type { VectorProcedures } from './store/procedures.js';
+export {
+  FileLog,
+  FsBlobStore,
+  MemoryLog,
+  deleteSnapshots,
+  latestSnapshot,
+  storageConfigSchema,
+  writeSnapshot,
+  type BlobStore,
+  type FileLogOptions,
+  type FsyncPolicy,
+  type LogDurability,
+  type OperationLog,
+  type ReplayReport,
+  type Snapshot,
+  type StorageConfig,
+  type WrittenSnapshot,
+} from './storage/index.js';

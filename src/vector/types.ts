@@ -22,9 +22,22 @@ export interface SearchHit {
   readonly distance: number;
 }
 
+/**
+ * Which ids a search may return: a predicate, asked once per live point per search, or the ids
+ * themselves (unknown ones are ignored), cheapest when a payload index already produced the set.
+ */
+export type IdFilter = ((id: number) => boolean) | { readonly ids: Iterable<number> };
+
 export interface SearchOptions {
   /** HNSW beam width on layer 0 (Qdrant's `hnsw_ef`); raised to k when smaller. Ignored by exact indexes. */
   readonly ef?: number;
+  /**
+   * Only ids the filter allows are returned. Approximate indexes still walk through the others,
+   * so recall holds at any selectivity; choosing between that and `exact` is the planner's job.
+   */
+  readonly filter?: IdFilter;
+  /** Scan every (allowed) point instead of walking the graph (Qdrant's `exact`); exact indexes always do. */
+  readonly exact?: boolean;
 }
 
 /**

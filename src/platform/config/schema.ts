@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { serverConfigSchema } from '../../gateway/index.js';
 import { loggingConfigSchema } from '../../observability/index.js';
 import { StringEnum } from '../../kernel/index.js';
+import { vectorConfigSchema } from '../../vector/index.js';
 import { targetNames } from '../module-names.js';
 
 /** Marks a value that `config print` and logs must never show (passwords inside URLs included). */
@@ -62,6 +63,7 @@ export const configSchema = Type.Object(
     }),
     server: serverConfigSchema,
     logging: loggingConfigSchema,
+    vector: vectorConfigSchema,
     backends: backendsConfigSchema,
   },
   { additionalProperties: false },

@@ -27,6 +27,8 @@ export interface Engine {
     dim: number,
     k: number,
     heap: number,
+    /** One byte per row, zero to skip it; 0 scans every row. */
+    mask: number,
   ): number;
   configure(
     kernel: KernelCode,
@@ -48,5 +50,6 @@ export interface Engine {
   queryPointer(): number;
   resultsPointer(): number;
   insert(node: number, level: number): void;
-  knnSearch(k: number, ef: number): number;
+  /** `mask`: one byte per node, zero to keep it out of the results (still walked); 0 for none. */
+  knnSearch(k: number, ef: number, mask: number): number;
 }

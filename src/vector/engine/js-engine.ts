@@ -18,8 +18,8 @@ export function createJsEngine(): Engine {
       core.attach(memory);
     },
     distance: (kernel, a, b, dim) => core.distance(kernel, a, b, dim),
-    flatSearch: (kernel, query, base, stride, rows, dim, k, heap) =>
-      core.flatSearch(kernel, query, base, stride, rows, dim, k, heap),
+    flatSearch: (kernel, query, base, stride, rows, dim, k, heap, mask) =>
+      core.flatSearch(kernel, query, base, stride, rows, dim, k, heap, mask),
     configure: (...args) => {
       core.configure(...args);
     },
@@ -34,6 +34,6 @@ export function createJsEngine(): Engine {
     insert(node, level) {
       core.insert(node, level);
     },
-    knnSearch: (k, ef) => core.knnSearch(k, ef),
+    knnSearch: (k, ef, mask) => core.knnSearch(k, ef, mask),
   };
 }

@@ -13,6 +13,8 @@ export class JsHnsw {
   private f = new Float32Array(0);
   private w = new Int32Array(0);
   private marks = new Uint16Array(0);
+  private bytes = new Uint8Array(0);
+  private allow = 0;
   private kernel: KernelCode = KERNEL_L2;
   private dim = 0;
   private maxM = 16;
@@ -39,6 +41,7 @@ export class JsHnsw {
     this.f = new Float32Array(buffer);
     this.w = new Int32Array(buffer);
     this.marks = new Uint16Array(buffer);
+    this.bytes = new Uint8Array(buffer);
   }
 
   distance(kernel: KernelCode, a: number, b: number, n: number): number {
@@ -99,6 +102,10 @@ export class JsHnsw {
     return (this.i32(this.nodes + node * this.recBytes + 8) & FLAG_DELETED) !== 0;
   }
 
+  private admits(node: number): boolean {
+    return this.allow === 0 ? !this.isDeleted(node) : this.bytes[this.allow + node] !== 0;
+  }
+
   private dist(a: number, b: number): number {
     return this.distance(this.kernel, a, b, this.dim);
   }
@@ -143,7 +150,7 @@ export class JsHnsw {
     marks[vis + ep] = mark;
     nc = heapPush(f, w, candidates, nc, -d0, ep);
     let bound = F32_MAX;
-    if (!skipDeleted || !this.isDeleted(ep)) {
+    if (!skipDeleted || this.admits(ep)) {
       nw = heapPush(f, w, results, nw, d0, ep);
       bound = d0;
     }
@@ -161,7 +168,7 @@ export class JsHnsw {
         const d = this.dist(q, this.vectorOf(e));
         if (nw < ef || d < bound) {
           nc = heapPush(f, w, candidates, nc, -d, e);
-          if (!skipDeleted || !this.isDeleted(e)) {
+          if (!skipDeleted || this.admits(e)) {
             if (nw < ef) nw = heapPush(f, w, results, nw, d, e);
             else heapReplaceTop(f, w, results, nw, d, e);
             bound = heapKey(f, results, 0);
@@ -282,12 +289,14 @@ export class JsHnsw {
     }
   }
 
-  knnSearch(k: number, ef: number): number {
+  knnSearch(k: number, ef: number, mask: number): number {
     if (this.entryPoint < 0) return 0;
     const { f, w, results, sorted } = this;
     let ep = this.entryPoint;
     for (let lc = this.maxLevel; lc > 0; lc--) ep = this.greedySearchLayer(this.query, ep, lc);
+    this.allow = mask;
     let n = this.searchLayer(this.query, ep, Math.max(ef, k), 0, true);
+    this.allow = 0;
     while (n > k) n = heapPop(f, w, results, n);
     this.drainSorted(n);
     w.copyWithin(results >> 2, sorted >> 2, (sorted >> 2) + 2 * n);
@@ -303,10 +312,12 @@ export class JsHnsw {
     dim: number,
     k: number,
     heap: number,
+    mask: number,
   ): number {
-    const { f, w } = this;
+    const { f, w, bytes } = this;
     let size = 0;
     for (let i = 0; i < rows; i++) {
+      if (mask !== 0 && bytes[mask + i] === 0) continue;
       const d = this.distance(kernel, query, base + i * stride, dim);
       if (size < k) size = heapPush(f, w, heap, size, d, i);
       else if (d < heapKey(f, heap, 0)) heapReplaceTop(f, w, heap, size, d, i);

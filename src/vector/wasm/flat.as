@@ -3,7 +3,9 @@ import { distance } from './distance';
 import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './heap';
 
 // Leaves the k nearest rows in `heap` as (distance, row) pairs sorted ascending and returns how
-// many there are. Deleted rows are never here: the flat index fills holes eagerly.
+// many there are. `mask` (0 for none) holds one byte per row; rows whose byte is zero are skipped,
+// which serves filtered exact search and the HNSW index's exact mode (its deleted slots are
+// masked out). The flat index itself has no deleted rows: it fills holes eagerly.
 export function flatSearch(
   metric: i32,
   query: usize,
@@ -13,9 +15,11 @@ export function flatSearch(
   dim: i32,
   k: i32,
   heap: usize,
+  mask: usize,
 ): i32 {
   let size: i32 = 0;
   for (let i: i32 = 0; i < rows; i++) {
+    if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
     const d = distance(metric, query, base + <usize>i * <usize>stride, dim);
     if (size < k) size = heapPush(heap, size, d, i);
     else if (d < heapKey(heap, 0)) heapReplaceTop(heap, size, d, i);

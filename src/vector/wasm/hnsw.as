@@ -36,6 +36,8 @@ let pruned: usize = 0;
 let epoch: i32 = 0;
 let entryPoint: i32 = -1;
 let maxLevel: i32 = -1;
+// Allow mask of the running knnSearch (one byte per node, non-zero = may be returned), or 0.
+let allow: usize = 0;
 
 export function configure(
   metric_: i32,
@@ -115,6 +117,13 @@ function isDeleted(node: i32): bool {
   return (load<i32>(nodes + <usize>node * recBytes, 8) & FLAG_DELETED) != 0;
 }
 
+// Whether a search may return `node`. The caller's mask already leaves deleted nodes out.
+// @ts-ignore: decorator
+@inline
+function admits(node: i32): bool {
+  return allow == 0 ? !isDeleted(node) : load<u8>(allow + <usize>node) != 0;
+}
+
 function nextEpoch(): i32 {
   epoch++;
   if (epoch > 0xffff) {
@@ -150,7 +159,9 @@ function greedySearchLayer(q: usize, ep: i32, lc: i32): i32 {
 // SEARCH-LAYER (Algorithm 2), as hnswlib's searchBaseLayerST. Leaves up to ef nearest elements in
 // the result max-heap and returns their number. With skipDeleted, deleted elements are still
 // traversed (they keep the graph connected) but never enter the results, and the search goes on
-// until it holds ef live results.
+// until it holds ef live results. A filtered search is the same walk with the allow mask in
+// place of the deleted flag (hnswlib's filter functor, Qdrant's filtered HNSW): non-matching
+// nodes are waypoints, so the matching ones stay reachable at any selectivity.
 function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i32 {
   const mark = <u16>nextEpoch();
   let nc: i32 = 0;
@@ -159,7 +170,7 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i3
   store<u16>(visited + (<usize>ep << 1), mark);
   nc = heapPush(candidates, nc, -d0, ep);
   let bound: f32 = f32.MAX_VALUE;
-  if (!skipDeleted || !isDeleted(ep)) {
+  if (!skipDeleted || admits(ep)) {
     nw = heapPush(results, nw, d0, ep);
     bound = d0;
   }
@@ -178,7 +189,7 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i3
       const d = distance(metric, q, vectorOf(e), dim);
       if (nw < ef || d < bound) {
         nc = heapPush(candidates, nc, -d, e);
-        if (!skipDeleted || !isDeleted(e)) {
+        if (!skipDeleted || admits(e)) {
           if (nw < ef) nw = heapPush(results, nw, d, e);
           else heapReplaceTop(results, nw, d, e);
           bound = heapKey(results, 0);
@@ -309,12 +320,16 @@ export function insert(q: i32, level: i32): void {
 }
 
 // K-NN-SEARCH (Algorithm 5) for the query at queryPointer(). Leaves up to k (distance, node) pairs,
-// nearest first, at resultsPointer() and returns their number.
-export function knnSearch(k: i32, ef: i32): i32 {
+// nearest first, at resultsPointer() and returns their number. `mask` (0 for none) restricts the
+// results to nodes whose byte is non-zero; the upper layers are walked unfiltered, since they only
+// pick the entry point.
+export function knnSearch(k: i32, ef: i32, mask: usize): i32 {
   if (entryPoint < 0) return 0;
   let ep = entryPoint;
   for (let lc = maxLevel; lc > 0; lc--) ep = greedySearchLayer(query, ep, lc);
+  allow = mask;
   let n = searchLayer(query, ep, max(ef, k), 0, true);
+  allow = 0;
   while (n > k) n = heapPop(results, n);
   drainSorted(n);
   memory.copy(results, sorted, <usize>n << 3);

@@ -1,0 +1,93 @@
+import { StrataError } from '../../kernel/index.js';
+import type { Metric } from '../types.js';
+
+/** A collection's fixed and tunable parameters, in Strata's terms. */
+export interface CollectionParams {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly m: number;
+  readonly efConstruct: number;
+  /** Below this many matching points, a filtered search scans them exactly (Qdrant's full_scan_threshold, in points). */
+  readonly fullScanThreshold: number;
+}
+
+/** Qdrant's distance names. */
+export const distanceNames = {
+  Cosine: 'cosine',
+  Dot: 'dot',
+  Euclid: 'euclidean',
+  Manhattan: 'manhattan',
+} as const satisfies Record<string, Metric>;
+
+export type DistanceName = keyof typeof distanceNames;
+
+export function distanceName(metric: Metric): DistanceName {
+  const entry = Object.entries(distanceNames).find(([, value]) => value === metric);
+  return (entry?.[0] ?? 'Cosine') as DistanceName;
+}
+
+export const defaultHnsw = { m: 16, efConstruct: 100, fullScanThreshold: 10_000 } as const;
+
+const maxDimension = 65_536;
+
+function object(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new StrataError('INVALID_ARGUMENT', `${path} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new StrataError('INVALID_ARGUMENT', `${path} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** HNSW settings from Qdrant's `hnsw_config`, over `base`. */
+export function hnswFrom(
+  value: unknown,
+  base: Pick<CollectionParams, 'm' | 'efConstruct' | 'fullScanThreshold'>,
+) {
+  if (value === undefined || value === null) return base;
+  const config = object(value, 'hnsw_config');
+  return {
+    m: config['m'] === undefined ? base.m : integer(config['m'], 'hnsw_config.m', 2, 128),
+    efConstruct:
+      config['ef_construct'] === undefined
+        ? base.efConstruct
+        : integer(config['ef_construct'], 'hnsw_config.ef_construct', 4, 10_000),
+    fullScanThreshold:
+      config['full_scan_threshold'] === undefined
+        ? base.fullScanThreshold
+        : integer(config['full_scan_threshold'], 'hnsw_config.full_scan_threshold', 0, 2 ** 31),
+  };
+}
+
+/**
+ * Parameters from a Qdrant create-collection body. One unnamed vector per point is supported;
+ * named and sparse vectors are refused with a message saying so rather than silently ignored.
+ */
+export function paramsFromCreate(body: unknown): CollectionParams {
+  const request = object(body ?? {}, 'body');
+  const vectors = object(request['vectors'], 'vectors');
+  if (!('size' in vectors)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'vectors must be {"size": N, "distance": "Cosine"|"Dot"|"Euclid"|"Manhattan"}; named vectors are not supported yet',
+    );
+  }
+  if (request['sparse_vectors'] !== undefined && request['sparse_vectors'] !== null) {
+    throw new StrataError('INVALID_ARGUMENT', 'sparse_vectors are not supported');
+  }
+  const dimension = integer(vectors['size'], 'vectors.size', 1, maxDimension);
+  const distance = vectors['distance'];
+  if (typeof distance !== 'string' || !(distance in distanceNames)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `vectors.distance must be one of ${Object.keys(distanceNames).join(', ')}, got ${JSON.stringify(distance)}`,
+    );
+  }
+  const hnsw = hnswFrom(vectors['hnsw_config'] ?? request['hnsw_config'], defaultHnsw);
+  return { dimension, metric: distanceNames[distance as DistanceName], ...hnsw };
+}

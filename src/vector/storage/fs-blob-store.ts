@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StrataError } from '../../kernel/index.js';
+import type { BlobStore } from './blob-store.js';
+import { fsyncDirectory, isNotFound } from './durable-fs.js';
+
+/** A BlobStore in a local directory; each blob is one file, written atomically. */
+export class FsBlobStore implements BlobStore {
+  readonly atomicPut = true;
+
+  constructor(private readonly root: string) {}
+
+  /**
+   * Write a temporary file, fsync it, rename it over the name, fsync the directory. The rename is
+   * what makes the put atomic; the first fsync keeps the rename from exposing a file whose data is
+   * not yet on disk after a power failure, and the second makes the rename itself durable.
+   */
+  async put(name: string, bytes: Uint8Array): Promise<void> {
+    const path = this.#path(name);
+    const directory = dirname(path);
+    await mkdir(directory, { recursive: true });
+    // Dot-prefixed: list() skips it, so a temp file a crash left behind never looks like a blob.
+    const temp = join(directory, `.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await fsyncDirectory(directory);
+  }
+
+  async get(name: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.#path(name));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    await this.#walk('', names);
+    return names.filter((name) => name.startsWith(prefix)).sort();
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await unlink(this.#path(name));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  async #walk(relative: string, names: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(join(this.root, relative), { withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) await this.#walk(name, names);
+      else if (entry.isFile()) names.push(name);
+    }
+  }
+
+  #path(name: string): string {
+    const segments = name.split('/');
+    // Refused rather than normalised: a name must never reach outside the root or hide from list().
+    if (segments.some((s) => s === '' || s.startsWith('.') || s.includes('\\') || s.includes('\0'))) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `Blob name "${name}" is not a /-separated path of plain segments.`,
+        {
+          details: { name },
+        },
+      );
+    }
+    return join(this.root, ...segments);
+  }
+}

@@ -1,0 +1,14 @@
+// The storage layer of the vector engine (ARCHITECTURE.md §4): an operation log plus snapshots.
+export type { LogDurability, OperationLog, ReplayReport } from './operation-log.js';
+export { FileLog, type FileLogOptions, type FsyncPolicy } from './file-log.js';
+export { MemoryLog } from './memory-log.js';
+export type { BlobStore } from './blob-store.js';
+export { FsBlobStore } from './fs-blob-store.js';
+export {
+  deleteSnapshots,
+  latestSnapshot,
+  writeSnapshot,
+  type Snapshot,
+  type WrittenSnapshot,
+} from './snapshots.js';
+export { storageConfigSchema, type StorageConfig } from './config.js';

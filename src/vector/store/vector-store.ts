@@ -1,0 +1,218 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
+import { Collection } from '../collection/collection.js';
+import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
+import { distanceName, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
+import type { OperationLog } from '../storage/operation-log.js';
+import { checkCollectionName } from './collection-name.js';
+import { OrderedApply } from './ordered-apply.js';
+import { body, type Json } from './requests.js';
+
+export interface VectorStoreOptions {
+  /** Folder of the vector module (`<dataDir>/vector`). */
+  readonly directory: string;
+  readonly logger: Logger;
+  /** Opens (creating if needed) the operation log kept in a collection's folder. */
+  readonly openLog: (directory: string) => Promise<OperationLog>;
+}
+
+/** What a mutation answers once it is durable and applied (Qdrant's UpdateResult). */
+export interface UpdateResult {
+  readonly operation_id: number;
+  readonly status: 'completed';
+}
+
+interface Stored {
+  readonly collection: Collection;
+  readonly log: OperationLog;
+  readonly applier: OrderedApply<Operation>;
+}
+
+interface CatalogEntry {
+  readonly name: string;
+  readonly params: CollectionParams;
+}
+
+/**
+ * The embedded vector database: collections, each with its operation log. A mutation is
+ * validated, resolved, appended to the log (durable per the log's policy), applied in sequence
+ * order, and only then acknowledged. On start, each collection is rebuilt by replaying its log.
+ */
+export class VectorStore implements Lifecycle {
+  readonly #collections = new Map<string, Stored>();
+  /** Serialises catalog changes (create, delete, update): they are rare and touch one file. */
+  #catalogChange: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: VectorStoreOptions) {}
+
+  get #catalogPath(): string {
+    return join(this.options.directory, 'collections.json');
+  }
+
+  #collectionDir(name: string): string {
+    return join(this.options.directory, 'collections', name);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(join(this.options.directory, 'collections'), { recursive: true });
+    for (const entry of await this.#readCatalog()) {
+      const stored = await this.#open(entry.name, entry.params);
+      const report = await stored.log.replay(0, (sequence, bytes) => {
+        stored.collection.apply(decodeOperation(bytes), sequence);
+      });
+      this.options.logger.info(
+        { collection: entry.name, replayed: report.entries, points: stored.collection.pointCount },
+        'collection loaded',
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    const closing = [...this.#collections.values()].map((stored) => stored.log.close());
+    this.#collections.clear();
+    await Promise.all(closing);
+  }
+
+  listCollections(): { name: string }[] {
+    return [...this.#collections.keys()].sort().map((name) => ({ name }));
+  }
+
+  collectionExists(name: string): boolean {
+    return this.#collections.has(name);
+  }
+
+  /** The collection, or NOT_FOUND naming it. */
+  collection(name: string): Collection {
+    return this.#stored(name).collection;
+  }
+
+  createCollection(name: string, request: unknown): Promise<void> {
+    checkCollectionName(name);
+    const params = paramsFromCreate(request);
+    return this.#changeCatalog(async () => {
+      if (this.#collections.has(name)) {
+        throw new StrataError('ALREADY_EXISTS', `collection ${name} already exists`);
+      }
+      // A leftover folder from an interrupted delete must not leak old points into the new collection.
+      await rm(this.#collectionDir(name), { recursive: true, force: true });
+      await this.#open(name, params);
+      await this.#writeCatalog();
+    });
+  }
+
+  updateCollection(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    const hnsw = hnswFrom(body(request)['hnsw_config'], stored.collection.params);
+    return this.mutate(name, { op: 'update_hnsw', ...hnsw });
+  }
+
+  deleteCollection(name: string): Promise<boolean> {
+    return this.#changeCatalog(async () => {
+      const stored = this.#collections.get(name);
+      if (stored === undefined) return false;
+      this.#collections.delete(name);
+      await this.#writeCatalog();
+      await stored.log.close();
+      await rm(this.#collectionDir(name), { recursive: true, force: true });
+      return true;
+    });
+  }
+
+  /** Logs an operation, applies it in sequence order, and answers once both are done. */
+  async mutate(name: string, operation: Operation): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    const sequence = await stored.log.append(encodeOperation(operation));
+    await stored.applier.submit(sequence, operation);
+    return { operation_id: sequence, status: 'completed' };
+  }
+
+  /** Collection info in Qdrant's shape. */
+  collectionInfo(name: string): Json {
+    const { collection } = this.#stored(name);
+    const params = collection.params;
+    return {
+      status: 'green',
+      optimizer_status: 'ok',
+      indexed_vectors_count: collection.pointCount,
+      points_count: collection.pointCount,
+      segments_count: 1,
+      config: {
+        params: {
+          vectors: { size: params.dimension, distance: distanceName(params.metric) },
+          shard_number: 1,
+          replication_factor: 1,
+          write_consistency_factor: 1,
+          on_disk_payload: false,
+        },
+        hnsw_config: {
+          m: params.m,
+          ef_construct: params.efConstruct,
+          full_scan_threshold: params.fullScanThreshold,
+          max_indexing_threads: 1,
+          on_disk: false,
+        },
+        optimizer_config: {
+          deleted_threshold: 0.5,
+          vacuum_min_vector_number: 0,
+          default_segment_number: 1,
+          max_segment_size: null,
+          memmap_threshold: null,
+          indexing_threshold: 0,
+          flush_interval_sec: 0,
+          max_optimization_threads: 1,
+        },
+        wal_config: { wal_capacity_mb: 64, wal_segments_ahead: 0 },
+        quantization_config: null,
+      },
+      payload_schema: collection.payloadSchema(),
+    };
+  }
+
+  #stored(name: string): Stored {
+    const stored = this.#collections.get(name);
+    if (stored === undefined) throw new StrataError('NOT_FOUND', `collection ${name} does not exist`);
+    return stored;
+  }
+
+  async #open(name: string, params: CollectionParams): Promise<Stored> {
+    const directory = this.#collectionDir(name);
+    await mkdir(directory, { recursive: true });
+    const log = await this.options.openLog(join(directory, 'wal'));
+    const collection = new Collection(name, params);
+    const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {
+      collection.apply(operation, sequence);
+    });
+    const stored = { collection, log, applier };
+    this.#collections.set(name, stored);
+    return stored;
+  }
+
+  #changeCatalog<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.#catalogChange.then(change);
+    this.#catalogChange = next.catch(() => undefined);
+    return next;
+  }
+
+  async #readCatalog(): Promise<CatalogEntry[]> {
+    try {
+      return JSON.parse(await readFile(this.#catalogPath, 'utf8')) as CatalogEntry[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StrataError('INTERNAL', `cannot read the collection catalog ${this.#catalogPath}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Written to a temporary file and renamed, so a crash leaves the old or the new catalog, never half. */
+  async #writeCatalog(): Promise<void> {
+    const entries: CatalogEntry[] = [...this.#collections.entries()].map(([name, stored]) => ({
+      name,
+      params: stored.collection.params,
+    }));
+    const temporary = `${this.#catalogPath}.tmp`;
+    await writeFile(temporary, JSON.stringify(entries, null, 2), { flush: true });
+    await rename(temporary, this.#catalogPath);
+  }
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/kernel/index.js';
+import { Platform, loadConfig, type TargetName } from '../../src/platform/index.js';
+
+export function tempDataDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `strata-${name}-`));
+}
+
+/** A started in-process platform on free ports, with its HTTP base URL. */
+export async function startPlatform(
+  dataDir: string,
+  targets: readonly TargetName[] = ['all'],
+  settings: Readonly<Record<string, string>> = {},
+): Promise<{ platform: Platform; url: string }> {
+  const config = loadConfig({
+    flags: {
+      target: targets.join(','),
+      dataDir,
+      'server.httpPort': '0',
+      'server.grpcPort': '0',
+      'logging.level': 'silent',
+      ...settings,
+    },
+  });
+  const platform = await Platform.create({ config, logger: createLogger('silent') });
+  await platform.start();
+  const url = platform.server.httpUrl;
+  if (url === undefined) throw new Error('the platform did not report its HTTP address');
+  return { platform, url };
+}
