@@ -110,6 +110,21 @@ describe('Qdrant-compatible REST API', () => {
     assert.equal(evens.count, 25);
   });
 
+  it('creates payload indexes that filtered search uses, with the same answers', async () => {
+    const filter = { must: [{ key: 'group', match: { value: 3 } }] };
+    const before = await client.query('items', { query: vectorOf(8), limit: 5, filter });
+    await client.createPayloadIndex('items', { field_name: 'group', field_schema: 'integer', wait: true });
+    const info = await client.getCollection('items');
+    assert.deepEqual(info.payload_schema['group'], { data_type: 'integer', points: 51 });
+    const after = await client.query('items', { query: vectorOf(8), limit: 5, filter });
+    assert.deepEqual(
+      after.points.map((p) => p.id),
+      before.points.map((p) => p.id),
+    );
+    await client.deletePayloadIndex('items', 'group', { wait: true });
+    assert.equal((await client.getCollection('items')).payload_schema['group'], undefined);
+  });
+
   it('sets, overwrites and deletes payload keys, by ids and by filter', async () => {
     await client.setPayload('items', { payload: { color: 'red' }, points: [1, 2] });
     await client.setPayload('items', { payload: { shade: 'dark' }, filter: { must: [{ has_id: [2] }] } });

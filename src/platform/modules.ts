@@ -66,6 +66,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
   vector: async (context) => {
     const vector = new VectorModule({
       dataDir: context.config.dataDir,
+      registry: context.get('observability').registry,
       config: context.config.vector,
       logger: context.logger,
     });

@@ -114,8 +114,13 @@ export class FlatIndex implements VectorIndex {
     let mask = 0;
     if (options.filter !== undefined) {
       mask = this.maskAt(want);
-      const space = { slots: this.count, slotOf: (id: number) => this.rowOf.get(id), idAt: (row: number) => this.ids[row] };
-      if (fillAllowMask(new Uint8Array(this.engine.buffer(), mask, this.count), space, options.filter) === 0) return [];
+      const space = {
+        slots: this.count,
+        slotOf: (id: number) => this.rowOf.get(id),
+        idAt: (row: number) => this.ids[row],
+      };
+      if (fillAllowMask(new Uint8Array(this.engine.buffer(), mask, this.count), space, options.filter) === 0)
+        return [];
     }
     writeVector(this.floats(), BASE >> 2, query, this.metric);
     const heap = this.heapAt();

@@ -283,7 +283,12 @@ export class HnswIndex implements VectorIndex {
     const { nodes, recBytes, vecOffset } = this.layout;
     const queryAt = this.engine.queryPointer();
     writeVector(new Float32Array(this.engine.buffer()), queryAt >> 2, query, this.metric);
-    return this.engine.distance(kernelOf[this.metric], queryAt, nodes + slot * recBytes + vecOffset, this.dimension);
+    return this.engine.distance(
+      kernelOf[this.metric],
+      queryAt,
+      nodes + slot * recBytes + vecOffset,
+      this.dimension,
+    );
   }
 
   memoryBytes(): number {

@@ -1,11 +1,36 @@
 // The vector engine's public surface (ARCHITECTURE.md §4). Everything outside src/vector imports
 // from here.
-export type { Backend, BackendChoice, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
+export type {
+  Backend,
+  BackendChoice,
+  IdFilter,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  VectorIndex,
+} from './types.js';
 export { metrics } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
+export {
+  PayloadIndexes,
+  filteredSearch,
+  matchesFilter,
+  normalizePointId,
+  parseFilter,
+  payloadSchemaTypes,
+  type Filter,
+  type FilterSource,
+  type FilteredSearchOptions,
+  type FilteredSearchPlan,
+  type FilteredSearchResult,
+  type Payload,
+  type PayloadFieldSchema,
+  type PayloadSchemaType,
+  type PointId,
+} from './filter/index.js';
 export { vectorConfigSchema, type VectorConfig } from './config.js';
 export { VectorModule, type VectorModuleOptions } from './vector-module.js';
 export type { VectorProcedures } from './store/procedures.js';

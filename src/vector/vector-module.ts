@@ -1,12 +1,15 @@
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
+import { createVectorMetrics } from './metrics.js';
 import type { VectorConfig } from './config.js';
-import { FileLog } from './storage/index.js';
+import { FileLog, FsBlobStore } from './storage/index.js';
 import { VectorProcedures } from './store/procedures.js';
 import { VectorStore } from './store/vector-store.js';
 
 export interface VectorModuleOptions {
   readonly dataDir: string;
+  readonly registry: Registry;
   readonly config: VectorConfig;
   readonly logger: Logger;
 }
@@ -18,9 +21,13 @@ export class VectorModule implements Lifecycle {
 
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
+    const directory = join(options.dataDir, 'vector');
     this.#store = new VectorStore({
-      directory: join(options.dataDir, 'vector'),
+      directory,
       logger: options.logger,
+      snapshots: new FsBlobStore(directory),
+      snapshotsKept: storage.snapshotsKept,
+      snapshotEveryOperations: options.config.snapshotEveryOperations,
       openLog: (directory) =>
         FileLog.open({
           directory,
@@ -30,7 +37,7 @@ export class VectorModule implements Lifecycle {
           segmentBytes: storage.segmentBytes,
         }),
     });
-    this.procedures = new VectorProcedures(this.#store);
+    this.procedures = new VectorProcedures(this.#store, createVectorMetrics(options.registry, this.#store));
   }
 
   start(): Promise<void> {

@@ -1,11 +1,14 @@
 import { StrataError } from '../../kernel/index.js';
 import { HnswIndex } from '../hnsw-index.js';
-import { matchesFilter, parseKeyPath, valuesAt, type Filter } from '../filter/index.js';
+import { PayloadIndexes, filteredSearch, type Filter, type FilterSource } from '../filter/index.js';
 import type { IdFilter, Metric, SearchHit } from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** One stored point, as queries return it. */
 export interface PointRecord {
@@ -34,8 +37,13 @@ export class Collection {
   #nextInternal = 0;
   #sortedIds: PointId[] | undefined;
   #sequence = 0;
-  /** Indexed payload fields and their types (Qdrant's field_schema). */
-  readonly #payloadIndexes = new Map<string, string>();
+  readonly #payloadIndexes = new PayloadIndexes();
+  /** What the filtered-search planner reads, by internal id. */
+  readonly #source: FilterSource = {
+    internalIds: () => this.#records.keys(),
+    point: (internal) => this.#records.get(internal),
+    internalOf: (id) => this.#internalOf.get(id),
+  };
 
   constructor(
     readonly name: string,
@@ -89,10 +97,14 @@ export class Collection {
         this.#params = { ...this.#params, ...operation };
         break;
       case 'create_payload_index':
-        this.#payloadIndexes.set(operation.field, operation.schema);
+        this.#payloadIndexes.create(
+          operation.field,
+          operation.schema,
+          [...this.#records].map(([internal, record]) => [internal, record.payload] as const),
+        );
         break;
       case 'delete_payload_index':
-        this.#payloadIndexes.delete(operation.field);
+        this.#payloadIndexes.drop(operation.field);
         break;
     }
   }
@@ -142,9 +154,8 @@ export class Collection {
   }
 
   /**
-   * Nearest points among those the filter matches. The planner: when few points match, an exact
-   * scan of just them is both cheaper and perfectly accurate; otherwise the graph is walked with
-   * only matching points admitted to the results, and ef raised as the filter gets more selective.
+   * Nearest points among those the filter matches; the planner (filter/planner.ts) scans the
+   * matching points exactly when they are few and walks the graph admitting only them otherwise.
    */
   nearestMatching(
     query: readonly number[],
@@ -153,29 +164,82 @@ export class Collection {
     exact: boolean,
     filter: Filter,
   ): ScoredHit[] {
-    const matching: number[] = [];
+    const { hits } = filteredSearch(this.#index, query, filter, this.#payloadIndexes, this.#source, {
+      k,
+      ef,
+      exact,
+      fullScanThreshold: this.#params.fullScanThreshold,
+    });
+    return hits.flatMap((hit) => this.#scored(hit));
+  }
+
+  /**
+   * The state at `sequence` as bytes: a JSON header (parameters, payload indexes, points without
+   * vectors) followed by every vector as float32, in header order. Vectors are taken as stored,
+   * so a restore inserts the same bits.
+   */
+  snapshot(): Uint8Array {
+    const points: [PointId, number, Payload][] = [];
+    const vectors = new Float32Array(this.#records.size * this.#params.dimension);
+    let row = 0;
     for (const [internal, record] of this.#records) {
-      if (matchesFilter(filter, record.id, record.payload)) matching.push(internal);
+      points.push([record.id, record.version, record.payload]);
+      const vector = this.#index.vector(internal);
+      if (vector !== undefined) vectors.set(vector, row * this.#params.dimension);
+      row++;
     }
-    if (matching.length === 0) return [];
-    const scan = exact || matching.length <= this.#params.fullScanThreshold;
-    const selectivity = matching.length / this.#records.size;
-    const boosted = Math.min(Math.ceil(ef / Math.max(selectivity, 0.05)), 4 * Math.max(ef, k) + 512);
-    return this.nearest(query, k, { ef: boosted, exact: scan, filter: { ids: matching } });
+    const header = encoder.encode(
+      JSON.stringify({
+        sequence: this.#sequence,
+        params: this.#params,
+        payloadIndexes: Object.entries(this.#payloadIndexes.schema()).map(([field, info]) => [
+          field,
+          info.data_type,
+        ]),
+        points,
+      }),
+    );
+    const bytes = new Uint8Array(4 + header.byteLength + vectors.byteLength);
+    new DataView(bytes.buffer).setUint32(0, header.byteLength, true);
+    bytes.set(header, 4);
+    bytes.set(new Uint8Array(vectors.buffer), 4 + header.byteLength);
+    return bytes;
+  }
+
+  /** A collection rebuilt from `snapshot()` bytes. */
+  static restore(name: string, bytes: Uint8Array): Collection {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const headerBytes = view.getUint32(0, true);
+    const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerBytes))) as {
+      sequence: number;
+      params: CollectionParams;
+      payloadIndexes: [string, string][];
+      points: [PointId, number, Payload][];
+    };
+    const collection = new Collection(name, header.params);
+    const dimension = header.params.dimension;
+    // Copied out: the vector block of a snapshot read from disk need not be 4-byte aligned.
+    const vectors = new Float32Array(new Uint8Array(bytes.subarray(4 + headerBytes)).buffer);
+    for (const [row, [id, version, payload]] of header.points.entries()) {
+      const internal = collection.#nextInternal++;
+      collection.#internalOf.set(id, internal);
+      collection.#index.upsert(internal, vectors.subarray(row * dimension, (row + 1) * dimension));
+      collection.#records.set(internal, { id, version, payload });
+    }
+    for (const [field, type] of header.payloadIndexes) {
+      collection.#payloadIndexes.create(
+        field,
+        type,
+        [...collection.#records].map(([internal, record]) => [internal, record.payload] as const),
+      );
+    }
+    collection.#sequence = header.sequence;
+    return collection;
   }
 
   /** Qdrant's `payload_schema`: each indexed field, its type and how many points have it. */
   payloadSchema(): Record<string, { data_type: string; points: number }> {
-    const schema: Record<string, { data_type: string; points: number }> = {};
-    for (const [field, type] of this.#payloadIndexes) {
-      const path = parseKeyPath(field);
-      let points = 0;
-      if (typeof path !== 'string') {
-        for (const record of this.#records.values()) if (valuesAt(record.payload, path).length > 0) points++;
-      }
-      schema[field] = { data_type: type, points };
-    }
-    return schema;
+    return this.#payloadIndexes.schema();
   }
 
   /** Whether a higher score is better for this collection's distance. */
@@ -197,6 +261,9 @@ export class Collection {
       this.#sortedIds = undefined;
     }
     this.#index.upsert(internal, point.vector);
+    const previous = this.#records.get(internal);
+    if (previous !== undefined) this.#payloadIndexes.remove(internal, previous.payload);
+    this.#payloadIndexes.insert(internal, point.payload);
     this.#records.set(internal, { id: point.id, version: sequence, payload: point.payload });
   }
 
@@ -204,6 +271,8 @@ export class Collection {
     const internal = this.#internalOf.get(id);
     if (internal === undefined) return;
     this.#index.delete(internal);
+    const record = this.#records.get(internal);
+    if (record !== undefined) this.#payloadIndexes.remove(internal, record.payload);
     this.#internalOf.delete(id);
     this.#records.delete(internal);
     this.#sortedIds = undefined;
@@ -213,7 +282,10 @@ export class Collection {
     const internal = this.#internalOf.get(id);
     const record = internal === undefined ? undefined : this.#records.get(internal);
     if (internal === undefined || record === undefined) return;
-    this.#records.set(internal, { id: record.id, version: sequence, payload: change(record.payload) });
+    const payload = change(record.payload);
+    this.#payloadIndexes.remove(internal, record.payload);
+    this.#payloadIndexes.insert(internal, payload);
+    this.#records.set(internal, { id: record.id, version: sequence, payload });
   }
 }
 

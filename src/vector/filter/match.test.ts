@@ -17,7 +17,13 @@ const shop: Payload = {
   parts: [],
   packaging: null,
   not_null: [null],
-  country: { name: 'Japan', cities: [{ name: 'Tokyo', sights: ['Tower'] }, { name: 'Osaka', sights: ['Castle'] }] },
+  country: {
+    name: 'Japan',
+    cities: [
+      { name: 'Tokyo', sights: ['Tower'] },
+      { name: 'Osaka', sights: ['Castle'] },
+    ],
+  },
 };
 
 describe('matchesFilter', () => {
@@ -68,8 +74,14 @@ describe('matchesFilter', () => {
   it('follows dotted keys into objects and [] into arrays, as Qdrant paths do', () => {
     assert.equal(matches({ must: { key: 'country.name', match: { value: 'Japan' } } }, shop), true);
     assert.equal(matches({ must: { key: 'country.cities[].name', match: { value: 'Osaka' } } }, shop), true);
-    assert.equal(matches({ must: { key: 'country.cities[1].name', match: { value: 'Tokyo' } } }, shop), false);
-    assert.equal(matches({ must: { key: 'country.cities[].sights', match: { value: 'Castle' } } }, shop), true);
+    assert.equal(
+      matches({ must: { key: 'country.cities[1].name', match: { value: 'Tokyo' } } }, shop),
+      false,
+    );
+    assert.equal(
+      matches({ must: { key: 'country.cities[].sights', match: { value: 'Castle' } } }, shop),
+      true,
+    );
     // Without [] a key does not descend into an array.
     assert.equal(matches({ must: { key: 'country.cities.name', match: { value: 'Osaka' } } }, shop), false);
     assert.equal(matches({ must: { key: '"a.b"', match: { value: 1 } } }, { 'a.b': 1 }), true);
@@ -77,14 +89,44 @@ describe('matchesFilter', () => {
   });
 
   it('requires one array element to satisfy a whole nested filter', () => {
-    const diet = { diet: [{ food: 'meat', likes: false }, { food: 'meat', likes: true }] };
-    const both = { must: [{ key: 'diet[].food', match: { value: 'meat' } }, { key: 'diet[].likes', match: { value: true } }] };
+    const diet = {
+      diet: [
+        { food: 'meat', likes: false },
+        { food: 'meat', likes: true },
+      ],
+    };
+    const both = {
+      must: [
+        { key: 'diet[].food', match: { value: 'meat' } },
+        { key: 'diet[].likes', match: { value: true } },
+      ],
+    };
     const nested = { must: { nested: { key: 'diet', filter: both } } };
-    const strict = { must: { nested: { key: 'diet', filter: { must: [{ key: 'food', match: { value: 'meat' } }, { key: 'likes', match: { value: false } }] } } } };
+    const strict = {
+      must: {
+        nested: {
+          key: 'diet',
+          filter: {
+            must: [
+              { key: 'food', match: { value: 'meat' } },
+              { key: 'likes', match: { value: false } },
+            ],
+          },
+        },
+      },
+    };
     assert.equal(matches(both, diet), true);
     assert.equal(matches(nested, diet), false);
     assert.equal(matches(strict, diet), true);
-    assert.equal(matches(strict, { diet: [{ food: 'meat', likes: true }, { food: 'veg', likes: false }] }), false);
+    assert.equal(
+      matches(strict, {
+        diet: [
+          { food: 'meat', likes: true },
+          { food: 'veg', likes: false },
+        ],
+      }),
+      false,
+    );
   });
 
   it('combines clauses: must_not on a missing field passes, empty should fails', () => {
@@ -98,7 +140,10 @@ describe('matchesFilter', () => {
     assert.equal(matches({ should: [red, blue], must: { key: 'amount', range: { gt: 5 } } }, shop), true);
     assert.equal(matches({ should: [{ must: [blue] }, { must: [red], must_not: [blue] }] }, shop), true);
     assert.equal(matches({ min_should: { conditions: [red, blue], min_count: 2 } }, shop), false);
-    assert.equal(matches({ min_should: { conditions: [red, blue, { has_id: [1] }], min_count: 2 } }, shop), true);
+    assert.equal(
+      matches({ min_should: { conditions: [red, blue, { has_id: [1] }], min_count: 2 } }, shop),
+      true,
+    );
     assert.equal(matches({ min_should: { conditions: [], min_count: 1 } }, shop), false);
     assert.equal(matches({ min_should: { conditions: [], min_count: 0 } }, shop), true);
   });

@@ -23,7 +23,7 @@ export function matchesFilter(filter: Filter, id: PointId | undefined, payload: 
   const check = (c: Condition): boolean => matchesCondition(c, id, payload);
   const { must, should, mustNot, minShould } = filter;
   if (must !== undefined && !must.every(check)) return false;
-  if (mustNot !== undefined && mustNot.some(check)) return false;
+  if (mustNot?.some(check) === true) return false;
   if (should !== undefined && !should.some(check)) return false;
   if (minShould !== undefined) {
     let found = 0;
@@ -46,10 +46,9 @@ function matchesCondition(c: Condition, id: PointId | undefined, payload: Payloa
     case 'nested': {
       // Qdrant's nested.array_key(): the objects are the elements of the array at `key`.
       const last = c.key.steps[c.key.steps.length - 1];
-      const key: KeyPath = last === WILDCARD ? c.key : { text: c.key.text, steps: [...c.key.steps, WILDCARD] };
-      return valuesAt(payload, key).some(
-        (v) => isObject(v) && matchesFilter(c.filter, undefined, v),
-      );
+      const key: KeyPath =
+        last === WILDCARD ? c.key : { text: c.key.text, steps: [...c.key.steps, WILDCARD] };
+      return valuesAt(payload, key).some((v) => isObject(v) && matchesFilter(c.filter, undefined, v));
     }
     case 'match':
       return anyValue(valuesAt(payload, c.key), (v) => matchValue(c.match, v));

@@ -19,7 +19,8 @@ function object(json: unknown, path: string, what: string): Json {
 
 function onlyKeys(json: Json, path: string, allowed: readonly string[]): void {
   for (const key of Object.keys(json)) {
-    if (!allowed.includes(key)) fail(`${path}.${key}`, `unknown field; expected one of ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      fail(`${path}.${key}`, `unknown field; expected one of ${allowed.join(', ')}`);
   }
 }
 
@@ -183,5 +184,5 @@ function parseRange(json: unknown, path: string): Range {
     if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${path}.${name}`, 'must be a number');
     range[name] = value;
   }
-  return range as Range;
+  return range;
 }

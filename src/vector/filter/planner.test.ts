@@ -49,7 +49,15 @@ const selectivities: [string, unknown][] = [
   ['1%', { must: { key: 'group', range: { lt: 1 } } }],
   ['10%', { must: { key: 'tag', match: { value: 't3' } } }],
   ['50%', { must: [{ key: 'group', range: { gte: 20 } }], must_not: { key: 'group', range: { gte: 70 } } }],
-  ['90%', { should: [{ key: 'tag', match: { except: ['t0'] } }, { key: 'price', range: { gt: 1000 } }] }],
+  [
+    '90%',
+    {
+      should: [
+        { key: 'tag', match: { except: ['t0'] } },
+        { key: 'price', range: { gt: 1000 } },
+      ],
+    },
+  ],
 ];
 
 function buildIndexes(): PayloadIndexes {
@@ -78,7 +86,11 @@ for (const backend of ['wasm-simd', 'js'] as Backend[]) {
           for (const fullScanThreshold of [10_000, 0]) {
             const paths = new Set<string>();
             const got = queries.map((q) => {
-              const result = filteredSearch(index, q, filter, indexes, source, { k, ef: 32, fullScanThreshold });
+              const result = filteredSearch(index, q, filter, indexes, source, {
+                k,
+                ef: 32,
+                fullScanThreshold,
+              });
               paths.add(result.plan.path);
               for (const hit of result.hits) {
                 assert.ok(matchesFilter(filter, hit.id + 1_000_000, payloads[hit.id] ?? {}), `hit ${hit.id}`);
@@ -86,7 +98,7 @@ for (const backend of ['wasm-simd', 'js'] as Backend[]) {
               return result.hits;
             });
             const r = recall(got, truth);
-            if (process.env['DEBUG_RECALL']) console.log(backend, label, name, fullScanThreshold, r, [...paths].join());
+            console.log(backend, label, name, fullScanThreshold, r, [...paths].join());
             assert.ok(r >= 0.95, `recall@10 ${r} (${[...paths].join()}, threshold ${fullScanThreshold})`);
             if (fullScanThreshold === 0) assert.deepEqual([...paths], ['filtered-graph']);
           }

@@ -4,6 +4,7 @@ import { parsePointId, type PointId } from '../collection/point-id.js';
 import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
+import type { VectorMetrics } from '../metrics.js';
 import type { UpdateResult, VectorStore } from './vector-store.js';
 
 /**
@@ -11,7 +12,10 @@ import type { UpdateResult, VectorStore } from './vector-store.js';
  * later). Requests arrive as parsed JSON in Qdrant's shapes and are validated here, once.
  */
 export class VectorProcedures {
-  constructor(private readonly store: VectorStore) {}
+  constructor(
+    private readonly store: VectorStore,
+    private readonly metrics: VectorMetrics,
+  ) {}
 
   listCollections(): { collections: { name: string }[] } {
     return { collections: this.store.listCollections() };
@@ -39,10 +43,13 @@ export class VectorProcedures {
     return this.store.deleteCollection(name);
   }
 
-  upsert(name: string, request: unknown): Promise<UpdateResult> {
+  async upsert(name: string, request: unknown): Promise<UpdateResult> {
     const collection = this.store.collection(name);
     const points = upsertPoints(body(request), collection.params.dimension);
-    return this.store.mutate(name, { op: 'upsert', points });
+    const end = this.metrics.upsertDuration.startTimer({ collection: name });
+    const result = await this.store.mutate(name, { op: 'upsert', points });
+    end();
+    return result;
   }
 
   retrieve(name: string, request: unknown): queries.PointResult[] {
@@ -104,27 +111,22 @@ export class VectorProcedures {
   }
 
   search(name: string, request: unknown): queries.ScoredPointResult[] {
-    const collection = this.store.collection(name);
-    const json = body(request);
-    const search = queries.searchRequest(json, collection.params.dimension, json['vector']);
-    return queries.search(collection, search, planFilter(collection, json['filter']));
+    return this.#timed(name, () => this.#search(name, request));
   }
 
   searchBatch(name: string, request: unknown): queries.ScoredPointResult[][] {
-    return this.#batch(body(request)['searches'], 'searches').map((search) => this.search(name, search));
+    const searches = this.#batch(body(request)['searches'], 'searches');
+    return this.#timed(name, () => searches.map((search) => this.#search(name, search)));
   }
 
   /** Qdrant's universal query, in its nearest-vector forms: `query: [..]` or `query: {nearest: [..]}`. */
   query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
-    const collection = this.store.collection(name);
-    const json = body(request);
-    const vector = nearestVector(json['query']);
-    const search = queries.searchRequest(json, collection.params.dimension, vector);
-    return { points: queries.search(collection, search, planFilter(collection, json['filter'])) };
+    return this.#timed(name, () => this.#query(name, request));
   }
 
   queryBatch(name: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
-    return this.#batch(body(request)['searches'], 'searches').map((search) => this.query(name, search));
+    const searches = this.#batch(body(request)['searches'], 'searches');
+    return this.#timed(name, () => searches.map((search) => this.#query(name, search)));
   }
 
   createPayloadIndex(name: string, request: unknown): Promise<UpdateResult> {
@@ -142,6 +144,28 @@ export class VectorProcedures {
 
   deletePayloadIndex(name: string, field: string): Promise<UpdateResult> {
     return this.store.mutate(name, { op: 'delete_payload_index', field });
+  }
+
+  #search(name: string, request: unknown): queries.ScoredPointResult[] {
+    const collection = this.store.collection(name);
+    const json = body(request);
+    const search = queries.searchRequest(json, collection.params.dimension, json['vector']);
+    return queries.search(collection, search, planFilter(collection, json['filter']));
+  }
+
+  #query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
+    const collection = this.store.collection(name);
+    const json = body(request);
+    const search = queries.searchRequest(json, collection.params.dimension, nearestVector(json['query']));
+    return { points: queries.search(collection, search, planFilter(collection, json['filter'])) };
+  }
+
+  /** Observes the search latency of requests that succeed (failed ones are counted by HTTP metrics). */
+  #timed<T>(name: string, run: () => T): T {
+    const end = this.metrics.searchDuration.startTimer();
+    const result = run();
+    end({ collection: name });
+    return result;
   }
 
   /** The ids a request names with `points: [ids]` or selects with `filter`. */

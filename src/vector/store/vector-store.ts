@@ -1,10 +1,16 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
 import { Collection } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import { distanceName, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
-import type { OperationLog } from '../storage/operation-log.js';
+import {
+  deleteSnapshots,
+  latestSnapshot,
+  writeSnapshot,
+  type BlobStore,
+  type OperationLog,
+} from '../storage/index.js';
 import { checkCollectionName } from './collection-name.js';
 import { OrderedApply } from './ordered-apply.js';
 import { body, type Json } from './requests.js';
@@ -15,6 +21,12 @@ export interface VectorStoreOptions {
   readonly logger: Logger;
   /** Opens (creating if needed) the operation log kept in a collection's folder. */
   readonly openLog: (directory: string) => Promise<OperationLog>;
+  /** Where snapshots go; names are `snapshots/<collection>/...`. */
+  readonly snapshots: BlobStore;
+  /** Snapshots kept per collection. */
+  readonly snapshotsKept: number;
+  /** A snapshot is taken once this many operations were logged since the last one. */
+  readonly snapshotEveryOperations: number;
 }
 
 /** What a mutation answers once it is durable and applied (Qdrant's UpdateResult). */
@@ -27,6 +39,10 @@ interface Stored {
   readonly collection: Collection;
   readonly log: OperationLog;
   readonly applier: OrderedApply<Operation>;
+  /** Sequence of the newest snapshot (0: none). */
+  snapshotSequence: number;
+  /** The snapshot being written, if any: one at a time per collection. */
+  snapshotting: Promise<void> | undefined;
 }
 
 interface CatalogEntry {
@@ -58,20 +74,30 @@ export class VectorStore implements Lifecycle {
     await mkdir(join(this.options.directory, 'collections'), { recursive: true });
     for (const entry of await this.#readCatalog()) {
       const stored = await this.#open(entry.name, entry.params);
-      const report = await stored.log.replay(0, (sequence, bytes) => {
+      const report = await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
         stored.collection.apply(decodeOperation(bytes), sequence);
       });
       this.options.logger.info(
-        { collection: entry.name, replayed: report.entries, points: stored.collection.pointCount },
+        {
+          collection: entry.name,
+          snapshotSequence: stored.snapshotSequence,
+          replayed: report.entries,
+          points: stored.collection.pointCount,
+        },
         'collection loaded',
       );
     }
   }
 
+  /** Snapshots every collection changed since its last snapshot, so the next start replays nothing. */
   async stop(): Promise<void> {
-    const closing = [...this.#collections.values()].map((stored) => stored.log.close());
+    const stopping = [...this.#collections.values()].map(async (stored) => {
+      await stored.snapshotting;
+      if (stored.collection.sequence > stored.snapshotSequence) await this.#snapshot(stored);
+      await stored.log.close();
+    });
     this.#collections.clear();
-    await Promise.all(closing);
+    await Promise.all(stopping);
   }
 
   listCollections(): { name: string }[] {
@@ -94,8 +120,9 @@ export class VectorStore implements Lifecycle {
       if (this.#collections.has(name)) {
         throw new StrataError('ALREADY_EXISTS', `collection ${name} already exists`);
       }
-      // A leftover folder from an interrupted delete must not leak old points into the new collection.
+      // Leftovers of an interrupted delete must not leak old points into the new collection.
       await rm(this.#collectionDir(name), { recursive: true, force: true });
+      await deleteSnapshots(this.options.snapshots, name);
       await this.#open(name, params);
       await this.#writeCatalog();
     });
@@ -113,7 +140,9 @@ export class VectorStore implements Lifecycle {
       if (stored === undefined) return false;
       this.#collections.delete(name);
       await this.#writeCatalog();
+      await stored.snapshotting;
       await stored.log.close();
+      await deleteSnapshots(this.options.snapshots, name);
       await rm(this.#collectionDir(name), { recursive: true, force: true });
       return true;
     });
@@ -124,7 +153,46 @@ export class VectorStore implements Lifecycle {
     const stored = this.#stored(name);
     const sequence = await stored.log.append(encodeOperation(operation));
     await stored.applier.submit(sequence, operation);
+    if (
+      stored.snapshotting === undefined &&
+      sequence - stored.snapshotSequence >= this.options.snapshotEveryOperations
+    ) {
+      // Not awaited by the request: its write is already durable in the log.
+      stored.snapshotting = this.#snapshot(stored)
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error, collection: stored.collection.name }, 'snapshot failed');
+        })
+        .finally(() => {
+          stored.snapshotting = undefined;
+        });
+    }
     return { operation_id: sequence, status: 'completed' };
+  }
+
+  /** Bytes the collection holds on disk: its log and its snapshots. */
+  async diskBytes(name: string): Promise<number> {
+    this.#stored(name);
+    return directorySize(this.#collectionDir(name)).then(
+      async (logBytes) => logBytes + (await directorySize(join(this.options.directory, 'snapshots', name))),
+    );
+  }
+
+  /**
+   * Writes the collection's state as of now (serialised synchronously, so at one sequence), then
+   * lets the log drop what the oldest kept snapshot covers: this is how deleted points leave the disk.
+   */
+  async #snapshot(stored: Stored): Promise<void> {
+    const sequence = stored.collection.sequence;
+    const bytes = stored.collection.snapshot();
+    const written = await writeSnapshot(
+      this.options.snapshots,
+      stored.collection.name,
+      sequence,
+      bytes,
+      this.options.snapshotsKept,
+    );
+    stored.snapshotSequence = sequence;
+    await stored.log.truncateThrough(written.truncatableThrough);
   }
 
   /** Collection info in Qdrant's shape. */
@@ -178,12 +246,20 @@ export class VectorStore implements Lifecycle {
   async #open(name: string, params: CollectionParams): Promise<Stored> {
     const directory = this.#collectionDir(name);
     await mkdir(directory, { recursive: true });
+    const snapshot = await latestSnapshot(this.options.snapshots, name, this.options.logger);
+    const collection =
+      snapshot === undefined ? new Collection(name, params) : Collection.restore(name, snapshot.bytes);
     const log = await this.options.openLog(join(directory, 'wal'));
-    const collection = new Collection(name, params);
     const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {
       collection.apply(operation, sequence);
     });
-    const stored = { collection, log, applier };
+    const stored: Stored = {
+      collection,
+      log,
+      applier,
+      snapshotSequence: snapshot?.sequence ?? 0,
+      snapshotting: undefined,
+    };
     this.#collections.set(name, stored);
     return stored;
   }
@@ -215,4 +291,20 @@ export class VectorStore implements Lifecycle {
     await writeFile(temporary, JSON.stringify(entries, null, 2), { flush: true });
     await rename(temporary, this.#catalogPath);
   }
+}
+
+/** Total size of the files under `directory` (0 when it does not exist). */
+async function directorySize(directory: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(directory, { withFileTypes: true, recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }

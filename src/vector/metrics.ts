@@ -1,0 +1,51 @@
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import type { VectorStore } from './store/vector-store.js';
+
+export interface VectorMetrics {
+  readonly searchDuration: Histogram<'collection'>;
+  readonly upsertDuration: Histogram<'collection'>;
+}
+
+const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/**
+ * Per-collection metrics. Sizes are read from the store when Prometheus scrapes (a gauge's
+ * `collect`), so they cost nothing between scrapes; latencies are observed by the procedures.
+ */
+export function createVectorMetrics(registry: Registry, store: VectorStore): VectorMetrics {
+  const gauge = (name: string, help: string, read: (collection: string) => number | Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['collection'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const { name: collection } of store.listCollections())
+          this.set({ collection }, await read(collection));
+      },
+    });
+  gauge('strata_vector_points', 'Points stored in the collection.', (c) => store.collection(c).pointCount);
+  gauge('strata_vector_memory_bytes', 'Memory held by the collection index (vectors and graph).', (c) =>
+    store.collection(c).memoryBytes(),
+  );
+  gauge('strata_vector_disk_bytes', 'Bytes on disk: the collection log and snapshots.', (c) =>
+    store.diskBytes(c),
+  );
+  return {
+    searchDuration: new Histogram({
+      name: 'strata_vector_search_duration_seconds',
+      help: 'Time to answer one search or query request (a batch counts once).',
+      labelNames: ['collection'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    upsertDuration: new Histogram({
+      name: 'strata_vector_upsert_duration_seconds',
+      help: 'Time to log durably and apply one upsert request.',
+      labelNames: ['collection'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+  };
+}
