@@ -108,6 +108,11 @@ describe('Qdrant-compatible REST API', () => {
       filter: { must: [{ key: 'meta.even', match: { value: true } }] },
     });
     assert.equal(evens.count, 25);
+    const estimate = await client.count('items', {
+      exact: false,
+      filter: { must: [{ key: 'meta.even', match: { value: true } }] },
+    });
+    assert.ok(Math.abs(estimate.count - 25) <= 5, `approximate count ${estimate.count} is near 25`);
   });
 
   it('creates payload indexes that filtered search uses, with the same answers', async () => {

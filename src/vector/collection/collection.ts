@@ -1,6 +1,6 @@
 import { StrataError } from '../../kernel/index.js';
 import { HnswIndex } from '../hnsw-index.js';
-import { PayloadIndexes, filteredSearch, type Filter, type FilterSource } from '../filter/index.js';
+import { PayloadIndexes, estimateMatches, filteredSearch, type Filter, type FilterSource } from '../filter/index.js';
 import type { IdFilter, Metric, SearchHit } from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
@@ -171,6 +171,11 @@ export class Collection {
       fullScanThreshold: this.#params.fullScanThreshold,
     });
     return hits.flatMap((hit) => this.#scored(hit));
+  }
+
+  /** Points matching `filter`, estimated from the payload indexes and a sample (Qdrant's approximate count). */
+  estimateMatching(filter: Filter): number {
+    return estimateMatches(filter, this.#payloadIndexes, { ...this.#source, size: this.#records.size }).count;
   }
 
   /**

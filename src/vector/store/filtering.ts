@@ -9,6 +9,8 @@ export interface FilterPlan {
   /** True when there is no filter. */
   readonly all: boolean;
   matches(record: PointRecord): boolean;
+  /** How many points match, estimated when an exact count would have to read every payload. */
+  estimate(): number;
   nearest(query: readonly number[], k: number, ef: number | undefined, exact: boolean): ScoredHit[];
 }
 
@@ -18,6 +20,7 @@ export function planFilter(collection: Collection, filterJson: unknown): FilterP
     return {
       all: true,
       matches: () => true,
+      estimate: () => collection.pointCount,
       nearest: (query, k, ef, exact) => collection.nearest(query, k, { ef: defaultEf(k, ef), exact }),
     };
   }
@@ -26,6 +29,7 @@ export function planFilter(collection: Collection, filterJson: unknown): FilterP
   return {
     all: false,
     matches,
+    estimate: () => collection.estimateMatching(filter),
     nearest: (query, k, ef, exact) => collection.nearestMatching(query, k, defaultEf(k, ef), exact, filter),
   };
 }

@@ -107,7 +107,8 @@ export class VectorProcedures {
 
   count(name: string, request: unknown): { count: number } {
     const collection = this.store.collection(name);
-    return queries.count(collection, planFilter(collection, body(request)['filter']));
+    const json = body(request);
+    return queries.count(collection, json, planFilter(collection, json['filter']));
   }
 
   search(name: string, request: unknown): queries.ScoredPointResult[] {

@@ -91,8 +91,12 @@ export function scroll(
   return { points, next_page_offset: null };
 }
 
-export function count(collection: Collection, filter: FilterPlan): { count: number } {
+/** Qdrant's count: exact by default; `exact: false` allows an estimate, cheaper on large collections. */
+export function count(collection: Collection, request: Json, filter: FilterPlan): { count: number } {
+  const exact = request['exact'] ?? true;
+  if (typeof exact !== 'boolean') throw new StrataError('INVALID_ARGUMENT', 'exact must be true or false');
   if (filter.all) return { count: collection.pointCount };
+  if (!exact) return { count: filter.estimate() };
   let matching = 0;
   for (const [, record] of collection.records()) if (filter.matches(record)) matching++;
   return { count: matching };
