@@ -40,9 +40,10 @@ module.exports = {
     {
       name: 'no-dev-deps-in-src',
       severity: 'error',
-      comment: 'Runtime code must not import devDependencies (benchmark peers, test tools).',
+      comment:
+        'Runtime code must not import devDependencies or optional ones (benchmark peers such as the native hnswlib-node, test tools).',
       from: { path: '^src/', pathNot: '\\.test\\.ts$' },
-      to: { dependencyTypes: ['npm-dev'] },
+      to: { dependencyTypes: ['npm-dev', 'npm-optional'] },
     },
   ],
   options: {

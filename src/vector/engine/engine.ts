@@ -50,6 +50,10 @@ export interface Engine {
   queryPointer(): number;
   resultsPointer(): number;
   insert(node: number, level: number): void;
-  /** `mask`: one byte per node, zero to keep it out of the results (still walked); 0 for none. */
-  knnSearch(k: number, ef: number, mask: number): number;
+  /**
+   * `mask`: one byte per node, zero to keep it out of the results (still walked); 0 for none.
+   * `skipDeleted`: 1 when the index holds tombstones, so that an unmasked search checks the
+   * deleted flags; with 0 it skips that check (hnswlib's bare-bone search).
+   */
+  knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number;
 }

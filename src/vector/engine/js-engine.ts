@@ -34,6 +34,6 @@ export function createJsEngine(): Engine {
     insert(node, level) {
       core.insert(node, level);
     },
-    knnSearch: (k, ef, mask) => core.knnSearch(k, ef, mask),
+    knnSearch: (k, ef, mask, skipDeleted) => core.knnSearch(k, ef, mask, skipDeleted),
   };
 }

@@ -140,7 +140,9 @@ export class JsHnsw {
     return current;
   }
 
-  private searchLayer(q: number, ep: number, ef: number, lc: number, skipDeleted: boolean): number {
+  // hnsw.as reads the links in two passes (marks, then distances); one pass visits the same nodes
+  // in the same order, and is what a JIT-compiled JS loop runs best.
+  private searchLayer(q: number, ep: number, ef: number, lc: number, filtered: boolean): number {
     const { f, w, marks, candidates, results } = this;
     const mark = this.nextEpoch();
     const vis = this.visited >> 1;
@@ -150,7 +152,7 @@ export class JsHnsw {
     marks[vis + ep] = mark;
     nc = heapPush(f, w, candidates, nc, -d0, ep);
     let bound = F32_MAX;
-    if (!skipDeleted || this.admits(ep)) {
+    if (!filtered || this.admits(ep)) {
       nw = heapPush(f, w, results, nw, d0, ep);
       bound = d0;
     }
@@ -168,7 +170,7 @@ export class JsHnsw {
         const d = this.dist(q, this.vectorOf(e));
         if (nw < ef || d < bound) {
           nc = heapPush(f, w, candidates, nc, -d, e);
-          if (!skipDeleted || this.admits(e)) {
+          if (!filtered || this.admits(e)) {
             if (nw < ef) nw = heapPush(f, w, results, nw, d, e);
             else heapReplaceTop(f, w, results, nw, d, e);
             bound = heapKey(f, results, 0);
@@ -289,13 +291,13 @@ export class JsHnsw {
     }
   }
 
-  knnSearch(k: number, ef: number, mask: number): number {
+  knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number {
     if (this.entryPoint < 0) return 0;
     const { f, w, results, sorted } = this;
     let ep = this.entryPoint;
     for (let lc = this.maxLevel; lc > 0; lc--) ep = this.greedySearchLayer(this.query, ep, lc);
     this.allow = mask;
-    let n = this.searchLayer(this.query, ep, Math.max(ef, k), 0, true);
+    let n = this.searchLayer(this.query, ep, Math.max(ef, k), 0, mask !== 0 || skipDeleted !== 0);
     this.allow = 0;
     while (n > k) n = heapPop(f, w, results, n);
     this.drainSorted(n);

@@ -21,7 +21,7 @@ interface VectorExports {
   readonly queryPointer: () => number;
   readonly resultsPointer: () => number;
   readonly insert: (node: number, level: number) => void;
-  readonly knnSearch: (k: number, ef: number, mask: number) => number;
+  readonly knnSearch: (k: number, ef: number, mask: number, skipDeleted: number) => number;
 }
 
 /** Where `npm run build` (scripts/build-wasm.js) writes the module, for runs from dist/ and src/ alike. */

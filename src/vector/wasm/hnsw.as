@@ -8,7 +8,8 @@
 //   visited marks: u16 per node (an epoch, so clearing is one increment)
 //   upper arena: per node with level L >= 1, L blocks of (count i32 | M links i32); `upper` is the
 //   node's byte offset into the arena
-//   scratch: query vector, candidate heap (one entry per node), result heap, selection buffers
+//   scratch: query vector, candidate heap (one entry per node), result heap, selection buffers,
+//   the unvisited links of the node being expanded
 // js-hnsw.ts is the TypeScript fallback of this file, step for step.
 import { distance } from './distance';
 import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './heap';
@@ -33,6 +34,7 @@ let results: usize = 0;
 let sorted: usize = 0;
 let selected: usize = 0;
 let pruned: usize = 0;
+let batch: usize = 0;
 let epoch: i32 = 0;
 let entryPoint: i32 = -1;
 let maxLevel: i32 = -1;
@@ -71,6 +73,7 @@ export function configure(
   sorted = results + ((<usize>resultCap + 1) << 3);
   selected = sorted + ((<usize>resultCap + 1) << 3);
   pruned = selected + ((<usize>maxM0 + 1) << 3);
+  batch = pruned + ((<usize>maxM0 + 1) << 3);
   // The layout zeroed the marks when it moved them.
   epoch = 0;
 }
@@ -124,6 +127,18 @@ function admits(node: i32): bool {
   return allow == 0 ? !isDeleted(node) : load<u8>(allow + <usize>node) != 0;
 }
 
+// WebAssembly has no prefetch instruction. hnswlib prefetches the next neighbour's vector while
+// it measures the current one; a plain load of its first word does much the same: the
+// out-of-order core issues the miss early. The sum keeps the load from being optimised away.
+// Measured on GloVe-100: +4% QPS; touching every line of the vector instead was 9% slower, and
+// touching the next candidate's links as hnswlib does gained nothing.
+let touched: i32 = 0;
+// @ts-ignore: decorator
+@inline
+function touch(p: usize): void {
+  touched += load<i32>(p);
+}
+
 function nextEpoch(): i32 {
   epoch++;
   if (epoch > 0xffff) {
@@ -157,12 +172,15 @@ function greedySearchLayer(q: usize, ep: i32, lc: i32): i32 {
 }
 
 // SEARCH-LAYER (Algorithm 2), as hnswlib's searchBaseLayerST. Leaves up to ef nearest elements in
-// the result max-heap and returns their number. With skipDeleted, deleted elements are still
-// traversed (they keep the graph connected) but never enter the results, and the search goes on
-// until it holds ef live results. A filtered search is the same walk with the allow mask in
-// place of the deleted flag (hnswlib's filter functor, Qdrant's filtered HNSW): non-matching
-// nodes are waypoints, so the matching ones stay reachable at any selectivity.
-function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i32 {
+// the result max-heap and returns their number. With `filtered`, elements that admits() rejects
+// (deleted ones, or those outside the allow mask) are still traversed (they keep the graph
+// connected) but never enter the results, and the search goes on until it holds ef admitted
+// results. A filtered search is the same walk with the allow mask in place of the deleted flag
+// (hnswlib's filter functor, Qdrant's filtered HNSW): non-matching nodes are waypoints, so the
+// matching ones stay reachable at any selectivity. Without `filtered` (no deletes, no mask:
+// hnswlib's bare_bone_search) the check is skipped, and with it a read of each new candidate's
+// record header, which sits on another cache line than its vector.
+function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, filtered: bool): i32 {
   const mark = <u16>nextEpoch();
   let nc: i32 = 0;
   let nw: i32 = 0;
@@ -170,7 +188,7 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i3
   store<u16>(visited + (<usize>ep << 1), mark);
   nc = heapPush(candidates, nc, -d0, ep);
   let bound: f32 = f32.MAX_VALUE;
-  if (!skipDeleted || admits(ep)) {
+  if (!filtered || admits(ep)) {
     nw = heapPush(results, nw, d0, ep);
     bound = d0;
   }
@@ -179,17 +197,28 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, skipDeleted: bool): i3
     const c = heapId(candidates, 0);
     if (dc > bound && nw == ef) break;
     nc = heapPop(candidates, nc);
+    // Two passes over the links: first the visited marks, then the distances. The mark reads are
+    // independent random loads that the CPU overlaps when nothing else is in flight; interleaved
+    // with the distance kernels they were serialised behind them. Same visiting order as one pass.
     const block = linksOf(c, lc);
     const count = load<i32>(block);
+    let fresh: i32 = 0;
     for (let j: i32 = 0; j < count; j++) {
       const e = load<i32>(block + 4 + (<usize>j << 2));
       const vp = visited + (<usize>e << 1);
       if (load<u16>(vp) == mark) continue;
       store<u16>(vp, mark);
+      store<i32>(batch + (<usize>fresh << 2), e);
+      fresh++;
+    }
+    if (fresh > 0) touch(vectorOf(load<i32>(batch)));
+    for (let j: i32 = 0; j < fresh; j++) {
+      const e = load<i32>(batch + (<usize>j << 2));
+      if (j + 1 < fresh) touch(vectorOf(load<i32>(batch + (<usize>(j + 1) << 2))));
       const d = distance(metric, q, vectorOf(e), dim);
       if (nw < ef || d < bound) {
         nc = heapPush(candidates, nc, -d, e);
-        if (!skipDeleted || admits(e)) {
+        if (!filtered || admits(e)) {
           if (nw < ef) nw = heapPush(results, nw, d, e);
           else heapReplaceTop(results, nw, d, e);
           bound = heapKey(results, 0);
@@ -322,13 +351,14 @@ export function insert(q: i32, level: i32): void {
 // K-NN-SEARCH (Algorithm 5) for the query at queryPointer(). Leaves up to k (distance, node) pairs,
 // nearest first, at resultsPointer() and returns their number. `mask` (0 for none) restricts the
 // results to nodes whose byte is non-zero; the upper layers are walked unfiltered, since they only
-// pick the entry point.
-export function knnSearch(k: i32, ef: i32, mask: usize): i32 {
+// pick the entry point. `skipDeleted` (0 when the index holds no tombstones) makes an unmasked
+// search read the deleted flags.
+export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 {
   if (entryPoint < 0) return 0;
   let ep = entryPoint;
   for (let lc = maxLevel; lc > 0; lc--) ep = greedySearchLayer(query, ep, lc);
   allow = mask;
-  let n = searchLayer(query, ep, max(ef, k), 0, true);
+  let n = searchLayer(query, ep, max(ef, k), 0, mask != 0 || skipDeleted);
   allow = 0;
   while (n > k) n = heapPop(results, n);
   drainSorted(n);
