@@ -1,4 +1,3 @@
-import { StrataError } from '../../kernel/index.js';
 import { HnswIndex } from '../hnsw-index.js';
 import {
   PayloadIndexes,
@@ -113,10 +112,6 @@ export class Collection {
         this.#payloadIndexes.drop(operation.field);
         break;
     }
-  }
-
-  has(id: PointId): boolean {
-    return this.#internalOf.has(id);
   }
 
   get(id: PointId): PointRecord | undefined {
@@ -333,9 +328,4 @@ export function toScore(metric: Metric, distance: number): number {
 
 export function higherIsBetter(metric: Metric): boolean {
   return metric === 'cosine' || metric === 'dot';
-}
-
-export function assertPointExists(collection: Collection, id: PointId): void {
-  if (!collection.has(id))
-    throw new StrataError('NOT_FOUND', `point ${JSON.stringify(id)} not found in ${collection.name}`);
 }
