@@ -128,10 +128,12 @@ function admits(node: i32): bool {
 }
 
 // WebAssembly has no prefetch instruction. hnswlib prefetches the next neighbour's vector while
-// it measures the current one; a plain load of its first word does much the same: the
-// out-of-order core issues the miss early. The sum keeps the load from being optimised away.
-// Measured on GloVe-100: +4% QPS; touching every line of the vector instead was 9% slower, and
-// touching the next candidate's links as hnswlib does gained nothing.
+// it measures the current one; here a plain load of the first word of every unvisited neighbour's
+// vector, all before the first distance, does the same job better: the loads are independent, so
+// the out-of-order core has all their misses in flight at once instead of one per distance. The
+// sum keeps the loads from being optimised away. Measured on GloVe-100 (331k, from a saved
+// graph): +14% QPS over touching only the next neighbour; touching a second line of each vector,
+// or touching while the visited marks are checked, was slower.
 let touched: i32 = 0;
 // @ts-ignore: decorator
 @inline
@@ -211,10 +213,9 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, filtered: bool): i32 {
       store<i32>(batch + (<usize>fresh << 2), e);
       fresh++;
     }
-    if (fresh > 0) touch(vectorOf(load<i32>(batch)));
+    for (let j: i32 = 0; j < fresh; j++) touch(vectorOf(load<i32>(batch + (<usize>j << 2))));
     for (let j: i32 = 0; j < fresh; j++) {
       const e = load<i32>(batch + (<usize>j << 2));
-      if (j + 1 < fresh) touch(vectorOf(load<i32>(batch + (<usize>(j + 1) << 2))));
       const d = distance(metric, q, vectorOf(e), dim);
       if (nw < ef || d < bound) {
         nc = heapPush(candidates, nc, -d, e);
