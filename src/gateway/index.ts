@@ -1,6 +1,12 @@
 export { serverConfigSchema, type ServerConfig } from './config.js';
 export { grpcStatusByCode, toGrpcError } from './errors/grpc.js';
-export { httpStatusByCode, problemContentType, toProblem, type ProblemDetails } from './errors/http.js';
+export {
+  httpStatusByCode,
+  problemContentType,
+  retryAfterSeconds,
+  toProblem,
+  type ProblemDetails,
+} from './errors/http.js';
 export { renderErrorReference } from './errors/reference.js';
 export type { ModuleReadiness, ReadinessProbe } from './rest/operations.js';
 export { EdgeServer, type DrainResult, type EdgeServerOptions } from './server.js';

@@ -12,6 +12,9 @@ export const httpStatusByCode = {
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
   RATE_LIMITED: 429,
+  OVERLOADED: 429,
+  QUEUE_TIMEOUT: 503,
+  MODEL_EXECUTION_FAILED: 500,
   CONFIG_INVALID: 400,
   UNKNOWN_TARGET: 400,
   NOT_READY: 503,
@@ -60,4 +63,13 @@ export function toProblem(error: StrataError, instance: string, requestId: strin
     requestId,
     ...(error.details === undefined || error.code === 'INTERNAL' ? {} : { details: error.details }),
   };
+}
+
+/**
+ * The Retry-After value (seconds) for an error that names one in `details.retryAfterSeconds`
+ * (a full queue, a rate limit), or undefined.
+ */
+export function retryAfterSeconds(error: StrataError): string | undefined {
+  const value = error.details?.['retryAfterSeconds'];
+  return typeof value === 'number' && value >= 0 ? String(Math.ceil(value)) : undefined;
 }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { StrataError, isStrataError, type ErrorCode } from '../../kernel/index.js';
-import { problemContentType, toProblem } from '../errors/http.js';
+import { problemContentType, retryAfterSeconds, toProblem } from '../errors/http.js';
 
 /** Fastify's own errors (body parsing, schema validation) by their stable codes. */
 const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
@@ -43,6 +43,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
     const strataError = fromRequestError(error);
     if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
     const problem = toProblem(strataError, request.url, request.id);
+    const retryAfter = retryAfterSeconds(strataError);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
     return reply.status(problem.status).type(problemContentType).send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

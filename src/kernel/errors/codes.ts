@@ -81,6 +81,27 @@ export const errorCatalog = {
     title: 'Rate limited',
     description: 'Too many requests. Wait for the time given in Retry-After, then retry.',
   },
+  OVERLOADED: {
+    class: 'system',
+    retryable: true,
+    title: 'Overloaded',
+    description:
+      "A model's request queue is full (its `queue.max_size`). Retry after the time given in Retry-After, send fewer concurrent requests, or raise the model's instance_count or queue size.",
+  },
+  QUEUE_TIMEOUT: {
+    class: 'system',
+    retryable: true,
+    title: 'Queue timeout',
+    description:
+      "A request waited longer than its queue timeout (`queue.timeout_us`, or the request's `timeout` parameter) without a free model instance. Retry after the time given in Retry-After.",
+  },
+  MODEL_EXECUTION_FAILED: {
+    class: 'system',
+    retryable: false,
+    title: 'Model execution failed',
+    description:
+      'The model backend (ONNX Runtime, a TypeScript handler, a remote server) failed this request. Other requests and models are unaffected; the detail and the server log say why.',
+  },
   CONFIG_INVALID: {
     class: 'user',
     retryable: false,
