@@ -95,7 +95,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     }
     const logger = createLogger(config.logging.level);
     try {
-      const platform = await Platform.create({ config, logger });
+      const platform = await Platform.create({ config, logger, env });
       await platform.start();
       const code = await untilSignal(platform, logger);
       // Exit explicitly: work abandoned when the grace period expired may still hold timers.

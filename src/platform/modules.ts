@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { EdgeServer, registerQdrantRoutes, type ReadinessProbe } from '../gateway/index.js';
 import { noLifecycle, type Lifecycle, type Logger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
+import { ServingModule } from '../serving/index.js';
 import { VectorModule } from '../vector/index.js';
 import type { StrataConfig } from './config/index.js';
 import type { ModuleName } from './module-names.js';
@@ -30,7 +31,7 @@ export interface ModuleInstances {
   server: EdgeServer;
   gateway: Lifecycle;
   vector: VectorModule;
-  serving: Lifecycle;
+  serving: ServingModule;
   features: Lifecycle;
   pipelines: Lifecycle;
 }
@@ -42,6 +43,8 @@ export interface InitContext {
   readonly logger: Logger;
   readonly version: string;
   readonly readiness: ReadinessProbe;
+  /** Reads a secret from the process environment by variable name. */
+  readonly secrets: (name: string) => string | undefined;
   /** An already initialised dependency. */
   get<K extends InstanceModuleName>(name: K): ModuleInstances[K];
 }
@@ -73,7 +76,14 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     await registerQdrantRoutes(context.get('server').http, vector.procedures);
     return vector;
   },
-  serving: (context) => dataDirectory(context.config.dataDir, 'serving'),
+  serving: (context) =>
+    new ServingModule({
+      dataDir: context.config.dataDir,
+      config: context.config.serving,
+      registry: context.get('observability').registry,
+      logger: context.logger,
+      secrets: context.secrets,
+    }),
   features: (context) => dataDirectory(context.config.dataDir, 'features'),
   pipelines: (context) => dataDirectory(context.config.dataDir, 'pipelines'),
 };

@@ -17,6 +17,8 @@ import { Service } from './service.js';
 export interface PlatformOptions {
   readonly config: StrataConfig;
   readonly logger: Logger;
+  /** The process environment, where model configs find secrets by name (`api_key_env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ShutdownResult {
@@ -61,9 +63,18 @@ export class Platform {
     };
     const readiness = (): ModuleReadiness[] =>
       services.map((service) => ({ name: service.name, state: service.state }));
+    const env = options.env ?? {};
+    const secrets = (name: string): string | undefined => env[name];
     for (const name of order) {
       const logger = options.logger.child({ module: name });
-      const instance = await initModule(name, { config: options.config, logger, version, readiness, get });
+      const instance = await initModule(name, {
+        config: options.config,
+        logger,
+        version,
+        readiness,
+        get,
+        secrets,
+      });
       Object.assign(instances, { [name]: instance });
       services.push(new Service(name, instance));
     }

@@ -29,10 +29,16 @@ export interface LoadRequest {
   readonly directory: string;
   readonly config: ModelConfig;
   readonly logger: Logger;
+  /** Reads a secret (an API key) by the environment variable name a config names. */
+  readonly secrets: (name: string) => string | undefined;
 }
 
 export interface ExecuteRequest {
-  /** Inputs in the order of the model's declared inputs, batched along dimension 0 when batching. */
+  /**
+   * Inputs in the order of the model's declared inputs, batched along dimension 0 when batching.
+   * The instance may take ownership of their buffers (transfer them to a worker thread): the
+   * caller must not read them after execute().
+   */
   readonly inputs: readonly Tensor[];
   /** Output names to return; every declared output when empty. */
   readonly outputs: readonly string[];

@@ -25,7 +25,10 @@ export const backendNames = ['onnx', 'typescript', 'remote-oip', 'remote-openai'
 export type BackendName = (typeof backendNames)[number];
 
 const versionPolicySchema = Type.Union([
-  Type.Object({ latest: Type.Object({ num_versions: Type.Integer({ minimum: 1 }) }) }, { additionalProperties: false }),
+  Type.Object(
+    { latest: Type.Object({ num_versions: Type.Integer({ minimum: 1 }) }) },
+    { additionalProperties: false },
+  ),
   Type.Object({ all: Type.Object({}) }, { additionalProperties: false }),
   Type.Object(
     { specific: Type.Object({ versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }) }) },
@@ -183,7 +186,7 @@ export function parseModelConfig(value: unknown, source: string): ModelConfig {
       details: { source, problems },
     });
   }
-  const config = copy as ModelConfig;
+  const config = copy;
   checkConsistency(config, source);
   return config;
 }

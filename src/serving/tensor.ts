@@ -102,7 +102,7 @@ export function tensorBytes(tensor: Tensor): number {
     for (const s of tensor.data) bytes += 2 * s.length;
     return bytes;
   }
-  return (tensor.data as NumericArray).byteLength;
+  return tensor.data.byteLength;
 }
 
 export function isDatatype(value: unknown): value is Datatype {

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { serverConfigSchema } from '../../gateway/index.js';
 import { loggingConfigSchema } from '../../observability/index.js';
 import { StringEnum } from '../../kernel/index.js';
+import { servingConfigSchema } from '../../serving/index.js';
 import { vectorConfigSchema } from '../../vector/index.js';
 import { targetNames } from '../module-names.js';
 
@@ -64,6 +65,7 @@ export const configSchema = Type.Object(
     server: serverConfigSchema,
     logging: loggingConfigSchema,
     vector: vectorConfigSchema,
+    serving: servingConfigSchema,
     backends: backendsConfigSchema,
   },
   { additionalProperties: false },

@@ -1,0 +1,1 @@
+export { typescriptBackend, defineModel, type HandlerContext, type ModelHandler } from './typescript.js';

@@ -1,0 +1,38 @@
+// Model serving's public surface (ARCHITECTURE.md §5). Everything outside src/serving imports
+// from here.
+export {
+  datatypes,
+  elementCount,
+  isDatatype,
+  shapeText,
+  type Datatype,
+  type NumericArray,
+  type Tensor,
+  type TensorData,
+  type TensorDataOf,
+  type TensorSpec,
+} from './tensor.js';
+export {
+  MODEL_BACKEND_API_VERSION,
+  type BackendCapabilities,
+  type ExecuteRequest,
+  type LoadRequest,
+  type LoadedModel,
+  type ModelBackend,
+  type ModelInstance,
+} from './backend.js';
+export { defineModel, typescriptBackend, type HandlerContext, type ModelHandler } from './backends/index.js';
+export { modelConfigSchema, parseModelConfig, type BackendName, type ModelConfig } from './model-config.js';
+export type {
+  ChatTarget,
+  InferRequest,
+  InferResponse,
+  ModelMetadata,
+  OpenAIModel,
+  RepositoryEntry,
+  ServingProcedures,
+  VersionState,
+} from './procedures.js';
+export { servingConfigSchema, type ServingConfig } from './config.js';
+export { ServingService, type ServingServiceOptions } from './service.js';
+export { ServingModule, type ServingModuleOptions } from './serving-module.js';

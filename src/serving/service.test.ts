@@ -1,0 +1,335 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { createLogger, isStrataError } from '../kernel/index.js';
+import { scaleConfig, scaleHandler, seenBatches, writeModel } from '../../test/support/model-repository.js';
+import { ServingModule } from './serving-module.js';
+import type { ServingService } from './service.js';
+import type { Tensor } from './tensor.js';
+
+function x(values: number[], rows = 1): Tensor {
+  return {
+    name: 'x',
+    datatype: 'FP32',
+    shape: [rows, values.length / rows],
+    data: Float32Array.from(values),
+  };
+}
+
+function numbers(tensor: Tensor | undefined): number[] {
+  return Array.from((tensor?.data ?? []) as ArrayLike<number>, Number);
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isStrataError(error), `expected a StrataError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (message !== undefined) assert.match(error.message, message);
+    return true;
+  });
+}
+
+async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const found = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (found?.values ?? []) as { labels: Record<string, string | number>; value: number }[];
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((n, v) => n + v.value, 0);
+}
+
+describe('ServingService', () => {
+  let repo: string;
+  let registry: Registry;
+  let module: ServingModule;
+  let serving: ServingService;
+
+  before(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'strata-serving-'));
+    await writeModel(repo, 'double', scaleConfig({ dynamic_batching: { max_queue_delay_us: 20_000 } }), {
+      1: { 'model.js': scaleHandler('double-v1', 2) },
+    });
+    await writeModel(repo, 'versions', scaleConfig({ version_policy: { all: {} } }), {
+      1: { 'model.js': scaleHandler('versions-v1', 1) },
+      2: { 'model.js': scaleHandler('versions-v2', 2) },
+      3: { 'model.js': scaleHandler('versions-v3', 3) },
+    });
+    await writeModel(repo, 'poison', scaleConfig({ dynamic_batching: { max_queue_delay_us: 20_000 } }), {
+      1: { 'model.js': scaleHandler('poison-v1', 1, { poison: 13 }) },
+    });
+    await writeModel(
+      repo,
+      'single',
+      scaleConfig({
+        max_batch_size: 0,
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, -1] }],
+        outputs: [{ name: 'y', datatype: 'FP32', shape: [1, -1] }],
+        queue: { max_size: 2, priority_levels: 2, default_priority: 2 },
+      }),
+      { 1: { 'model.js': scaleHandler('single-v1', 1) } },
+    );
+    registry = new Registry();
+    module = new ServingModule({
+      dataDir: repo,
+      config: { repository: repo, startupModels: ['*'], responseCacheBytes: 1 << 20 },
+      registry,
+      logger: createLogger('silent'),
+      secrets: () => undefined,
+    });
+    serving = module.service;
+    await module.start();
+  });
+
+  after(async () => {
+    await module.stop();
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('loads every model of the repository at start and answers inference', async () => {
+    const response = await serving.infer({ model: 'double', id: 'r1', inputs: [x([1, 2, 3])] });
+    assert.equal(response.version, 1);
+    assert.equal(response.id, 'r1');
+    assert.deepEqual(numbers(response.outputs[0]), [2, 4, 6]);
+    assert.deepEqual(
+      (await serving.repositoryIndex()).map((e) => [e.name, e.version, e.state]),
+      [
+        ['double', 1, 'READY'],
+        ['poison', 1, 'READY'],
+        ['single', 1, 'READY'],
+        ['versions', 1, 'READY'],
+        ['versions', 2, 'READY'],
+        ['versions', 3, 'READY'],
+      ],
+    );
+  });
+
+  it('reports metadata with the batch dimension as -1', () => {
+    const metadata = serving.modelMetadata('double');
+    assert.deepEqual(metadata.inputs, [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }]);
+    assert.deepEqual(metadata.versions, [1]);
+  });
+
+  it('merges concurrent requests into batches and gives each caller exactly its own rows', async () => {
+    const before = seenBatches('double-v1').length;
+    const calls = Array.from({ length: 64 }, (_, i) => {
+      const rows = 1 + (i % 3);
+      const values = Array.from({ length: rows * 4 }, (_, j) => i * 100 + j);
+      return serving
+        .infer({ model: 'double', inputs: [x(values, rows)] })
+        .then((r) => ({ values, rows, out: r.outputs[0] }));
+    });
+    for (const { values, rows, out } of await Promise.all(calls)) {
+      assert.deepEqual(out?.shape, [rows, 4]);
+      assert.deepEqual(
+        numbers(out),
+        values.map((v) => v * 2),
+      );
+    }
+    const batches = seenBatches('double-v1').slice(before);
+    assert.ok(batches.length < 64, `expected merged batches, saw ${String(batches.length)} executions`);
+    assert.ok(
+      batches.every((rows) => rows <= 16),
+      `a batch exceeded max_batch_size: ${batches.join(',')}`,
+    );
+    assert.ok((await metric(registry, 'strata_model_batch_size', { model: 'double' })) > 0);
+  });
+
+  it('never merges requests whose inner shapes differ', async () => {
+    const calls = Array.from({ length: 30 }, (_, i) => {
+      const width = 1 + (i % 5);
+      const values = Array.from({ length: width }, (_, j) => i + j / 10);
+      return serving
+        .infer({ model: 'double', inputs: [x(values)] })
+        .then((r) => ({ values, out: r.outputs[0] }));
+    });
+    for (const { values, out } of await Promise.all(calls)) {
+      assert.deepEqual(out?.shape, [1, values.length]);
+      assert.deepEqual(
+        numbers(out),
+        values.map((v) => Math.fround(v) * 2),
+      );
+    }
+  });
+
+  it('fails only the request whose input makes the handler throw, even inside a merged batch', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        serving.infer({ model: 'poison', inputs: [x([i === 4 ? 13 : i])] }),
+      ),
+    );
+    results.forEach((result, i) => {
+      if (i === 4) {
+        assert.equal(result.status, 'rejected');
+        assert.ok(isStrataError(result.reason) && result.reason.code === 'MODEL_EXECUTION_FAILED');
+      } else {
+        assert.equal(result.status, 'fulfilled');
+        assert.deepEqual(numbers(result.value.outputs[0]), [i]);
+      }
+    });
+    const after = await serving.infer({ model: 'poison', inputs: [x([7])] });
+    assert.deepEqual(numbers(after.outputs[0]), [7]);
+  });
+
+  it('serves a chosen version, and the latest when none is named', async () => {
+    const latest = await serving.infer({ model: 'versions', inputs: [x([5])] });
+    assert.equal(latest.version, 3);
+    assert.deepEqual(numbers(latest.outputs[0]), [15]);
+    const first = await serving.infer({ model: 'versions', version: 1, inputs: [x([5])] });
+    assert.deepEqual(numbers(first.outputs[0]), [5]);
+    assert.equal(serving.modelReady('versions', 2), true);
+    assert.equal(serving.modelReady('versions', 9), false);
+  });
+
+  it('rejects bad requests with stable codes and keeps serving', async () => {
+    await rejectsWith(serving.infer({ model: 'nope', inputs: [x([1])] }), 'NOT_FOUND', /not loaded/);
+    await rejectsWith(
+      serving.infer({ model: 'versions', version: 7, inputs: [x([1])] }),
+      'NOT_FOUND',
+      /version 7/,
+    );
+    await rejectsWith(
+      serving.infer({ model: 'double', inputs: [{ ...x([1]), datatype: 'INT32', data: Int32Array.of(1) }] }),
+      'INVALID_ARGUMENT',
+      /datatype INT32/,
+    );
+    await rejectsWith(
+      serving.infer({
+        model: 'double',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [3], data: new Float32Array(3) }],
+      }),
+      'INVALID_ARGUMENT',
+      /shape \[3\]/,
+    );
+    await rejectsWith(serving.infer({ model: 'double', inputs: [] }), 'INVALID_ARGUMENT', /missing/);
+    await rejectsWith(
+      serving.infer({ model: 'double', inputs: [x([1]), { ...x([1]), name: 'z' }] }),
+      'INVALID_ARGUMENT',
+      /no input 'z'/,
+    );
+    await rejectsWith(
+      serving.infer({ model: 'double', inputs: [x([1, 2], 1)], outputs: ['nope'] }),
+      'INVALID_ARGUMENT',
+      /no output 'nope'/,
+    );
+    await rejectsWith(
+      serving.infer({
+        model: 'double',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: new Float32Array(2) }],
+      }),
+      'INVALID_ARGUMENT',
+      /elements/,
+    );
+    await rejectsWith(
+      serving.infer({ model: 'double', inputs: [x(new Array<number>(17).fill(1), 17)] }),
+      'INVALID_ARGUMENT',
+      /max_batch_size/,
+    );
+    const ok = await serving.infer({ model: 'double', inputs: [x([1])] });
+    assert.deepEqual(numbers(ok.outputs[0]), [2]);
+  });
+
+  it('answers OVERLOADED when the queue is full and QUEUE_TIMEOUT when a request waits too long', async () => {
+    const slow = (priority?: number) =>
+      serving.infer({
+        model: 'single',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(1) }],
+        parameters: { delayMs: 150, ...(priority === undefined ? {} : { priority }) },
+      });
+    const running = slow();
+    const queued = [slow(), slow()];
+    await rejectsWith(slow(), 'OVERLOADED', /queue is full/);
+    await Promise.all([running, ...queued]);
+    const busy = slow();
+    const timedOut = serving.infer({
+      model: 'single',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(1) }],
+      parameters: { timeout: 20_000 },
+    });
+    await rejectsWith(timedOut, 'QUEUE_TIMEOUT');
+    await busy;
+  });
+
+  it('runs higher-priority requests first', async () => {
+    const order: string[] = [];
+    const call = (tag: string, priority: number) =>
+      serving
+        .infer({
+          model: 'single',
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(1) }],
+          parameters: { delayMs: 30, priority },
+        })
+        .then(() => order.push(tag));
+    const first = call('running', 2);
+    const low = call('low', 2);
+    const high = call('high', 1);
+    await Promise.all([first, low, high]);
+    assert.deepEqual(order, ['running', 'high', 'low']);
+    await rejectsWith(
+      serving.infer({
+        model: 'single',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(1) }],
+        parameters: { priority: 3 },
+      }),
+      'INVALID_ARGUMENT',
+      /priority 3/,
+    );
+  });
+
+  it('keeps other models ready while one loads, unloads and reloads', async () => {
+    await writeModel(repo, 'slow', scaleConfig(), {
+      1: { 'model.js': scaleHandler('slow-v1', 1, { setupMs: 300 }) },
+    });
+    const loading = serving.load('slow');
+    const during: boolean[] = [];
+    const probe = setInterval(() => during.push(serving.modelReady('double')), 10);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => serving.infer({ model: 'double', inputs: [x([1])] })),
+    );
+    await loading;
+    clearInterval(probe);
+    assert.ok(during.length > 0 && during.every(Boolean), 'double flapped while slow loaded');
+    assert.equal(answers.length, 5);
+    assert.equal(serving.modelReady('slow'), true);
+    await serving.unload('slow');
+    assert.equal(serving.modelReady('slow'), false);
+    assert.equal(serving.modelReady('double'), true);
+    await rejectsWith(serving.infer({ model: 'slow', inputs: [x([1])] }), 'NOT_FOUND');
+    assert.deepEqual(
+      (await serving.repositoryIndex()).filter((e) => e.name === 'slow'),
+      [{ name: 'slow', state: 'UNAVAILABLE', reason: 'unloaded' }],
+    );
+    await rejectsWith(serving.unload('slow'), 'NOT_FOUND');
+    await rejectsWith(serving.load('missing'), 'NOT_FOUND', /not in the repository/);
+    await rejectsWith(serving.load('../etc'), 'INVALID_ARGUMENT');
+  });
+
+  it('applies a changed version policy on reload, loading new versions before retiring old ones', async () => {
+    await writeModel(repo, 'policy', scaleConfig(), {
+      1: { 'model.js': scaleHandler('policy-v1', 1) },
+      2: { 'model.js': scaleHandler('policy-v2', 2) },
+    });
+    await serving.load('policy');
+    assert.deepEqual(serving.modelMetadata('policy').versions, [2]);
+    await writeModel(repo, 'policy', scaleConfig({ version_policy: { specific: { versions: [1] } } }), {});
+    await serving.load('policy');
+    assert.deepEqual(serving.modelMetadata('policy').versions, [1]);
+    assert.equal(serving.modelReady('policy', 2), false);
+    await writeModel(repo, 'policy', scaleConfig({ version_policy: { specific: { versions: [4] } } }), {});
+    await rejectsWith(serving.load('policy'), 'NOT_FOUND', /no version 4/);
+    assert.equal(
+      serving.modelReady('policy', 1),
+      true,
+      'a failed reload must leave the loaded versions serving',
+    );
+  });
+
+  it('reports a model whose config is invalid without affecting the others', async () => {
+    await writeModel(repo, 'broken', { backend: 'typescript', max_batch_size: -1 }, { 1: {} });
+    await rejectsWith(serving.load('broken'), 'CONFIG_INVALID', /max_batch_size/);
+    await writeModel(repo, 'nofile', scaleConfig(), { 1: {} });
+    await rejectsWith(serving.load('nofile'), 'NOT_FOUND', /model\.js/);
+    assert.equal(serving.modelReady('double'), true);
+  });
+});

@@ -1,0 +1,458 @@
+import { StrataError, isStrataError, type Lifecycle, type Logger } from '../kernel/index.js';
+import type { ModelBackend } from './backend.js';
+import { cacheKey, ResponseCache } from './cache.js';
+import { readModelConfig, type BackendName, type ModelConfig } from './model-config.js';
+import type { ServingMetrics } from './metrics.js';
+import { ModelVersion } from './model-version.js';
+import type {
+  ChatTarget,
+  InferRequest,
+  InferResponse,
+  ModelMetadata,
+  OpenAIModel,
+  RepositoryEntry,
+  ServingProcedures,
+} from './procedures.js';
+import { readModelDirectory, scanRepository, selectVersions } from './repository.js';
+import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
+import type { Datatype, Tensor } from './tensor.js';
+import { TrafficPolicy } from './traffic.js';
+
+export interface ServingServiceOptions {
+  /** The model repository's root directory. */
+  readonly repository: string;
+  /** Models loaded at start: every model in the repository (`*`) or the names listed. */
+  readonly startupModels: readonly string[];
+  readonly backends: Readonly<Record<BackendName, ModelBackend>>;
+  readonly logger: Logger;
+  readonly metrics: ServingMetrics;
+  readonly cacheBytes: number;
+  readonly secrets: (name: string) => string | undefined;
+}
+
+interface LoadedModel {
+  readonly name: string;
+  readonly config: ModelConfig;
+  readonly versions: ReadonlyMap<number, ModelVersion>;
+  readonly traffic: TrafficPolicy;
+  readonly loadedAt: number;
+}
+
+/**
+ * Model serving: the repository, the loaded versions, and the request path (validation, traffic
+ * policy, response cache, batcher, shadow copies). Load and unload are serialised per model, so
+ * concurrent calls for one model apply in order while other models stay untouched.
+ */
+export class ServingService implements ServingProcedures, Lifecycle {
+  readonly #options: ServingServiceOptions;
+  readonly #models = new Map<string, LoadedModel>();
+  readonly #operations = new Map<string, Promise<unknown>>();
+  readonly #cache: ResponseCache;
+  #running = false;
+
+  constructor(options: ServingServiceOptions) {
+    this.#options = options;
+    this.#cache = new ResponseCache(options.cacheBytes);
+  }
+
+  async start(): Promise<void> {
+    const { startupModels, repository, logger } = this.#options;
+    const names = startupModels.includes('*')
+      ? (await scanRepository(repository)).map((m) => m.name)
+      : startupModels;
+    // A model that fails to load is reported and left unavailable; the others still serve.
+    const results = await Promise.allSettled(names.map((name) => this.load(name)));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected')
+        logger.error({ model: names[i], err: result.reason as unknown }, 'model failed to load at start');
+    });
+    this.#running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.allSettled([...this.#models.keys()].map((name) => this.unload(name)));
+  }
+
+  serverReady(): boolean {
+    return this.#running;
+  }
+
+  // Runs `operation` after every earlier load or unload of the same model.
+  #serialised<T>(model: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#operations.get(model) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#operations.set(model, settled);
+    void settled.then(() => {
+      if (this.#operations.get(model) === settled) this.#operations.delete(model);
+    });
+    return next;
+  }
+
+  /**
+   * Loads a model, or reloads it from disk: the config is read again, versions the policy now
+   * selects are loaded, and those it no longer selects are unloaded after the new set is ready.
+   * Versions whose config did not change keep serving throughout.
+   */
+  load(name: string): Promise<void> {
+    return this.#serialised(name, async () => {
+      const found = await readModelDirectory(this.#options.repository, name);
+      if (found === undefined) {
+        throw new StrataError(
+          'NOT_FOUND',
+          `model '${name}' is not in the repository (no ${name}/config.yaml)`,
+        );
+      }
+      const config = await readModelConfig(found.directory);
+      const wanted = selectVersions(config.version_policy, found.versions);
+      const missing =
+        config.version_policy !== undefined && 'specific' in config.version_policy
+          ? config.version_policy.specific.versions.filter((v) => !found.versions.includes(v))
+          : [];
+      if (wanted.length === 0 || missing.length > 0) {
+        throw new StrataError(
+          'NOT_FOUND',
+          missing.length > 0
+            ? `model '${name}' has no version ${missing.join(', ')} on disk (version_policy.specific)`
+            : `model '${name}' has no version directories (${name}/1/, ${name}/2/, ...)`,
+        );
+      }
+      const current = this.#models.get(name);
+      const sameConfig = current !== undefined && JSON.stringify(current.config) === JSON.stringify(config);
+      const versions = new Map<number, ModelVersion>();
+      const fresh: ModelVersion[] = [];
+      for (const v of wanted) {
+        const kept = sameConfig ? current.versions.get(v) : undefined;
+        if (kept?.ready === true) {
+          versions.set(v, kept);
+          continue;
+        }
+        const version = new ModelVersion({
+          model: name,
+          version: v,
+          directory: `${found.directory}/${String(v)}`,
+          config,
+          backend: this.#options.backends[config.backend],
+          logger: this.#options.logger,
+          metrics: this.#options.metrics,
+          secrets: this.#options.secrets,
+        });
+        versions.set(v, version);
+        fresh.push(version);
+      }
+      const loads = await Promise.allSettled(fresh.map((v) => v.load()));
+      const failed = loads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.allSettled(fresh.filter((v) => v.ready).map((v) => v.unload()));
+        throw failed.reason;
+      }
+      this.#models.set(name, {
+        name,
+        config,
+        versions,
+        traffic: sameConfig ? current.traffic : new TrafficPolicy(config.traffic),
+        loadedAt: current?.loadedAt ?? Math.floor(Date.now() / 1000),
+      });
+      const retired = [...(current?.versions.values() ?? [])].filter((v) => versions.get(v.version) !== v);
+      await Promise.allSettled(retired.map((v) => v.unload()));
+    });
+  }
+
+  /** Unloads every version; queued and running requests finish first. */
+  unload(name: string): Promise<void> {
+    return this.#serialised(name, async () => {
+      const current = this.#models.get(name);
+      if (current === undefined) {
+        throw new StrataError('NOT_FOUND', `model '${name}' is not loaded`);
+      }
+      this.#models.delete(name);
+      await Promise.allSettled([...current.versions.values()].map((v) => v.unload()));
+    });
+  }
+
+  async repositoryIndex(options: { readonly ready?: boolean } = {}): Promise<RepositoryEntry[]> {
+    const entries: RepositoryEntry[] = [];
+    for (const found of await scanRepository(this.#options.repository)) {
+      const loaded = this.#models.get(found.name);
+      if (loaded === undefined) {
+        entries.push({ name: found.name, state: 'UNAVAILABLE', reason: 'unloaded' });
+        continue;
+      }
+      for (const version of loaded.versions.values()) {
+        entries.push({
+          name: found.name,
+          version: version.version,
+          state: version.state,
+          reason: version.reason,
+        });
+      }
+    }
+    return options.ready === true ? entries.filter((e) => e.state === 'READY') : entries;
+  }
+
+  #model(name: string): LoadedModel {
+    const model = this.#models.get(name);
+    if (model === undefined) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `model '${name}' is not loaded; load it with POST /v2/repository/models/${name}/load`,
+        { details: { model: name } },
+      );
+    }
+    return model;
+  }
+
+  #version(model: LoadedModel, version: number): ModelVersion {
+    const found = model.versions.get(version);
+    if (found === undefined) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `model '${model.name}' has no loaded version ${String(version)}; loaded: ${[...model.versions.keys()].join(', ')}`,
+        { details: { model: model.name, version } },
+      );
+    }
+    return found;
+  }
+
+  #latestReady(model: LoadedModel): ModelVersion | undefined {
+    let best: ModelVersion | undefined;
+    for (const v of model.versions.values())
+      if (v.ready && (best === undefined || v.version > best.version)) best = v;
+    return best;
+  }
+
+  modelReady(name: string, version?: number): boolean {
+    const model = this.#models.get(name);
+    if (model === undefined) return false;
+    if (version === undefined) return this.#latestReady(model) !== undefined;
+    return model.versions.get(version)?.ready === true;
+  }
+
+  modelMetadata(name: string, version?: number): ModelMetadata {
+    const model = this.#model(name);
+    const chosen = version === undefined ? this.#latestReady(model) : this.#version(model, version);
+    if (chosen === undefined) throw new StrataError('NOT_READY', `model '${name}' has no ready version`);
+    const batching = model.config.max_batch_size > 0;
+    return {
+      name,
+      versions: [...model.versions.keys()].sort((a, b) => a - b),
+      platform: model.config.backend,
+      inputs: clientSpecs(chosen.inputs, batching),
+      outputs: clientSpecs(chosen.outputs, batching),
+    };
+  }
+
+  async infer(request: InferRequest): Promise<InferResponse> {
+    const model = this.#model(request.model);
+    const ready = (v: number): boolean => model.versions.get(v)?.ready === true;
+    let version: ModelVersion;
+    if (request.version !== undefined) version = this.#version(model, request.version);
+    else {
+      const chosen = model.traffic.choose({
+        headers: request.headers ?? {},
+        ready,
+        latest: this.#latestReady(model)?.version,
+      });
+      if (chosen === undefined)
+        throw new StrataError('NOT_READY', `model '${model.name}' has no ready version`);
+      version = this.#version(model, chosen);
+    }
+    const batching = model.config.max_batch_size > 0;
+    const inputs = checkInputs(request.inputs, version.inputs, batching, model.name);
+    const outputs = request.outputs ?? [];
+    checkOutputNames(outputs, version.outputs, model.name);
+    const { priority, timeout, ...parameters } = request.parameters ?? {};
+    const labels = { model: model.name, version: String(version.version) };
+    const key = model.config.response_cache.enabled
+      ? cacheKey(model.name, version.version, inputs, outputs, parameters)
+      : undefined;
+    if (key !== undefined) {
+      const hit = this.#cache.get(key);
+      this.#options.metrics.cache.inc({ ...labels, result: hit === undefined ? 'miss' : 'hit' });
+      if (hit !== undefined) {
+        this.#options.metrics.requests.inc({ ...labels, outcome: 'success' });
+        return this.#response(request, version.version, hit, true);
+      }
+    }
+    const shadow = model.traffic.shadowOf(version.version, ready);
+    // The primary may hand its input buffers to a worker: the shadow gets its own copy first.
+    const shadowInputs = shadow === undefined ? undefined : inputs.map(copyTensor);
+    let result: Tensor[];
+    try {
+      result = await version.execute({
+        inputs,
+        outputs,
+        parameters,
+        ...queueParameters(priority, timeout),
+      });
+    } catch (error) {
+      this.#recordOutcome(model, version.version, error);
+      throw error;
+    }
+    this.#recordOutcome(model, version.version, undefined);
+    if (key !== undefined) this.#cache.set(key, result);
+    if (shadow !== undefined && shadowInputs !== undefined) {
+      this.#mirror(model, shadow, { inputs: shadowInputs, outputs, parameters }, result);
+    }
+    return this.#response(request, version.version, result, false);
+  }
+
+  #response(
+    request: InferRequest,
+    version: number,
+    outputs: readonly Tensor[],
+    cached: boolean,
+  ): InferResponse {
+    return {
+      model: request.model,
+      version,
+      ...(request.id === undefined ? {} : { id: request.id }),
+      outputs,
+      cached,
+    };
+  }
+
+  #recordOutcome(model: LoadedModel, version: number, error: unknown): void {
+    const labels = { model: model.name, version: String(version) };
+    this.#options.metrics.requests.inc({ ...labels, outcome: error === undefined ? 'success' : 'failure' });
+    const systemFailure = error !== undefined && (!isStrataError(error) || error.errorClass === 'system');
+    if (model.traffic.record(version, systemFailure)) {
+      this.#options.metrics.rollbacks.inc(labels);
+      this.#options.logger.warn(
+        { model: model.name, version },
+        'canary error rate crossed rollback_error_rate; sending all traffic to the stable version',
+      );
+    }
+  }
+
+  // Shadow traffic: the copy runs after the primary answered and its result is only compared.
+  #mirror(
+    model: LoadedModel,
+    version: number,
+    request: { inputs: Tensor[]; outputs: readonly string[]; parameters: Readonly<Record<string, unknown>> },
+    primary: readonly Tensor[],
+  ): void {
+    const target = model.versions.get(version);
+    if (target === undefined) return;
+    const labels = { model: model.name, version: String(version) };
+    target.execute(request).then(
+      (outputs) => {
+        this.#options.metrics.shadow.inc({
+          ...labels,
+          result: outputsEqual(primary, outputs) ? 'match' : 'mismatch',
+        });
+      },
+      (error: unknown) => {
+        this.#options.metrics.shadow.inc({ ...labels, result: 'error' });
+        this.#options.logger.debug({ model: model.name, version, err: error }, 'shadow request failed');
+      },
+    );
+  }
+
+  openaiModels(): OpenAIModel[] {
+    const models: OpenAIModel[] = [];
+    for (const model of this.#models.values()) {
+      const openai = model.config.openai;
+      if (openai === undefined) continue;
+      const kinds: ('embedding' | 'chat')[] = [];
+      if (openai.embedding !== undefined) kinds.push('embedding');
+      if (openai.chat) kinds.push('chat');
+      if (kinds.length > 0) models.push({ id: model.name, created: model.loadedAt, kinds });
+    }
+    return models.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async embed(
+    name: string,
+    texts: readonly string[],
+  ): Promise<{ embeddings: Float32Array[]; datatype: Datatype }> {
+    const model = this.#model(name);
+    const spec = model.config.openai?.embedding;
+    if (spec === undefined) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `model '${name}' is not an embedding model (set openai.embedding in its config)`,
+      );
+    }
+    const batching = model.config.max_batch_size > 0;
+    const chunk = batching ? model.config.max_batch_size : texts.length;
+    const embeddings: Float32Array[] = [];
+    let datatype: Datatype = 'FP32';
+    for (let from = 0; from < texts.length; from += chunk) {
+      const part = texts.slice(from, from + chunk);
+      const response = await this.infer({
+        model: name,
+        inputs: [
+          {
+            name: spec.input,
+            datatype: 'BYTES',
+            shape: batching ? [part.length, 1] : [part.length],
+            data: part,
+          },
+        ],
+        outputs: [spec.output],
+      });
+      const output = response.outputs.find((o) => o.name === spec.output);
+      if (output === undefined || Array.isArray(output.data) || output.shape[0] !== part.length) {
+        throw new StrataError(
+          'MODEL_EXECUTION_FAILED',
+          `model '${name}' returned no [${String(part.length)}, dim] '${spec.output}' output`,
+        );
+      }
+      datatype = output.datatype;
+      const dim = output.data.length / part.length;
+      const values = Float32Array.from(output.data as ArrayLike<number>, Number);
+      for (let i = 0; i < part.length; i++) embeddings.push(values.subarray(i * dim, (i + 1) * dim));
+    }
+    return { embeddings, datatype };
+  }
+
+  chatTarget(name: string): ChatTarget {
+    const model = this.#model(name);
+    const remote = model.config.remote;
+    if (model.config.openai?.chat !== true || remote === undefined) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `model '${name}' does not serve chat completions (set openai.chat: true and a remote OpenAI-compatible url)`,
+      );
+    }
+    return {
+      url: remote.url,
+      model: remote.model ?? name,
+      apiKey: remote.api_key_env === undefined ? undefined : this.#options.secrets(remote.api_key_env),
+      timeoutMs: remote.timeout_ms,
+    };
+  }
+
+  get cacheBytes(): number {
+    return this.#cache.bytes;
+  }
+}
+
+// Triton's request parameters `priority` and `timeout` (µs) steer the queue; they are not passed
+// to the model, so that requests differing only in them still batch together.
+function queueParameters(priority: unknown, timeout: unknown): { priority?: number; timeoutUs?: number } {
+  const result: { priority?: number; timeoutUs?: number } = {};
+  if (priority !== undefined) {
+    if (typeof priority !== 'number')
+      throw new StrataError('INVALID_ARGUMENT', 'parameter priority must be an integer');
+    result.priority = priority;
+  }
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        'parameter timeout must be a non-negative integer (microseconds)',
+      );
+    result.timeoutUs = timeout;
+  }
+  return result;
+}
+
+function copyTensor(tensor: Tensor): Tensor {
+  return { ...tensor, shape: [...tensor.shape], data: tensor.data.slice() };
+}

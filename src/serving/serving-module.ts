@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
+import type { ModelBackend } from './backend.js';
+import { typescriptBackend } from './backends/index.js';
+import type { ServingConfig } from './config.js';
+import type { BackendName } from './model-config.js';
+import { ServingMetrics } from './metrics.js';
+import { ServingService } from './service.js';
+
+export interface ServingModuleOptions {
+  readonly dataDir: string;
+  readonly config: ServingConfig;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly secrets: (name: string) => string | undefined;
+  /** Backends by name; a name without one fails the model's load with a clear message. */
+  readonly backends?: Partial<Record<BackendName, ModelBackend>>;
+}
+
+/** Model serving as a platform module: the service, started and stopped with the process. */
+export class ServingModule implements Lifecycle {
+  readonly service: ServingService;
+
+  constructor(options: ServingModuleOptions) {
+    const backends = { typescript: typescriptBackend, ...options.backends };
+    this.service = new ServingService({
+      repository: options.config.repository ?? join(options.dataDir, 'models'),
+      startupModels: options.config.startupModels,
+      backends: {
+        typescript: backends.typescript,
+        onnx: backends.onnx ?? missingBackend('onnx'),
+        'remote-oip': backends['remote-oip'] ?? missingBackend('remote-oip'),
+        'remote-openai': backends['remote-openai'] ?? missingBackend('remote-openai'),
+      },
+      logger: options.logger,
+      metrics: new ServingMetrics(options.registry),
+      cacheBytes: options.config.responseCacheBytes,
+      secrets: options.secrets,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.service.start();
+  }
+
+  stop(): Promise<void> {
+    return this.service.stop();
+  }
+}
+
+function missingBackend(name: BackendName): ModelBackend {
+  return {
+    apiVersion: 1,
+    name,
+    capabilities: { batching: false, datatypes: [], devices: [], describesModel: false },
+    load: () =>
+      Promise.reject(new StrataError('CONFIG_INVALID', `backend '${name}' is not available in this build`)),
+  };
+}
