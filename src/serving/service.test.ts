@@ -333,3 +333,146 @@ describe('ServingService', () => {
     assert.equal(serving.modelReady('double'), true);
   });
 });
+
+describe('ServingService traffic policies and response cache', () => {
+  let repo: string;
+  let registry: Registry;
+  let module: ServingModule;
+  let serving: ServingService;
+  const one = (): Tensor => x([3]);
+
+  before(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'strata-traffic-'));
+    const two = (a: number, b: number, extra: Record<string, unknown>) =>
+      [
+        scaleConfig({ version_policy: { all: {} }, ...extra }),
+        {
+          1: { 'model.js': scaleHandler(`v1-${String(a)}`, a) },
+          2: { 'model.js': scaleHandler(`v2-${String(b)}`, b) },
+        },
+      ] as const;
+    await writeModel(
+      repo,
+      'canary',
+      ...two(1, 2, { traffic: { canary: { stable: 1, canary: 2, weight: 30 } } }),
+    );
+    await writeModel(
+      repo,
+      'ab',
+      ...two(1, 2, { traffic: { ab: { header: 'X-Variant', versions: { b: 2, a: 1 } } } }),
+    );
+    await writeModel(repo, 'shadow', ...two(1, 5, { traffic: { shadow: { version: 2 } } }));
+    await writeModel(
+      repo,
+      'rollback',
+      scaleConfig({
+        version_policy: { all: {} },
+        traffic: {
+          canary: { stable: 1, canary: 2, weight: 50, rollback_error_rate: 0.5, rollback_min_requests: 10 },
+        },
+      }),
+      {
+        1: { 'model.js': scaleHandler('rb-v1', 1) },
+        2: { 'model.js': scaleHandler('rb-v2', 1, { poison: 3 }) },
+      },
+    );
+    await writeModel(repo, 'cached', scaleConfig({ response_cache: { enabled: true } }), {
+      1: { 'model.js': scaleHandler('cached-v1', 4) },
+    });
+    registry = new Registry();
+    module = new ServingModule({
+      dataDir: repo,
+      config: { repository: repo, startupModels: ['*'], responseCacheBytes: 1 << 20 },
+      registry,
+      logger: createLogger('silent'),
+      secrets: () => undefined,
+    });
+    serving = module.service;
+    await module.start();
+  });
+
+  after(async () => {
+    await module.stop();
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('splits unversioned traffic by canary weight and honours an explicit version', async () => {
+    const versions = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        serving.infer({ model: 'canary', inputs: [one()] }).then((r) => r.version),
+      ),
+    );
+    const toCanary = versions.filter((v) => v === 2).length;
+    assert.ok(toCanary > 230 && toCanary < 370, `canary got ${String(toCanary)} of 1000 at weight 30`);
+    assert.equal((await serving.infer({ model: 'canary', version: 2, inputs: [one()] })).version, 2);
+  });
+
+  it('routes by A/B header and falls back to the latest version without it', async () => {
+    const via = async (value?: string) =>
+      (
+        await serving.infer({
+          model: 'ab',
+          inputs: [one()],
+          headers: value === undefined ? {} : { 'x-variant': value },
+        })
+      ).version;
+    assert.equal(await via('a'), 1);
+    assert.equal(await via('b'), 2);
+    assert.equal(await via('zzz'), 2);
+    assert.equal(await via(), 2);
+  });
+
+  it('mirrors traffic to the shadow version, answers from the primary, and counts mismatches', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await serving.infer({ model: 'shadow', version: 1, inputs: [one()] });
+      assert.deepEqual(numbers(r.outputs[0]), [3]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(
+      await metric(registry, 'strata_model_shadow_requests_total', { model: 'shadow', result: 'mismatch' }),
+      5,
+    );
+  });
+
+  it('rolls a failing canary back to the stable version', async () => {
+    const poison = (): Tensor => x([3]);
+    // One at a time: the policy can only react to outcomes it has seen.
+    const outcomes: PromiseSettledResult<unknown>[] = [];
+    for (let i = 0; i < 100; i++) {
+      outcomes.push(
+        ...(await Promise.allSettled([serving.infer({ model: 'rollback', inputs: [poison()] })])),
+      );
+    }
+    const failures = outcomes.filter((o) => o.status === 'rejected').length;
+    assert.ok(
+      failures >= 5 && failures <= 12,
+      `expected the canary to fail a few requests before rollback, saw ${String(failures)}`,
+    );
+    const after = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        serving.infer({ model: 'rollback', inputs: [poison()] }).then((r) => r.version),
+      ),
+    );
+    assert.ok(
+      after.every((v) => v === 1),
+      'traffic still reached the rolled-back canary',
+    );
+    assert.equal(await metric(registry, 'strata_model_canary_rollbacks_total', { model: 'rollback' }), 1);
+  });
+
+  it('answers repeated requests from the response cache', async () => {
+    const before = seenBatches('cached-v1').length;
+    const first = await serving.infer({ model: 'cached', inputs: [x([1, 2])] });
+    const second = await serving.infer({ model: 'cached', inputs: [x([1, 2])] });
+    const other = await serving.infer({ model: 'cached', inputs: [x([1, 3])] });
+    assert.equal(first.cached, false);
+    assert.equal(second.cached, true);
+    assert.equal(other.cached, false);
+    assert.deepEqual(numbers(second.outputs[0]), [4, 8]);
+    assert.equal(seenBatches('cached-v1').length - before, 2);
+    assert.equal(
+      await metric(registry, 'strata_model_cache_requests_total', { model: 'cached', result: 'hit' }),
+      1,
+    );
+  });
+});
