@@ -5,6 +5,7 @@ import { loadConfig, redactConfig, type StrataConfig } from './config/index.js';
 import { targetNames } from './module-names.js';
 import { Platform, strataVersion } from './platform.js';
 import { untilSignal } from './signals.js';
+import { modelsCommand } from './models-cli.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration. */
 const exitUsage = 2;
@@ -122,6 +123,8 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
         fail(error);
       }
     });
+
+  program.addCommand(modelsCommand(fail, 'http://127.0.0.1:8080'));
 
   return program;
 }
