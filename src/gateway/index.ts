@@ -11,3 +11,4 @@ export { renderErrorReference } from './errors/reference.js';
 export type { ModuleReadiness, ReadinessProbe } from './rest/operations.js';
 export { EdgeServer, type DrainResult, type EdgeServerOptions } from './server.js';
 export { registerQdrantRoutes } from './rest/qdrant/routes.js';
+export { registerInferenceRoutes, type InferenceRoutesOptions } from './rest/inference/routes.js';
