@@ -40,6 +40,7 @@ export function decodeInferRequest(
   const { id, parameters, inputs, outputs } = body;
   if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string');
   if (parameters !== undefined && !isObject(parameters)) throw invalid('"parameters" must be an object');
+  if (parameters !== undefined) checkParameters(parameters);
   if (parameters?.['binary_data_output'] === true) {
     throw invalid(
       'binary output data (parameter binary_data_output) is not supported; ask for JSON output (tritonclient: binary_data=False)',
@@ -61,6 +62,21 @@ export function decodeInferRequest(
     ...(parameters === undefined ? {} : { parameters }),
     headers,
   };
+}
+
+/**
+ * The protocol's parameter values are strings, numbers and booleans. A bigint (an integer literal
+ * beyond 2^53, see json.ts) would reach the service's cache key, which cannot hash it.
+ */
+function checkParameters(parameters: Readonly<Record<string, unknown>>): void {
+  for (const [key, value] of Object.entries(parameters)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') continue;
+    const problem =
+      typeof value === 'bigint'
+        ? 'is an integer beyond 2^53, which parameters cannot carry; send it as a string'
+        : 'must be a string, number or boolean';
+    throw invalid(`parameter '${key}' ${problem}`);
+  }
 }
 
 function decodeRequestedOutputs(outputs: unknown): string[] {

@@ -1,112 +1,120 @@
+/**
+ * The /v2 routes through HTTP (Fastify inject) against the real serving service, with
+ * TypeScript-handler models written into a temporary model repository.
+ */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { StrataError, createLogger } from '../../../kernel/index.js';
+import { Registry } from 'prom-client';
+import { scaleConfig, scaleHandler, writeModel } from '../../../../test/support/model-repository.js';
+import { createLogger } from '../../../kernel/index.js';
 import { createMetricsRegistry } from '../../../observability/index.js';
-import type {
-  InferRequest,
-  InferResponse,
-  ModelMetadata,
-  RepositoryEntry,
-  ServingProcedures,
-  Tensor,
-} from '../../../serving/index.js';
-import { datatypes } from '../../../serving/index.js';
+import { datatypes, ServingModule, type Datatype } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
 import { parseRequestJson } from './json.js';
 import { registerInferenceRoutes } from './routes.js';
 
-/** A temporary stand-in with the documented behaviour, until the real service is wired in. */
-class FakeServing implements ServingProcedures {
-  loaded = new Set(['identity']);
-  readonly calls: InferRequest[] = [];
+/** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */
+const identityHandler = `
+export default {
+  execute(inputs, context) {
+    return inputs
+      .map((t) => ({ ...t, name: t.name.replace(/^in_/, 'out_') }))
+      .filter((t) => context.outputs.length === 0 || context.outputs.includes(t.name));
+  },
+};
+`;
 
-  #metadata(model: string, version?: number): ModelMetadata {
-    if (model !== 'identity' || (version !== undefined && version !== 1 && version !== 2)) {
-      throw new StrataError(
-        'NOT_FOUND',
-        `model '${model}'${version === undefined ? '' : ` version ${version}`} not found`,
-      );
-    }
-    return {
-      name: 'identity',
-      versions: [1, 2],
-      platform: 'typescript',
-      inputs: datatypes.map((d) => ({ name: `in_${d}`, datatype: d, shape: [-1] })),
-      outputs: datatypes.map((d) => ({ name: `out_${d}`, datatype: d, shape: [-1] })),
-    };
-  }
-  async infer(request: InferRequest): Promise<InferResponse> {
-    this.calls.push(request);
-    const metadata = this.#metadata(request.model, request.version);
-    if (!this.loaded.has(request.model))
-      throw new StrataError('NOT_READY', 'not loaded', { details: { retryAfterSeconds: 2 } });
-    for (const input of request.inputs) {
-      const spec = metadata.inputs.find((s) => s.name === input.name);
-      if (spec === undefined) throw new StrataError('INVALID_ARGUMENT', `unknown input '${input.name}'`);
-      if (spec.datatype !== input.datatype)
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `input '${input.name}' has datatype ${input.datatype}; the model expects ${spec.datatype}`,
-        );
-    }
-    const outputs: Tensor[] = request.inputs.map((t) => ({ ...t, name: t.name.replace('in_', 'out_') }));
-    const wanted = request.outputs;
-    return {
-      model: request.model,
-      version: request.version ?? 1,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      outputs:
-        wanted === undefined || wanted.length === 0
-          ? outputs
-          : outputs.filter((o) => wanted.includes(o.name)),
-      cached: false,
-    };
-  }
-  serverReady(): boolean {
-    return true;
-  }
-  modelReady(model: string, version?: number): boolean {
-    return model === 'identity' && this.loaded.has(model) && version !== 2;
-  }
-  modelMetadata(model: string, version?: number): ModelMetadata {
-    return this.#metadata(model, version);
-  }
-  async repositoryIndex(options?: { readonly ready?: boolean }): Promise<RepositoryEntry[]> {
-    const entries: RepositoryEntry[] = [
-      {
-        name: 'identity',
-        version: 1,
-        state: this.loaded.has('identity') ? 'READY' : 'UNAVAILABLE',
-        reason: '',
-      },
-    ];
-    return options?.ready === true ? entries.filter((e) => e.state === 'READY') : entries;
-  }
-  async load(model: string): Promise<void> {
-    this.#metadata(model);
-    this.loaded.add(model);
-  }
-  async unload(model: string): Promise<void> {
-    this.#metadata(model);
-    this.loaded.delete(model);
-  }
-  openaiModels(): never {
-    throw new Error('unused');
-  }
-  embed(): never {
-    throw new Error('unused');
-  }
-  chatTarget(): never {
-    throw new Error('unused');
-  }
+const identityConfig = {
+  backend: 'typescript',
+  max_batch_size: 0,
+  version_policy: { all: {} },
+  inputs: datatypes.map((d) => ({ name: `in_${d}`, datatype: d, shape: [-1] })),
+  outputs: datatypes.map((d) => ({ name: `out_${d}`, datatype: d, shape: [-1] })),
+};
+
+/** One input per datatype, two elements each, covering each datatype's extremes. */
+const everyDatatype: Readonly<Record<Datatype, readonly [unknown, unknown]>> = {
+  BOOL: [true, false],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  UINT64: [0, '18446744073709551615'],
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  INT64: ['-9223372036854775808', 9007199254740993n],
+  FP16: [0.1, 'Infinity'],
+  FP32: [1.5, 'NaN'],
+  FP64: [0.1, -1e300],
+  BYTES: ['a', 'é "quoted"'],
+};
+
+/** What comes back for everyDatatype, read with the exact parser as a careful client would. */
+const everyDatatypeBack: Readonly<Record<Datatype, readonly unknown[]>> = {
+  ...everyDatatype,
+  UINT64: [0, 18446744073709551615n],
+  INT64: [-9223372036854775808n, 9007199254740993n],
+  FP16: [0.0999755859375, 'Infinity'],
+};
+
+function allInputs(exclude: readonly Datatype[] = []) {
+  return datatypes
+    .filter((d) => !exclude.includes(d))
+    .map((d) => ({ name: `in_${d}`, datatype: d, shape: [2], data: everyDatatype[d] }));
 }
 
+/** A JSON body with bigint elements written as exact integer literals. */
+function jsonBody(body: unknown): string {
+  const marked = JSON.stringify(body, (_key, value: unknown) =>
+    typeof value === 'bigint' ? `\u0000${value.toString()}` : value,
+  );
+  return marked.replace(/"\\u0000(-?\d+)"/g, '$1');
+}
+
+let repo: string;
+let serving: ServingModule;
 let app: FastifyInstance;
-let serving: FakeServing;
 
 before(async () => {
-  serving = new FakeServing();
+  repo = await mkdtemp(join(tmpdir(), 'strata-v2-'));
+  await writeModel(repo, 'identity', identityConfig, {
+    1: { 'model.js': identityHandler },
+    2: { 'model.js': identityHandler },
+  });
+  await writeModel(repo, 'scale', scaleConfig(), { 1: { 'model.js': scaleHandler('v2-scale', 3) } });
+  await writeModel(
+    repo,
+    'ab',
+    scaleConfig({
+      version_policy: { all: {} },
+      traffic: { ab: { header: 'x-variant', versions: { a: 1, b: 2 } } },
+    }),
+    { 1: { 'model.js': scaleHandler('v2-ab-1', 1) }, 2: { 'model.js': scaleHandler('v2-ab-2', 2) } },
+  );
+  await writeModel(
+    repo,
+    'single',
+    scaleConfig({
+      max_batch_size: 0,
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, -1] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [1, -1] }],
+      queue: { max_size: 1 },
+    }),
+    { 1: { 'model.js': scaleHandler('v2-single', 1) } },
+  );
+  await writeModel(repo, 'spare', scaleConfig(), { 1: { 'model.js': scaleHandler('v2-spare', 1) } });
+  serving = new ServingModule({
+    dataDir: repo,
+    config: { repository: repo, startupModels: ['identity', 'scale', 'ab', 'single'], responseCacheBytes: 0 },
+    registry: new Registry(),
+    logger: createLogger('silent'),
+    secrets: () => undefined,
+  });
+  await serving.start();
   app = await createHttpServer({
     config: {
       host: '127.0.0.1',
@@ -121,278 +129,422 @@ before(async () => {
     readiness: () => [],
     version: '0.0.0-test',
   });
-  await registerInferenceRoutes(app, serving, { version: '1.2.3' });
+  await registerInferenceRoutes(app, serving.service, { version: '1.2.3' });
   await app.ready();
 });
 
-after(() => app.close());
+after(async () => {
+  await app.close();
+  await serving.stop();
+  await rm(repo, { recursive: true, force: true });
+});
 
-/** A V2 error: the given status, `{"error", "code"}` and nothing else. */
+/** A V2 error: the given status and `{"error", "code"}`, nothing else. Returns the message. */
 function v2Error(response: LightMyRequestResponse, status: number, code: string, fragment?: string): string {
   assert.equal(response.statusCode, status, response.body);
   const body = response.json<{ error: string; code: string }>();
   assert.deepEqual(Object.keys(body).sort(), ['code', 'error']);
-  assert.equal(body.code, code);
+  assert.equal(body.code, code, body.error);
   if (fragment !== undefined) assert.ok(body.error.includes(fragment), body.error);
   return body.error;
 }
 
-function infer(url: string, body: unknown, headers: Record<string, string> = {}) {
+function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   return app.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    payload: typeof body === 'string' ? body : jsonBody(body),
   });
 }
 
+interface V2Response {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: { name: string; datatype: string; shape: number[]; data: unknown[] }[];
+}
+
+/** The response body, read with the exact parser so that 64-bit integers keep their digits. */
+function v2Body(response: LightMyRequestResponse): V2Response {
+  assert.equal(response.statusCode, 200, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  return parseRequestJson(response.body) as V2Response;
+}
+
 describe('Open Inference Protocol REST API', () => {
-  it('answers server metadata and health', async () => {
-    for (const url of ['/v2', '/v2/']) {
-      const response = await app.inject({ url });
-      assert.equal(response.statusCode, 200);
-      assert.deepEqual(response.json(), {
-        name: 'strata',
-        version: '1.2.3',
-        extensions: ['model_repository'],
+  describe('server', () => {
+    it('answers server metadata at /v2 and /v2/', async () => {
+      for (const url of ['/v2', '/v2/']) {
+        const response = await app.inject({ url });
+        assert.equal(response.statusCode, 200);
+        assert.deepEqual(response.json(), {
+          name: 'strata',
+          version: '1.2.3',
+          extensions: ['model_repository'],
+        });
+      }
+    });
+
+    it('answers live and ready with 200 and an empty body', async () => {
+      for (const url of ['/v2/health/live', '/v2/health/ready']) {
+        const response = await app.inject({ url });
+        assert.equal(response.statusCode, 200);
+        assert.equal(response.body, '');
+      }
+    });
+
+    it('documents the routes in /openapi.json', async () => {
+      const paths = Object.keys((await app.inject({ url: '/openapi.json' })).json<{ paths: object }>().paths);
+      for (const path of [
+        '/v2/models/{model}/infer',
+        '/v2/models/{model}/versions/{version}/ready',
+        '/v2/repository/index',
+      ]) {
+        assert.ok(paths.includes(path), `${path} in ${paths.join(' ')}`);
+      }
+    });
+
+    it('answers unknown /v2 paths with 404 in the V2 shape', async () => {
+      v2Error(await app.inject({ url: '/v2/nothing/here' }), 404, 'ROUTE_NOT_FOUND');
+    });
+  });
+
+  describe('models', () => {
+    it('answers readiness per version: 200 when ready, 400 with an empty body otherwise', async () => {
+      for (const url of [
+        '/v2/models/identity/ready',
+        '/v2/models/identity/versions/1/ready',
+        '/v2/models/identity/versions/2/ready',
+      ]) {
+        const response = await app.inject({ url });
+        assert.equal(response.statusCode, 200, url);
+        assert.equal(response.body, '');
+      }
+      for (const url of [
+        '/v2/models/identity/versions/3/ready',
+        '/v2/models/spare/ready',
+        '/v2/models/nope/ready',
+      ]) {
+        const response = await app.inject({ url });
+        assert.equal(response.statusCode, 400, url);
+        assert.equal(response.body, '');
+      }
+    });
+
+    it('answers metadata with versions as strings and the batch dimension as -1', async () => {
+      const identity = await app.inject({ url: '/v2/models/identity/versions/2' });
+      assert.equal(identity.statusCode, 200, identity.body);
+      const metadata = identity.json<{
+        name: string;
+        versions: unknown;
+        platform: string;
+        inputs: unknown[];
+      }>();
+      assert.equal(metadata.name, 'identity');
+      assert.deepEqual(metadata.versions, ['1', '2']);
+      assert.equal(metadata.platform, 'typescript');
+      assert.deepEqual(metadata.inputs[0], { name: 'in_BOOL', datatype: 'BOOL', shape: [-1] });
+      const scale = await app.inject({ url: '/v2/models/scale' });
+      assert.deepEqual(scale.json(), {
+        name: 'scale',
+        versions: ['1'],
+        platform: 'typescript',
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }],
+        outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1] }],
       });
-    }
-    for (const url of ['/v2/health/live', '/v2/health/ready']) {
-      const response = await app.inject({ url });
-      assert.equal(response.statusCode, 200);
-      assert.equal(response.body, '');
-    }
+    });
+
+    it('answers 404 in the V2 shape for an unknown model or version', async () => {
+      v2Error(await app.inject({ url: '/v2/models/nope' }), 404, 'NOT_FOUND', "model 'nope'");
+      v2Error(await app.inject({ url: '/v2/models/identity/versions/3' }), 404, 'NOT_FOUND', 'version 3');
+      v2Error(await post('/v2/models/nope/infer', { inputs: [] }), 404, 'NOT_FOUND');
+      v2Error(await post('/v2/models/identity/versions/3/infer', { inputs: allInputs() }), 404, 'NOT_FOUND');
+    });
+
+    it('rejects a version that is not a positive integer with 400', async () => {
+      for (const version of ['0', 'x', '-1', '1.5', '99999999999999999999']) {
+        v2Error(
+          await app.inject({ url: `/v2/models/identity/versions/${version}` }),
+          400,
+          'INVALID_ARGUMENT',
+          'positive integer',
+        );
+        v2Error(
+          await post(`/v2/models/identity/versions/${version}/infer`, { inputs: allInputs() }),
+          400,
+          'INVALID_ARGUMENT',
+        );
+      }
+    });
   });
 
-  it('documents the routes in /openapi.json', async () => {
-    const paths = Object.keys((await app.inject({ url: '/openapi.json' })).json<{ paths: object }>().paths);
-    for (const path of [
-      '/v2/models/{model}/infer',
-      '/v2/models/{model}/versions/{version}/ready',
-      '/v2/repository/index',
-    ]) {
-      assert.ok(paths.includes(path), `${path} in ${paths.join(' ')}`);
-    }
-  });
+  describe('infer', () => {
+    it('round-trips every datatype, echoing the id and the version', async () => {
+      const body = v2Body(
+        await post('/v2/models/identity/versions/2/infer', { id: 'r-1', inputs: allInputs() }),
+      );
+      assert.equal(body.model_name, 'identity');
+      assert.equal(body.model_version, '2');
+      assert.equal(body.id, 'r-1');
+      assert.equal(body.outputs.length, datatypes.length);
+      for (const d of datatypes) {
+        const output = body.outputs.find((o) => o.name === `out_${d}`);
+        assert.deepEqual(
+          output,
+          { name: `out_${d}`, datatype: d, shape: [2], data: everyDatatypeBack[d] },
+          d,
+        );
+      }
+    });
 
-  it('answers model readiness per version with 200 or 400 and an empty body', async () => {
-    assert.equal((await app.inject({ url: '/v2/models/identity/ready' })).statusCode, 200);
-    assert.equal((await app.inject({ url: '/v2/models/identity/versions/1/ready' })).statusCode, 200);
-    const notReady = await app.inject({ url: '/v2/models/identity/versions/2/ready' });
-    assert.equal(notReady.statusCode, 400);
-    assert.equal(notReady.body, '');
-  });
+    it('accepts data nested to the shape and -1 (batch) dimensions of any size', async () => {
+      for (const [rows, cols] of [
+        [1, 3],
+        [4, 2],
+      ] as const) {
+        const data = Array.from({ length: rows }, (_, r) =>
+          Array.from({ length: cols }, (_, c) => r * 10 + c),
+        );
+        const body = v2Body(
+          await post('/v2/models/scale/infer', {
+            inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, cols], data }],
+          }),
+        );
+        assert.deepEqual(body.outputs, [
+          { name: 'y', datatype: 'FP32', shape: [rows, cols], data: data.flat().map((v) => v * 3) },
+        ]);
+      }
+    });
 
-  it('answers model metadata with versions as strings', async () => {
-    const response = await app.inject({ url: '/v2/models/identity/versions/1' });
-    assert.equal(response.statusCode, 200);
-    const metadata = response.json<{ versions: unknown; inputs: unknown[] }>();
-    assert.deepEqual(metadata.versions, ['1', '2']);
-    assert.deepEqual(metadata.inputs[0], { name: 'in_BOOL', datatype: 'BOOL', shape: [-1] });
-  });
+    it('returns only the requested outputs', async () => {
+      const body = v2Body(
+        await post('/v2/models/identity/infer', {
+          inputs: allInputs(),
+          outputs: [{ name: 'out_INT8' }, { name: 'out_BYTES', parameters: { binary_data: false } }],
+        }),
+      );
+      assert.deepEqual(body.outputs.map((o) => o.name).sort(), ['out_BYTES', 'out_INT8']);
+    });
 
-  it('answers 404 in the V2 shape for an unknown model or version', async () => {
-    v2Error(await app.inject({ url: '/v2/models/nope' }), 404, 'NOT_FOUND', "model 'nope'");
-    v2Error(await app.inject({ url: '/v2/models/identity/versions/9' }), 404, 'NOT_FOUND');
-    v2Error(await infer('/v2/models/nope/infer', { inputs: [] }), 404, 'NOT_FOUND');
-    v2Error(await app.inject({ url: '/v2/nothing/here' }), 404, 'ROUTE_NOT_FOUND');
-  });
+    it('passes request headers through for A/B routing', async () => {
+      const input = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [5] }] };
+      const a = v2Body(await post('/v2/models/ab/infer', input, { 'X-Variant': 'a' }));
+      const b = v2Body(await post('/v2/models/ab/infer', input, { 'X-Variant': 'b' }));
+      assert.deepEqual([a.model_version, a.outputs[0]?.data], ['1', [5]]);
+      assert.deepEqual([b.model_version, b.outputs[0]?.data], ['2', [10]]);
+    });
 
-  it('rejects a version that is not a positive integer', async () => {
-    for (const version of ['0', 'x', '-1', '1.5', '99999999999999999999']) {
+    it('rejects wrong shapes, datatypes and missing inputs with 400 naming the input', async () => {
+      const url = '/v2/models/identity/infer';
       v2Error(
-        await app.inject({ url: `/v2/models/identity/versions/${version}` }),
+        await post(url, { inputs: allInputs(['BOOL']) }),
         400,
         'INVALID_ARGUMENT',
-        'positive integer',
+        "input 'in_BOOL' is missing",
       );
-    }
-  });
-
-  it('infers every datatype, passing headers and the version through', async () => {
-    const inputs = [
-      { name: 'in_BOOL', datatype: 'BOOL', shape: [2], data: [true, false] },
-      { name: 'in_UINT8', datatype: 'UINT8', shape: [2], data: [0, 255] },
-      { name: 'in_UINT16', datatype: 'UINT16', shape: [2], data: [0, 65535] },
-      { name: 'in_UINT32', datatype: 'UINT32', shape: [2], data: [0, 4294967295] },
-      { name: 'in_UINT64', datatype: 'UINT64', shape: [2], data: [0, '18446744073709551615'] },
-      { name: 'in_INT8', datatype: 'INT8', shape: [2], data: [-128, 127] },
-      { name: 'in_INT16', datatype: 'INT16', shape: [2], data: [-32768, 32767] },
-      { name: 'in_INT32', datatype: 'INT32', shape: [2], data: [[-2147483648], [2147483647]].flat() },
-      { name: 'in_INT64', datatype: 'INT64', shape: [2], data: ['-9223372036854775808', 9007199254740991] },
-      { name: 'in_FP16', datatype: 'FP16', shape: [2], data: [0.5, 'Infinity'] },
-      { name: 'in_FP32', datatype: 'FP32', shape: [2], data: [1.5, 'NaN'] },
-      { name: 'in_FP64', datatype: 'FP64', shape: [2], data: [0.1, -1e300] },
-      { name: 'in_BYTES', datatype: 'BYTES', shape: [2], data: ['a', 'é'] },
-    ];
-    const response = await infer(
-      '/v2/models/identity/versions/1/infer',
-      { id: 'r1', parameters: { priority: 1 }, inputs },
-      { 'X-Variant': 'b' },
-    );
-    assert.equal(response.statusCode, 200, response.body);
-    assert.equal(response.headers['cache-status'], 'strata; fwd=miss');
-    const body = parseRequestJson(response.body) as Record<string, unknown>;
-    assert.equal(body['model_name'], 'identity');
-    assert.equal(body['model_version'], '1');
-    assert.equal(body['id'], 'r1');
-    const outputs = body['outputs'] as { name: string; data: unknown[] }[];
-    const data = Object.fromEntries(outputs.map((o) => [o.name, o.data]));
-    assert.deepEqual(data['out_UINT64'], [0, 18446744073709551615n]);
-    assert.deepEqual(data['out_INT64'], [-9223372036854775808n, 9007199254740991]);
-    assert.deepEqual(data['out_BOOL'], [true, false]);
-    assert.deepEqual(data['out_FP16'], [0.5, 'Infinity']);
-    assert.deepEqual(data['out_FP32'], [1.5, 'NaN']);
-    assert.deepEqual(data['out_BYTES'], ['a', 'é']);
-    const call = serving.calls.at(-1);
-    assert.equal(call?.version, 1);
-    assert.equal(call.headers?.['x-variant'], 'b');
-    assert.deepEqual(call.parameters, { priority: 1 });
-  });
-
-  it('returns only the requested outputs', async () => {
-    const response = await infer('/v2/models/identity/infer', {
-      inputs: [
-        { name: 'in_FP32', datatype: 'FP32', shape: [1, 2], data: [[1, 2]] },
-        { name: 'in_INT8', datatype: 'INT8', shape: [1], data: [3] },
-      ],
-      outputs: [{ name: 'out_INT8', parameters: { binary_data: false } }],
+      const wrongType = allInputs().map((i) => (i.name === 'in_INT8' ? { ...i, datatype: 'INT16' } : i));
+      v2Error(
+        await post(url, { inputs: wrongType }),
+        400,
+        'INVALID_ARGUMENT',
+        "input 'in_INT8' has datatype INT16",
+      );
+      v2Error(
+        await post('/v2/models/scale/infer', {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [3], data: [1, 2, 3] }],
+        }),
+        400,
+        'INVALID_ARGUMENT',
+        "input 'x' has shape [3]",
+      );
+      v2Error(
+        await post('/v2/models/scale/infer', {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2] }],
+        }),
+        400,
+        'INVALID_ARGUMENT',
+        "input 'x': has 2 elements; shape [1, 3] needs 3",
+      );
+      const outOfRange = allInputs().map((i) => (i.name === 'in_UINT8' ? { ...i, data: [0, 256] } : i));
+      v2Error(
+        await post(url, { inputs: outOfRange }),
+        400,
+        'INVALID_ARGUMENT',
+        '256 is out of range for UINT8',
+      );
+      v2Error(
+        await post(url, { inputs: allInputs(), outputs: [{ name: 'nope' }] }),
+        400,
+        'INVALID_ARGUMENT',
+        "no output 'nope'",
+      );
     });
-    assert.equal(response.statusCode, 200, response.body);
-    assert.deepEqual(response.json(), {
-      model_name: 'identity',
-      model_version: '1',
-      outputs: [{ name: 'out_INT8', datatype: 'INT8', shape: [1], data: [3] }],
+
+    it('rejects malformed requests with 400', async () => {
+      const url = '/v2/models/scale/infer';
+      const x = { name: 'x', datatype: 'FP32', shape: [1, 1], data: [1] };
+      v2Error(await post(url, '{"inputs": ['), 400, 'MALFORMED_REQUEST', 'not valid JSON');
+      v2Error(await post(url, '{"inputs": [], "n": 12345678901234567890'), 400, 'MALFORMED_REQUEST');
+      v2Error(await post(url, ''), 400, 'INVALID_ARGUMENT', 'JSON object');
+      v2Error(await post(url, { inputs: {} }), 400, 'INVALID_ARGUMENT', '"inputs" must be an array');
+      v2Error(await post(url, { id: 7, inputs: [x] }), 400, 'INVALID_ARGUMENT', '"id" must be a string');
+      v2Error(await post(url, { inputs: [x, x] }), 400, 'INVALID_ARGUMENT', 'more than once');
+      v2Error(
+        await post(url, { inputs: [x], parameters: { n: 12345678901234567890n } }),
+        400,
+        'INVALID_ARGUMENT',
+        "parameter 'n'",
+      );
+      v2Error(
+        await post(url, { inputs: [x], parameters: { n: { deep: 1 } } }),
+        400,
+        'INVALID_ARGUMENT',
+        "parameter 'n'",
+      );
+    });
+
+    it('rejects the binary data extension with a 400 that says what to send instead', async () => {
+      const url = '/v2/models/scale/infer';
+      const x = { name: 'x', datatype: 'FP32', shape: [1, 1], data: [1] };
+      const json = jsonBody({ inputs: [{ ...x, data: undefined, parameters: { binary_data_size: 4 } }] });
+      v2Error(
+        await post(url, json + 'RAW4', { 'inference-header-content-length': String(json.length) }),
+        400,
+        'INVALID_ARGUMENT',
+        'binary_data=False',
+      );
+      v2Error(
+        await post(url, { inputs: [{ ...x, data: undefined, parameters: { binary_data_size: 4 } }] }),
+        400,
+        'INVALID_ARGUMENT',
+        'binary tensor data extension',
+      );
+      v2Error(
+        await post(url, { inputs: [x], outputs: [{ name: 'y', parameters: { binary_data: true } }] }),
+        400,
+        'INVALID_ARGUMENT',
+        "output 'y': binary output data",
+      );
+      v2Error(
+        await post(url, { inputs: [x], parameters: { binary_data_output: true } }),
+        400,
+        'INVALID_ARGUMENT',
+        'binary_data_output',
+      );
+      v2Error(
+        await post(url, { inputs: [x] }, { 'content-encoding': 'gzip' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+    });
+
+    it('reads a JSON body sent without a Content-Type, as tritonclient sends it', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v2/models/scale/infer',
+        payload: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] }),
+      });
+      assert.deepEqual(v2Body(response).outputs[0]?.data, [3, 6]);
+    });
+
+    it('answers 413 in the V2 shape for a body over the server limit', async () => {
+      const data = new Array<number>(40_000).fill(1.25);
+      v2Error(
+        await post('/v2/models/scale/infer', {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, data.length], data }],
+        }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
+    });
+
+    it('answers a full queue with 429 OVERLOADED and Retry-After', async () => {
+      const slow = () =>
+        post('/v2/models/single/infer', {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [1] }],
+          parameters: { delayMs: 150 },
+        });
+      const responses = await Promise.all([slow(), slow(), slow()]);
+      const rejected = responses.filter((r) => r.statusCode !== 200);
+      assert.equal(rejected.length, 1, responses.map((r) => r.statusCode).join(','));
+      const [overloaded] = rejected;
+      assert.ok(overloaded !== undefined);
+      v2Error(overloaded, 429, 'OVERLOADED', 'queue is full');
+      assert.equal(overloaded.headers['retry-after'], '1');
     });
   });
 
-  it('rejects malformed inputs with 400 naming the input', async () => {
-    const url = '/v2/models/identity/infer';
-    v2Error(
-      await infer(url, { inputs: [{ name: 'in_FP32', datatype: 'FP32', shape: [3], data: [1, 2] }] }),
-      400,
-      'INVALID_ARGUMENT',
-      "input 'in_FP32': has 2 elements",
-    );
-    v2Error(
-      await infer(url, { inputs: [{ name: 'in_INT8', datatype: 'INT8', shape: [1], data: [300] }] }),
-      400,
-      'INVALID_ARGUMENT',
-      'out of range for INT8',
-    );
-    v2Error(
-      await infer(url, { inputs: [{ name: 'in_INT8', datatype: 'FP32', shape: [1], data: [3] }] }),
-      400,
-      'INVALID_ARGUMENT',
-      'datatype',
-    );
-    v2Error(await infer(url, {}), 400, 'INVALID_ARGUMENT', '"inputs"');
-    v2Error(
-      await infer(url, {
-        inputs: [
-          { name: 'in_FP32', datatype: 'FP32', shape: [1], data: [1] },
-          { name: 'in_FP32', datatype: 'FP32', shape: [1], data: [1] },
-        ],
-      }),
-      400,
-      'INVALID_ARGUMENT',
-      'more than once',
-    );
-    v2Error(
-      await infer(url, { inputs: [], outputs: [{ name: 'out_FP32', parameters: { binary_data: true } }] }),
-      400,
-      'INVALID_ARGUMENT',
-      'binary output data',
-    );
-    v2Error(
-      await infer(url, { inputs: [], parameters: { binary_data_output: true } }),
-      400,
-      'INVALID_ARGUMENT',
-      'binary_data_output',
-    );
-    v2Error(await infer(url, { id: 7, inputs: [] }), 400, 'INVALID_ARGUMENT', '"id" must be a string');
-  });
-
-  it('rejects malformed JSON, binary bodies and compressed bodies', async () => {
-    const url = '/v2/models/identity/infer';
-    v2Error(await infer(url, '{"inputs": ['), 400, 'MALFORMED_REQUEST', 'not valid JSON');
-    v2Error(await infer(url, '{"inputs": [], "x": 12345678901234567890'), 400, 'MALFORMED_REQUEST');
-    v2Error(await infer(url, '', {}), 400, 'INVALID_ARGUMENT', 'JSON object');
-    v2Error(
-      await infer(url, '{"inputs": []}', { 'inference-header-content-length': '14' }),
-      400,
-      'INVALID_ARGUMENT',
-      'binary tensor data extension',
-    );
-    v2Error(
-      await infer(url, '{"inputs": []}', { 'content-encoding': 'gzip' }),
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-    );
-  });
-
-  it('reads a JSON body sent without a Content-Type, as tritonclient sends it', async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v2/models/identity/infer',
-      payload: JSON.stringify({ inputs: [{ name: 'in_INT8', datatype: 'INT8', shape: [1], data: [3] }] }),
-    });
-    assert.equal(response.statusCode, 200, response.body);
-  });
-
-  it('answers 413 in the V2 shape for an oversized body', async () => {
-    const data = new Array(40_000).fill(1.25);
-    v2Error(
-      await infer('/v2/models/identity/infer', {
-        inputs: [{ name: 'in_FP64', datatype: 'FP64', shape: [data.length], data }],
-      }),
-      413,
-      'PAYLOAD_TOO_LARGE',
-    );
-  });
-
-  it('indexes, unloads and loads models', async () => {
-    const index = async (body?: unknown) => {
+  describe('model repository', () => {
+    const index = async (body?: string) => {
       const response = await app.inject({
         method: 'POST',
         url: '/v2/repository/index',
-        ...(body === undefined
-          ? {}
-          : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        ...(body === undefined ? {} : { payload: body }),
       });
       assert.equal(response.statusCode, 200, response.body);
-      return response.json<unknown[]>();
+      return response.json<{ name: string; version?: string; state: string; reason: string }[]>();
     };
-    assert.deepEqual(await index(), [{ name: 'identity', version: '1', state: 'READY', reason: '' }]);
-    const unload = await app.inject({ method: 'POST', url: '/v2/repository/models/identity/unload' });
-    assert.equal(unload.statusCode, 200);
-    assert.deepEqual(await index({ ready: true }), []);
-    assert.equal((await app.inject({ url: '/v2/models/identity/ready' })).statusCode, 400);
-    const load = await app.inject({
-      method: 'POST',
-      url: '/v2/repository/models/identity/load',
-      payload: '{}',
-      headers: { 'content-type': 'application/json' },
+    const spare = async (body?: string) => (await index(body)).filter((e) => e.name === 'spare');
+
+    it('lists every model, loaded or not, and only the ready ones on request', async () => {
+      const all = await index();
+      assert.deepEqual(
+        all.map((e) => [e.name, e.version, e.state]),
+        [
+          ['ab', '1', 'READY'],
+          ['ab', '2', 'READY'],
+          ['identity', '1', 'READY'],
+          ['identity', '2', 'READY'],
+          ['scale', '1', 'READY'],
+          ['single', '1', 'READY'],
+          ['spare', undefined, 'UNAVAILABLE'],
+        ],
+      );
+      assert.deepEqual(await spare('{"ready": true}'), []);
+      assert.deepEqual(await spare('{}'), [{ name: 'spare', state: 'UNAVAILABLE', reason: 'unloaded' }]);
+      v2Error(
+        await app.inject({ method: 'POST', url: '/v2/repository/index', payload: '{"ready": "yes"}' }),
+        400,
+        'INVALID_ARGUMENT',
+      );
     });
-    assert.equal(load.statusCode, 200, load.body);
-    assert.deepEqual(await index({ ready: true }), [
-      { name: 'identity', version: '1', state: 'READY', reason: '' },
-    ]);
-    v2Error(await app.inject({ method: 'POST', url: '/v2/repository/models/nope/load' }), 404, 'NOT_FOUND');
-    v2Error(
-      await app.inject({ method: 'POST', url: '/v2/repository/index', payload: '{"ready": "yes"}' }),
-      400,
-      'INVALID_ARGUMENT',
-    );
-    v2Error(
-      await app.inject({
+
+    it('loads and unloads a model, with an empty or a JSON body', async () => {
+      const load = await app.inject({ method: 'POST', url: '/v2/repository/models/spare/load' });
+      assert.equal(load.statusCode, 200, load.body);
+      assert.equal(load.body, '');
+      assert.deepEqual(await spare('{"ready": true}'), [
+        { name: 'spare', version: '1', state: 'READY', reason: '' },
+      ]);
+      assert.equal((await app.inject({ url: '/v2/models/spare/ready' })).statusCode, 200);
+      const unload = await app.inject({
         method: 'POST',
-        url: '/v2/repository/models/identity/load',
-        payload: '{"parameters": {"config": "{}"}}',
-      }),
-      400,
-      'INVALID_ARGUMENT',
-      "'config'",
-    );
+        url: '/v2/repository/models/spare/unload',
+        payload: '{"parameters": {"unload_dependents": false}}',
+      });
+      assert.equal(unload.statusCode, 200, unload.body);
+      assert.equal((await app.inject({ url: '/v2/models/spare/ready' })).statusCode, 400);
+      v2Error(await post('/v2/models/spare/infer', { inputs: [] }), 404, 'NOT_FOUND', 'not loaded');
+    });
+
+    it('answers 404 for a model the repository does not hold, and 400 for config overrides', async () => {
+      v2Error(await app.inject({ method: 'POST', url: '/v2/repository/models/nope/load' }), 404, 'NOT_FOUND');
+      v2Error(
+        await app.inject({ method: 'POST', url: '/v2/repository/models/nope/unload' }),
+        404,
+        'NOT_FOUND',
+      );
+      v2Error(
+        await app.inject({
+          method: 'POST',
+          url: '/v2/repository/models/spare/load',
+          payload: '{"parameters": {"config": "{}"}}',
+        }),
+        400,
+        'INVALID_ARGUMENT',
+        "'config'",
+      );
+    });
   });
 });
