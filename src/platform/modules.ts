@@ -1,7 +1,12 @@
 import { mkdir, access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { EdgeServer, registerQdrantRoutes, type ReadinessProbe } from '../gateway/index.js';
+import {
+  EdgeServer,
+  registerInferenceRoutes,
+  registerQdrantRoutes,
+  type ReadinessProbe,
+} from '../gateway/index.js';
 import { noLifecycle, type Lifecycle, type Logger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
 import { ServingModule } from '../serving/index.js';
@@ -76,14 +81,17 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     await registerQdrantRoutes(context.get('server').http, vector.procedures);
     return vector;
   },
-  serving: (context) =>
-    new ServingModule({
+  serving: async (context) => {
+    const serving = new ServingModule({
       dataDir: context.config.dataDir,
       config: context.config.serving,
       registry: context.get('observability').registry,
       logger: context.logger,
       secrets: context.secrets,
-    }),
+    });
+    await registerInferenceRoutes(context.get('server').http, serving.service, { version: context.version });
+    return serving;
+  },
   features: (context) => dataDirectory(context.config.dataDir, 'features'),
   pipelines: (context) => dataDirectory(context.config.dataDir, 'pipelines'),
 };
