@@ -70,6 +70,24 @@ describe('ServingService', () => {
       }),
       { 1: { 'model.js': scaleHandler('single-v1', 1) } },
     );
+    await writeModel(
+      repo,
+      'pair',
+      scaleConfig({
+        outputs: [
+          { name: 'y', datatype: 'FP32', shape: [-1] },
+          { name: 'z', datatype: 'FP32', shape: [-1] },
+        ],
+      }),
+      {
+        1: {
+          'model.js': `export default { execute: ([x]) => [
+            { name: 'y', datatype: 'FP32', shape: x.shape, data: x.data },
+            { name: 'z', datatype: 'FP32', shape: x.shape, data: x.data.map((v) => -v) },
+          ] };`,
+        },
+      },
+    );
     registry = new Registry();
     module = new ServingModule({
       dataDir: repo,
@@ -96,6 +114,7 @@ describe('ServingService', () => {
       (await serving.repositoryIndex()).map((e) => [e.name, e.version, e.state]),
       [
         ['double', 1, 'READY'],
+        ['pair', 1, 'READY'],
         ['poison', 1, 'READY'],
         ['single', 1, 'READY'],
         ['versions', 1, 'READY'],
@@ -103,6 +122,20 @@ describe('ServingService', () => {
         ['versions', 3, 'READY'],
       ],
     );
+  });
+
+  it('returns only the requested outputs, even when the handler returns more', async () => {
+    const all = await serving.infer({ model: 'pair', inputs: [x([1, 2])] });
+    assert.deepEqual(
+      all.outputs.map((o) => o.name),
+      ['y', 'z'],
+    );
+    const some = await serving.infer({ model: 'pair', inputs: [x([1, 2])], outputs: ['z'] });
+    assert.deepEqual(
+      some.outputs.map((o) => o.name),
+      ['z'],
+    );
+    assert.deepEqual(numbers(some.outputs[0]), [-1, -2]);
   });
 
   it('reports metadata with the batch dimension as -1', () => {

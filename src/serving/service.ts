@@ -294,6 +294,8 @@ export class ServingService implements ServingProcedures, Lifecycle {
       throw error;
     }
     this.#recordOutcome(model, version.version, undefined);
+    // A backend may return more than was asked for (a handler ignoring context.outputs).
+    if (outputs.length > 0) result = result.filter((o) => outputs.includes(o.name));
     if (key !== undefined) this.#cache.set(key, result);
     if (shadow !== undefined && shadowInputs !== undefined) {
       this.#mirror(model, shadow, { inputs: shadowInputs, outputs, parameters }, result);

@@ -82,7 +82,7 @@ export const errorCatalog = {
     description: 'Too many requests. Wait for the time given in Retry-After, then retry.',
   },
   OVERLOADED: {
-    class: 'system',
+    class: 'user',
     retryable: true,
     title: 'Overloaded',
     description:
