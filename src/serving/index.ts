@@ -21,7 +21,17 @@ export {
   type ModelBackend,
   type ModelInstance,
 } from './backend.js';
-export { defineModel, typescriptBackend, type HandlerContext, type ModelHandler } from './backends/index.js';
+export {
+  defineModel,
+  fetchRemote,
+  remoteFetchError,
+  remoteOipBackend,
+  remoteOpenAIBackend,
+  typescriptBackend,
+  type HandlerContext,
+  type ModelHandler,
+  type RemoteRequest,
+} from './backends/index.js';
 export { modelConfigSchema, parseModelConfig, type BackendName, type ModelConfig } from './model-config.js';
 export type {
   ChatTarget,
@@ -36,3 +46,4 @@ export type {
 export { servingConfigSchema, type ServingConfig } from './config.js';
 export { ServingService, type ServingServiceOptions } from './service.js';
 export { ServingModule, type ServingModuleOptions } from './serving-module.js';
+export { floatToHalf, halfToFloat, tensorFromJson, tensorToJson } from './wire.js';

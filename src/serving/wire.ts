@@ -1,0 +1,133 @@
+import { StrataError } from '../kernel/index.js';
+import {
+  allocate,
+  checkElementCount,
+  isDatatype,
+  type Datatype,
+  type NumericArray,
+  type Tensor,
+  type TensorData,
+} from './tensor.js';
+
+/**
+ * Tensors in the Open Inference Protocol's JSON form (KServe V2 REST, "$request_input"):
+ * `{name, datatype, shape, data}` with `data` flattened in row-major order. BOOL travels as
+ * true/false, FP16 as numbers, 64-bit integers as JSON integers (written exactly; read back
+ * exactly up to 2^53, which is where JSON.parse stops being exact), BYTES as strings.
+ */
+
+/** One tensor as JSON text. Hand-written around `data` so that 64-bit integers stay exact. */
+export function tensorToJson(tensor: Tensor): string {
+  const head = JSON.stringify({ name: tensor.name, datatype: tensor.datatype, shape: tensor.shape });
+  return `${head.slice(0, -1)},"data":${dataToJson(tensor.datatype, tensor.data)}}`;
+}
+
+function dataToJson(datatype: Datatype, data: TensorData): string {
+  switch (datatype) {
+    case 'BYTES':
+      return JSON.stringify(data);
+    case 'BOOL':
+      return JSON.stringify(Array.from(data as Uint8Array, (b) => b !== 0));
+    case 'INT64':
+    case 'UINT64':
+      return `[${Array.from(data as BigInt64Array, String).join(',')}]`;
+    case 'FP16':
+      return JSON.stringify(Array.from(data as Uint16Array, halfToFloat));
+    default:
+      return JSON.stringify(Array.from(data as Float64Array));
+  }
+}
+
+const integerRange: Readonly<Partial<Record<Datatype, readonly [number, number]>>> = {
+  UINT8: [0, 0xff],
+  UINT16: [0, 0xffff],
+  UINT32: [0, 0xffff_ffff],
+  INT8: [-0x80, 0x7f],
+  INT16: [-0x8000, 0x7fff],
+  INT32: [-0x8000_0000, 0x7fff_ffff],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * A JSON tensor (already parsed) as a Tensor. `where` names it in errors ("output 'x' of the
+ * remote server"); every failure is INVALID_ARGUMENT, for the caller to re-code if the JSON
+ * came from a server rather than a client. Nested `data` arrays are accepted and flattened.
+ */
+export function tensorFromJson(value: unknown, where: string): Tensor {
+  const fail = (message: string): never => {
+    throw new StrataError('INVALID_ARGUMENT', `${where}: ${message}`);
+  };
+  if (typeof value !== 'object' || value === null)
+    return fail('expected an object {name, datatype, shape, data}');
+  const { name, datatype, shape, data } = value as Record<string, unknown>;
+  if (typeof name !== 'string' || name === '') return fail("'name' must be a non-empty string");
+  if (!isDatatype(datatype))
+    return fail(`'datatype' must be one of BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BYTES`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0))
+    return fail("'shape' must be an array of non-negative integers");
+  if (!Array.isArray(data)) return fail("'data' must be an array");
+  const flat = data.flat(Infinity) as unknown[];
+  const elements = allocate(datatype, flat.length);
+  const range = integerRange[datatype];
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    const bad = (expected: string): never =>
+      fail(`'data' element ${String(i)} is ${JSON.stringify(v)}; ${datatype} needs ${expected}`);
+    if (datatype === 'BYTES') {
+      if (typeof v !== 'string') bad('strings');
+      (elements as string[])[i] = v as string;
+    } else if (datatype === 'BOOL') {
+      if (typeof v !== 'boolean') bad('true or false');
+      (elements as Uint8Array)[i] = v === true ? 1 : 0;
+    } else if (range !== undefined) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < range[0] || v > range[1])
+        bad(`integers in [${String(range[0])}, ${String(range[1])}]`);
+      if (datatype === 'INT64' || datatype === 'UINT64') (elements as BigInt64Array)[i] = BigInt(v as number);
+      else (elements as Int32Array)[i] = v as number;
+    } else {
+      if (typeof v !== 'number') bad('numbers');
+      (elements as NumericArray as Float64Array)[i] =
+        datatype === 'FP16' ? floatToHalf(v as number) : (v as number);
+    }
+  }
+  const tensor: Tensor = { name, datatype, shape: shape as number[], data: elements };
+  checkElementCount(tensor);
+  return tensor;
+}
+
+/** IEEE-754 binary16 bits → number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * number → IEEE-754 binary16 bits, rounding to nearest, ties to even. It rounds from the double
+ * directly: going through float32 first would round twice and be off by one ulp on some ties.
+ */
+export function floatToHalf(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  // 65520 is halfway between the largest half (65504) and the next step: it rounds to infinity.
+  if (a >= 65520) return sign | 0x7c00;
+  // Subnormals count in units of 2^-24; a result of 1024 is exactly the smallest normal's bits.
+  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);
+  let exponent = Math.floor(Math.log2(a));
+  if (2 ** exponent > a) exponent--;
+  else if (2 ** (exponent + 1) <= a) exponent++;
+  // Exact in double arithmetic: scaling by a power of two, then a subtraction within [0, 1).
+  const mantissa = roundHalfEven((a / 2 ** exponent - 1) * 1024);
+  // A mantissa that rounds up to 1024 carries into the exponent, which is the right answer.
+  return sign | (((exponent + 15) << 10) + mantissa);
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
