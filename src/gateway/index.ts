@@ -12,3 +12,4 @@ export type { ModuleReadiness, ReadinessProbe } from './rest/operations.js';
 export { EdgeServer, type DrainResult, type EdgeServerOptions } from './server.js';
 export { registerQdrantRoutes } from './rest/qdrant/routes.js';
 export { registerInferenceRoutes, type InferenceRoutesOptions } from './rest/inference/routes.js';
+export { registerOpenAIRoutes } from './rest/openai/routes.js';
