@@ -43,8 +43,16 @@ export async function fetchRemote(request: RemoteRequest): Promise<Response> {
   }
 }
 
-/** A failure to get (or finish reading) a response, as UNAVAILABLE or DEADLINE_EXCEEDED. */
-export function remoteFetchError(error: unknown, server: string, timeoutMs: number): StrataError {
+/**
+ * A failure to get a response (`connect`) or to read all of it (`read`), as UNAVAILABLE or
+ * DEADLINE_EXCEEDED.
+ */
+export function remoteFetchError(
+  error: unknown,
+  server: string,
+  timeoutMs: number,
+  phase: 'connect' | 'read' = 'connect',
+): StrataError {
   if (error instanceof Error && error.name === 'TimeoutError') {
     return new StrataError(
       'DEADLINE_EXCEEDED',
@@ -57,7 +65,9 @@ export function remoteFetchError(error: unknown, server: string, timeoutMs: numb
   const reason = code ?? (error instanceof Error ? error.message : String(error));
   return new StrataError(
     'UNAVAILABLE',
-    `cannot reach the remote model server ${server} (${reason}); check the model's remote.url and that the server is running`,
+    phase === 'connect'
+      ? `cannot reach the remote model server ${server} (${reason}); check the model's remote.url and that the server is running`
+      : `the remote model server ${server} broke off its answer (${reason}); retry`,
     { cause: error, details: { server, ...(code === undefined ? {} : { reason: code }) } },
   );
 }
@@ -68,7 +78,7 @@ export async function remoteJson(response: Response, request: RemoteRequest): Pr
   try {
     text = await response.text();
   } catch (error) {
-    throw remoteFetchError(error, request.server, request.timeoutMs);
+    throw remoteFetchError(error, request.server, request.timeoutMs, 'read');
   }
   if (!response.ok) throw remoteStatusError(response, text, request.server);
   try {

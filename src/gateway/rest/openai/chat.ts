@@ -70,7 +70,7 @@ export async function forwardChat(
     try {
       text = await response.text();
     } catch (error) {
-      throw remoteFetchError(error, target.url, target.timeoutMs);
+      throw remoteFetchError(error, target.url, target.timeoutMs, 'read');
     } finally {
       upstream.cancel(false);
     }
@@ -101,7 +101,9 @@ async function* relay(
     }
   } catch (error) {
     if (upstream.signal.aborted && !upstream.timedOut) return; // the client left
-    const failure = isStrataError(error) ? error : remoteFetchError(error, target.url, target.timeoutMs);
+    const failure = isStrataError(error)
+      ? error
+      : remoteFetchError(error, target.url, target.timeoutMs, 'read');
     yield `data: ${JSON.stringify(toOpenAIError(failure, requestId))}\n\n`;
   } finally {
     upstream.cancel(false);
