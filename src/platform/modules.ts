@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import {
   EdgeServer,
   registerInferenceRoutes,
+  registerOpenAIRoutes,
   registerQdrantRoutes,
   type ReadinessProbe,
 } from '../gateway/index.js';
@@ -90,6 +91,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
       secrets: context.secrets,
     });
     await registerInferenceRoutes(context.get('server').http, serving.service, { version: context.version });
+    await registerOpenAIRoutes(context.get('server').http, serving.service);
     return serving;
   },
   features: (context) => dataDirectory(context.config.dataDir, 'features'),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { ModelBackend } from './backend.js';
-import { typescriptBackend } from './backends/index.js';
+import { remoteOipBackend, remoteOpenAIBackend, typescriptBackend } from './backends/index.js';
 import type { ServingConfig } from './config.js';
 import type { BackendName } from './model-config.js';
 import { ServingMetrics } from './metrics.js';
@@ -23,15 +23,20 @@ export class ServingModule implements Lifecycle {
   readonly service: ServingService;
 
   constructor(options: ServingModuleOptions) {
-    const backends = { typescript: typescriptBackend, ...options.backends };
+    const backends = {
+      typescript: typescriptBackend,
+      'remote-oip': remoteOipBackend,
+      'remote-openai': remoteOpenAIBackend,
+      ...options.backends,
+    };
     this.service = new ServingService({
       repository: options.config.repository ?? join(options.dataDir, 'models'),
       startupModels: options.config.startupModels,
       backends: {
         typescript: backends.typescript,
         onnx: backends.onnx ?? missingBackend('onnx'),
-        'remote-oip': backends['remote-oip'] ?? missingBackend('remote-oip'),
-        'remote-openai': backends['remote-openai'] ?? missingBackend('remote-openai'),
+        'remote-oip': backends['remote-oip'],
+        'remote-openai': backends['remote-openai'],
       },
       logger: options.logger,
       metrics: new ServingMetrics(options.registry),

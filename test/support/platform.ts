@@ -13,6 +13,8 @@ export async function startPlatform(
   dataDir: string,
   targets: readonly TargetName[] = ['all'],
   settings: Readonly<Record<string, string>> = {},
+  /** The process environment the platform sees (secrets named by `api_key_env`). */
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ platform: Platform; url: string }> {
   const config = loadConfig({
     flags: {
@@ -24,7 +26,7 @@ export async function startPlatform(
       ...settings,
     },
   });
-  const platform = await Platform.create({ config, logger: createLogger('silent') });
+  const platform = await Platform.create({ config, logger: createLogger('silent'), env });
   await platform.start();
   const url = platform.server.httpUrl;
   if (url === undefined) throw new Error('the platform did not report its HTTP address');
