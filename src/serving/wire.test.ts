@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStrataError } from '../kernel/index.js';
 import type { Tensor } from './tensor.js';
-import { floatToHalf, halfToFloat, tensorFromJson, tensorToJson } from './wire.js';
+import { floatToHalf, halfToFloat, parseJsonExact, tensorFromJson, tensorToJson } from './wire.js';
 
 const roundTrip = (tensor: Tensor): Tensor => tensorFromJson(JSON.parse(tensorToJson(tensor)), 'test');
 
@@ -32,6 +32,33 @@ describe('Open Inference Protocol JSON tensors', () => {
     assert.equal(text, '{"name":"x","datatype":"UINT64","shape":[1],"data":[18446744073709551615]}');
   });
 
+  it('reads 64-bit integers beyond 2^53 exactly with parseJsonExact, leaving strings and fractions alone', () => {
+    const text =
+      '{"name":"x","datatype":"INT64","shape":[2],"data":[-9223372036854775808,9223372036854775807],' +
+      '"note":"12345678901234567","pi":3.1415926535897932384,"big":1e12345678901234567}';
+    const parsed = parseJsonExact(text.replace(',"big":1e12345678901234567', '')) as Record<string, unknown>;
+    assert.equal(parsed['note'], '12345678901234567');
+    assert.equal(parsed['pi'], 3.141592653589793);
+    assert.deepEqual(tensorFromJson(parsed, 'test').data, BigInt64Array.of(-(2n ** 63n), 2n ** 63n - 1n));
+    assert.equal((parseJsonExact(text) as Record<string, unknown>)['big'], Infinity);
+  });
+
+  it('writes non-finite floats as their names and reads them back', () => {
+    const tensor: Tensor = {
+      name: 'f',
+      datatype: 'FP32',
+      shape: [3],
+      data: Float32Array.of(NaN, Infinity, -Infinity),
+    };
+    assert.equal(
+      tensorToJson(tensor),
+      '{"name":"f","datatype":"FP32","shape":[3],"data":["NaN","Infinity","-Infinity"]}',
+    );
+    assert.deepEqual(roundTrip(tensor), tensor);
+    const half: Tensor = { name: 'h', datatype: 'FP16', shape: [2], data: Uint16Array.of(0x7c00, 0xfc00) };
+    assert.deepEqual(roundTrip(half), half);
+  });
+
   it('flattens nested data and checks it against the shape and datatype', () => {
     const t = tensorFromJson(
       {
@@ -59,6 +86,11 @@ describe('Open Inference Protocol JSON tensors', () => {
     invalid({ name: 'x', datatype: 'FP32', shape: [3], data: [1, 2] }, /has 2 elements; shape \[3\] needs 3/);
     invalid({ name: 'x', datatype: 'FP8', shape: [1], data: [1] }, /'datatype' must be one of/);
     invalid({ name: 'x', datatype: 'BYTES', shape: [1], data: [1] }, /BYTES needs strings/);
+    invalid(
+      { name: 'x', datatype: 'UINT64', shape: [1], data: ['18446744073709551616'] },
+      /UINT64 needs integers/,
+    );
+    invalid({ name: 'x', datatype: 'FP64', shape: [1], data: ['constructor'] }, /FP64 needs numbers/);
   });
 });
 

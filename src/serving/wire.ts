@@ -11,9 +11,10 @@ import {
 
 /**
  * Tensors in the Open Inference Protocol's JSON form (KServe V2 REST, "$request_input"):
- * `{name, datatype, shape, data}` with `data` flattened in row-major order. BOOL travels as
- * true/false, FP16 as numbers, 64-bit integers as JSON integers (written exactly; read back
- * exactly up to 2^53, which is where JSON.parse stops being exact), BYTES as strings.
+ * `{name, datatype, shape, data}` with `data` flattened in row-major order. The conventions are
+ * those of Strata's own /v2 routes (docs/decisions/0005): BOOL as true/false, FP16 as numbers,
+ * 64-bit integers as JSON integers with all their digits (or decimal strings), non-finite floats
+ * as the strings "NaN", "Infinity" and "-Infinity", BYTES as strings.
  */
 
 /** One tensor as JSON text. Hand-written around `data` so that 64-bit integers stay exact. */
@@ -21,6 +22,8 @@ export function tensorToJson(tensor: Tensor): string {
   const head = JSON.stringify({ name: tensor.name, datatype: tensor.datatype, shape: tensor.shape });
   return `${head.slice(0, -1)},"data":${dataToJson(tensor.datatype, tensor.data)}}`;
 }
+
+const finiteOrName = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
 function dataToJson(datatype: Datatype, data: TensorData): string {
   switch (datatype) {
@@ -32,27 +35,49 @@ function dataToJson(datatype: Datatype, data: TensorData): string {
     case 'UINT64':
       return `[${Array.from(data as BigInt64Array, String).join(',')}]`;
     case 'FP16':
-      return JSON.stringify(Array.from(data as Uint16Array, halfToFloat));
+      return JSON.stringify(Array.from(data as Uint16Array, (h) => finiteOrName(halfToFloat(h))));
     default:
-      return JSON.stringify(Array.from(data as Float64Array));
+      return JSON.stringify(Array.from(data as Float64Array, finiteOrName));
   }
 }
 
-const integerRange: Readonly<Partial<Record<Datatype, readonly [number, number]>>> = {
-  UINT8: [0, 0xff],
-  UINT16: [0, 0xffff],
-  UINT32: [0, 0xffff_ffff],
-  INT8: [-0x80, 0x7f],
-  INT16: [-0x8000, 0x7fff],
-  INT32: [-0x8000_0000, 0x7fff_ffff],
-  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  UINT64: [0, Number.MAX_SAFE_INTEGER],
+/**
+ * JSON.parse, except that integer literals of 16 or more digits (outside strings) come back as
+ * decimal strings instead of rounded doubles, so that 64-bit integers survive; tensorFromJson
+ * takes such strings for every numeric datatype.
+ */
+export function parseJsonExact(text: string): unknown {
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  return JSON.parse(
+    text.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g, (token) =>
+      token.startsWith('"') ? token : `"${token}"`,
+    ),
+  );
+}
+
+const integerRange: Readonly<Partial<Record<Datatype, readonly [bigint, bigint]>>> = {
+  UINT8: [0n, 0xffn],
+  UINT16: [0n, 0xffffn],
+  UINT32: [0n, 0xffff_ffffn],
+  UINT64: [0n, 2n ** 64n - 1n],
+  INT8: [-0x80n, 0x7fn],
+  INT16: [-0x8000n, 0x7fffn],
+  INT32: [-0x8000_0000n, 0x7fff_ffffn],
+  INT64: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
+const decimalInteger = /^-?\d+$/;
+const floatNames: ReadonlyMap<string, number> = new Map([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
+
 /**
- * A JSON tensor (already parsed) as a Tensor. `where` names it in errors ("output 'x' of the
- * remote server"); every failure is INVALID_ARGUMENT, for the caller to re-code if the JSON
- * came from a server rather than a client. Nested `data` arrays are accepted and flattened.
+ * A JSON tensor (already parsed, by parseJsonExact for exact 64-bit integers) as a Tensor.
+ * `where` names it in errors ("output 'x' of the remote server"); every failure is
+ * INVALID_ARGUMENT, for the caller to re-code when the JSON came from a server rather than a
+ * client. Nested `data` arrays are flattened.
  */
 export function tensorFromJson(value: unknown, where: string): Tensor {
   const fail = (message: string): never => {
@@ -75,20 +100,27 @@ export function tensorFromJson(value: unknown, where: string): Tensor {
     const bad = (expected: string): never =>
       fail(`'data' element ${String(i)} is ${JSON.stringify(v)}; ${datatype} needs ${expected}`);
     if (datatype === 'BYTES') {
-      if (typeof v !== 'string') bad('strings');
-      (elements as string[])[i] = v as string;
+      (elements as string[])[i] = typeof v === 'string' ? v : bad('strings');
     } else if (datatype === 'BOOL') {
-      if (typeof v !== 'boolean') bad('true or false');
-      (elements as Uint8Array)[i] = v === true ? 1 : 0;
+      if (v !== true && v !== false && v !== 0 && v !== 1) bad('true or false');
+      (elements as Uint8Array)[i] = v === true || v === 1 ? 1 : 0;
     } else if (range !== undefined) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < range[0] || v > range[1])
-        bad(`integers in [${String(range[0])}, ${String(range[1])}]`);
-      if (datatype === 'INT64' || datatype === 'UINT64') (elements as BigInt64Array)[i] = BigInt(v as number);
-      else (elements as Int32Array)[i] = v as number;
+      const n =
+        (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && decimalInteger.test(v))
+          ? BigInt(v)
+          : undefined;
+      if (n === undefined || n < range[0] || n > range[1])
+        return bad(`integers in [${String(range[0])}, ${String(range[1])}]`);
+      if (datatype === 'INT64' || datatype === 'UINT64') (elements as BigInt64Array)[i] = n;
+      else (elements as Int32Array)[i] = Number(n);
     } else {
-      if (typeof v !== 'number') bad('numbers');
-      (elements as NumericArray as Float64Array)[i] =
-        datatype === 'FP16' ? floatToHalf(v as number) : (v as number);
+      const x =
+        typeof v === 'number'
+          ? v
+          : typeof v === 'string'
+            ? (floatNames.get(v) ?? (decimalInteger.test(v) ? Number(v) : bad('numbers')))
+            : bad('numbers');
+      (elements as NumericArray as Float64Array)[i] = datatype === 'FP16' ? floatToHalf(x) : x;
     }
   }
   const tensor: Tensor = { name, datatype, shape: shape as number[], data: elements };

@@ -73,7 +73,11 @@ export function remoteFetchError(
 }
 
 /** Throws the mapped error for a non-2xx response; returns the parsed JSON body of a 2xx one. */
-export async function remoteJson(response: Response, request: RemoteRequest): Promise<unknown> {
+export async function remoteJson(
+  response: Response,
+  request: RemoteRequest,
+  parse: (text: string) => unknown = JSON.parse,
+): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();
@@ -82,7 +86,7 @@ export async function remoteJson(response: Response, request: RemoteRequest): Pr
   }
   if (!response.ok) throw remoteStatusError(response, text, request.server);
   try {
-    return JSON.parse(text) as unknown;
+    return parse(text);
   } catch (error) {
     throw new StrataError(
       'MODEL_EXECUTION_FAILED',

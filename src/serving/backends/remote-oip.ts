@@ -7,7 +7,7 @@ import {
   type ModelBackend,
 } from '../backend.js';
 import { datatypes, isDatatype, shapeText, type Tensor, type TensorSpec } from '../tensor.js';
-import { tensorFromJson, tensorToJson } from '../wire.js';
+import { parseJsonExact, tensorFromJson, tensorToJson } from '../wire.js';
 import {
   fetchRemote,
   remoteJson,
@@ -134,7 +134,7 @@ async function infer(
   if (Object.keys(request.parameters).length > 0)
     parts.push(`"parameters":${JSON.stringify(request.parameters)}`);
   const post = call(remote, 'POST', path, `{${parts.join(',')}}`);
-  const answer = await remoteJson(await fetchRemote(post), post);
+  const answer = await remoteJson(await fetchRemote(post), post, parseJsonExact);
 
   const where = `the remote model server ${remote.server}`;
   const listed = (answer as Record<string, unknown> | null)?.['outputs'];
