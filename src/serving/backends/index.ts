@@ -1,0 +1,2 @@
+// The model backends that ship with Strata; the serving core picks one by the config's `backend`.
+export { onnxBackend } from './onnx.js';
