@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { ModelBackend } from './backend.js';
-import { remoteOipBackend, remoteOpenAIBackend, typescriptBackend } from './backends/index.js';
+import { onnxBackend, remoteOipBackend, remoteOpenAIBackend, typescriptBackend } from './backends/index.js';
 import type { ServingConfig } from './config.js';
 import type { BackendName } from './model-config.js';
 import { ServingMetrics } from './metrics.js';
@@ -14,7 +14,7 @@ export interface ServingModuleOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly secrets: (name: string) => string | undefined;
-  /** Backends by name; a name without one fails the model's load with a clear message. */
+  /** Replaces built-in backends by name (tests, embedders with their own runtime). */
   readonly backends?: Partial<Record<BackendName, ModelBackend>>;
 }
 
@@ -23,8 +23,9 @@ export class ServingModule implements Lifecycle {
   readonly service: ServingService;
 
   constructor(options: ServingModuleOptions) {
-    const backends = {
+    const backends: Record<BackendName, ModelBackend> = {
       typescript: typescriptBackend,
+      onnx: onnxBackend,
       'remote-oip': remoteOipBackend,
       'remote-openai': remoteOpenAIBackend,
       ...options.backends,
@@ -32,12 +33,7 @@ export class ServingModule implements Lifecycle {
     this.service = new ServingService({
       repository: options.config.repository ?? join(options.dataDir, 'models'),
       startupModels: options.config.startupModels,
-      backends: {
-        typescript: backends.typescript,
-        onnx: backends.onnx ?? missingBackend('onnx'),
-        'remote-oip': backends['remote-oip'],
-        'remote-openai': backends['remote-openai'],
-      },
+      backends,
       logger: options.logger,
       metrics: new ServingMetrics(options.registry),
       cacheBytes: options.config.responseCacheBytes,
@@ -52,14 +48,4 @@ export class ServingModule implements Lifecycle {
   stop(): Promise<void> {
     return this.service.stop();
   }
-}
-
-function missingBackend(name: BackendName): ModelBackend {
-  return {
-    apiVersion: 1,
-    name,
-    capabilities: { batching: false, datatypes: [], devices: [], describesModel: false },
-    load: () =>
-      Promise.reject(new StrataError('CONFIG_INVALID', `backend '${name}' is not available in this build`)),
-  };
 }
