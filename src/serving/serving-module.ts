@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
+import type { Lifecycle, Logger } from '../kernel/index.js';
 import type { ModelBackend } from './backend.js';
 import { onnxBackend, remoteOipBackend, remoteOpenAIBackend, typescriptBackend } from './backends/index.js';
 import type { ServingConfig } from './config.js';
