@@ -60,9 +60,10 @@ describe('an ONNX model on a started platform', () => {
       assert.equal(status, 200, JSON.stringify(body));
       const rows = callers[i] ?? [];
       const want = mlpReference(mlp.layers, Float32Array.from(rows.flat()), rows.length);
-      const [output] = body['outputs'] as { name: string; shape: number[]; data: number[] }[];
-      assert.deepEqual(output?.shape, [rows.length, 4]);
-      output?.data.forEach((v, j) => {
+      const output = (body['outputs'] as { name: string; shape: number[]; data: number[] }[])[0];
+      assert.ok(output !== undefined);
+      assert.deepEqual(output.shape, [rows.length, 4]);
+      output.data.forEach((v, j) => {
         assert.ok(
           Math.abs(v - (want[j] ?? NaN)) < 1e-4,
           `caller ${String(i)} element ${String(j)}: ${String(v)}`,
