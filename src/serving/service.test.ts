@@ -358,6 +358,23 @@ describe('ServingService', () => {
     );
   });
 
+  it('runs the warm-up requests before the version reports ready, and keeps the latest N versions', async () => {
+    await writeModel(
+      repo,
+      'warm',
+      scaleConfig({ warmup: { count: 3, batch_size: 2 }, version_policy: { latest: { num_versions: 2 } } }),
+      {
+        1: { 'model.js': scaleHandler('warm-v1', 1) },
+        2: { 'model.js': scaleHandler('warm-v2', 1) },
+        3: { 'model.js': scaleHandler('warm-v3', 1) },
+      },
+    );
+    await serving.load('warm');
+    assert.deepEqual(serving.modelMetadata('warm').versions, [2, 3]);
+    assert.deepEqual(seenBatches('warm-v3'), [2, 2, 2]);
+    assert.deepEqual(seenBatches('warm-v2'), [2, 2, 2]);
+  });
+
   it('reports a model whose config is invalid without affecting the others', async () => {
     await writeModel(repo, 'broken', { backend: 'typescript', max_batch_size: -1 }, { 1: {} });
     await rejectsWith(serving.load('broken'), 'CONFIG_INVALID', /max_batch_size/);
