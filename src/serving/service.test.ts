@@ -3,10 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import { createLogger, isStrataError } from '../kernel/index.js';
-import { scaleConfig, scaleHandler, seenBatches, writeModel } from '../../test/support/model-repository.js';
-import { ServingModule } from './serving-module.js';
+import type { Registry } from 'prom-client';
+import { isStrataError } from '../kernel/index.js';
+import {
+  scaleConfig,
+  scaleHandler,
+  seenBatches,
+  startServing,
+  writeModel,
+} from '../../test/support/model-repository.js';
+import type { ServingModule } from './serving-module.js';
 import type { ServingService } from './service.js';
 import type { Tensor } from './tensor.js';
 
@@ -88,16 +94,7 @@ describe('ServingService', () => {
         },
       },
     );
-    registry = new Registry();
-    module = new ServingModule({
-      dataDir: repo,
-      config: { repository: repo, startupModels: ['*'], responseCacheBytes: 1 << 20 },
-      registry,
-      logger: createLogger('silent'),
-      secrets: () => undefined,
-    });
-    serving = module.service;
-    await module.start();
+    ({ module, serving, registry } = await startServing(repo));
   });
 
   after(async () => {
@@ -429,16 +426,7 @@ describe('ServingService traffic policies and response cache', () => {
     await writeModel(repo, 'cached', scaleConfig({ response_cache: { enabled: true } }), {
       1: { 'model.js': scaleHandler('cached-v1', 4) },
     });
-    registry = new Registry();
-    module = new ServingModule({
-      dataDir: repo,
-      config: { repository: repo, startupModels: ['*'], responseCacheBytes: 1 << 20 },
-      registry,
-      logger: createLogger('silent'),
-      secrets: () => undefined,
-    });
-    serving = module.service;
-    await module.start();
+    ({ module, serving, registry } = await startServing(repo));
   });
 
   after(async () => {

@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
+import { createLogger } from '../../src/kernel/index.js';
+import { ServingModule, type ServingService } from '../../src/serving/index.js';
 
 /**
  * Writes a model into a repository: `<root>/<name>/config.yaml` and, per version, the files
@@ -64,4 +67,25 @@ export function scaleConfig(extra: Readonly<Record<string, unknown>> = {}): Reco
     outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
     ...extra,
   };
+}
+
+/** A started serving module over `repo`, silent, with its own metrics registry. */
+export async function startServing(
+  repo: string,
+  options: { startupModels?: readonly string[]; responseCacheBytes?: number } = {},
+): Promise<{ module: ServingModule; serving: ServingService; registry: Registry }> {
+  const registry = new Registry();
+  const module = new ServingModule({
+    dataDir: repo,
+    config: {
+      repository: repo,
+      startupModels: [...(options.startupModels ?? ['*'])],
+      responseCacheBytes: options.responseCacheBytes ?? 1 << 20,
+    },
+    registry,
+    logger: createLogger('silent'),
+    secrets: () => undefined,
+  });
+  await module.start();
+  return { module, serving: module.service, registry };
 }

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { mulberry32 } from '../../src/vector/index.js';
 
 /**
  * ONNX model files built in test setup, so that no binary fixture has to be trusted or kept in
@@ -90,18 +91,6 @@ export async function writeModel(dir: string, file: string, bytes: Uint8Array): 
   return path;
 }
 
-// mulberry32, as in src/vector/random.ts; copied so this file stays free of src/ imports.
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface MlpOptions {
   readonly input: number;
   /** Widths of the hidden layers; a number is one layer. */
@@ -132,7 +121,7 @@ export interface MlpModel {
  * and a 1e-4 tolerance is meaningful.
  */
 export function mlpModel(options: MlpOptions): MlpModel {
-  const next = random(options.seed);
+  const next = mulberry32(options.seed);
   const widths = [options.input, ...[options.hidden].flat(), options.output];
   const layers: MlpLayer[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {

@@ -1,6 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { StrataError, isStrataError, type ErrorCode } from '../../kernel/index.js';
-import { problemContentType, retryAfterSeconds, toProblem } from '../errors/http.js';
+import { httpStatusByCode, problemContentType, retryAfterSeconds, toProblem } from '../errors/http.js';
 
 /** Fastify's own errors (body parsing, schema validation) by their stable codes. */
 const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
@@ -52,4 +52,31 @@ export function installProblemHandlers(app: FastifyInstance): void {
     const problem = toProblem(error, request.url, request.id);
     return reply.status(problem.status).type(problemContentType).send(problem);
   });
+}
+
+/**
+ * The error handler of a compatibility API (Qdrant, Open Inference Protocol, OpenAI): the same
+ * mapping, logging, HTTP status and Retry-After as Strata's own routes, with the body in the
+ * protocol's shape. `message` is safe to send: an INTERNAL error's text (which may name internal
+ * paths or hosts) is replaced by a pointer to the log line of the request.
+ */
+export function installCompatErrorHandler(
+  scope: FastifyInstance,
+  body: (error: StrataError, message: string, reply: FastifyReply) => unknown,
+): void {
+  scope.setErrorHandler((error, request, reply) => {
+    const strataError = fromRequestError(error);
+    if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
+    const message = clientMessage(strataError, request.id);
+    const retryAfter = retryAfterSeconds(strataError);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
+    return reply.status(httpStatusByCode[strataError.code]).send(body(strataError, message, reply));
+  });
+}
+
+/** An error's message as a client may see it: an INTERNAL error's text stays in the server log. */
+export function clientMessage(error: StrataError, requestId: string): string {
+  return error.code === 'INTERNAL'
+    ? `internal error; see the server log for request ${requestId}`
+    : error.message;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../../../kernel/index.js';
-import { httpStatusByCode, retryAfterSeconds } from '../../errors/http.js';
-import { fromRequestError } from '../errors.js';
+import { httpStatusByCode } from '../../errors/http.js';
+import { installCompatErrorHandler } from '../errors.js';
 import { parseRequestJson } from './json.js';
 
 /**
@@ -11,17 +11,7 @@ import { parseRequestJson } from './json.js';
  * Content-Type, as Triton does, because Triton's own clients send none.
  */
 export function installInferenceConventions(scope: FastifyInstance): void {
-  scope.setErrorHandler((error, request, reply) => {
-    const strataError = fromRequestError(error);
-    if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
-    const message =
-      strataError.code === 'INTERNAL'
-        ? `internal error; see the server log for request ${request.id}`
-        : strataError.message;
-    const retryAfter = retryAfterSeconds(strataError);
-    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
-    return reply.status(httpStatusByCode[strataError.code]).send({ error: message, code: strataError.code });
-  });
+  installCompatErrorHandler(scope, (error, message) => ({ error: message, code: error.code }));
   scope.setNotFoundHandler((request, reply) =>
     reply.status(httpStatusByCode.ROUTE_NOT_FOUND).send({
       error: `no route for ${request.method} ${request.url}; see /openapi.json for the /v2 routes`,

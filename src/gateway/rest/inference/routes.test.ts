@@ -8,11 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Registry } from 'prom-client';
-import { scaleConfig, scaleHandler, writeModel } from '../../../../test/support/model-repository.js';
+import {
+  scaleConfig,
+  scaleHandler,
+  startServing,
+  writeModel,
+} from '../../../../test/support/model-repository.js';
 import { createLogger } from '../../../kernel/index.js';
 import { createMetricsRegistry } from '../../../observability/index.js';
-import { datatypes, ServingModule, type Datatype } from '../../../serving/index.js';
+import { datatypes, type Datatype, type ServingModule } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
 import { parseRequestJson } from './json.js';
 import { registerInferenceRoutes } from './routes.js';
@@ -107,14 +111,10 @@ before(async () => {
     { 1: { 'model.js': scaleHandler('v2-single', 1) } },
   );
   await writeModel(repo, 'spare', scaleConfig(), { 1: { 'model.js': scaleHandler('v2-spare', 1) } });
-  serving = new ServingModule({
-    dataDir: repo,
-    config: { repository: repo, startupModels: ['identity', 'scale', 'ab', 'single'], responseCacheBytes: 0 },
-    registry: new Registry(),
-    logger: createLogger('silent'),
-    secrets: () => undefined,
-  });
-  await serving.start();
+  ({ module: serving } = await startServing(repo, {
+    startupModels: ['identity', 'scale', 'ab', 'single'],
+    responseCacheBytes: 0,
+  }));
   app = await createHttpServer({
     config: {
       host: '127.0.0.1',

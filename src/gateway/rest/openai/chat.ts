@@ -8,6 +8,7 @@ import {
   type ServingProcedures,
 } from '../../../serving/index.js';
 import { toOpenAIError } from './errors.js';
+import { clientMessage } from '../errors.js';
 
 /**
  * `POST /v1/chat/completions`, forwarded to the model's OpenAI-compatible server: the body goes
@@ -104,7 +105,7 @@ async function* relay(
     const failure = isStrataError(error)
       ? error
       : remoteFetchError(error, target.url, target.timeoutMs, 'read');
-    yield `data: ${JSON.stringify(toOpenAIError(failure, requestId))}\n\n`;
+    yield `data: ${JSON.stringify(toOpenAIError(failure, clientMessage(failure, requestId)))}\n\n`;
   } finally {
     upstream.cancel(false);
   }

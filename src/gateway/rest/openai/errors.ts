@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { StrataError } from '../../../kernel/index.js';
-import { httpStatusByCode, retryAfterSeconds } from '../../errors/http.js';
-import { fromRequestError } from '../errors.js';
+import { installCompatErrorHandler } from '../errors.js';
 
 /**
  * OpenAI's error body, `{"error": {"message", "type", "param", "code"}}`, which its SDKs turn into
@@ -17,14 +16,12 @@ export interface OpenAIErrorBody {
   };
 }
 
-export function toOpenAIError(error: StrataError, requestId: string): OpenAIErrorBody {
+/** `message` is what the client may see (an INTERNAL error's text is not). */
+export function toOpenAIError(error: StrataError, message: string): OpenAIErrorBody {
   const param = error.details?.['param'];
   return {
     error: {
-      message:
-        error.code === 'INTERNAL'
-          ? `internal error; see the server log for request ${requestId}`
-          : error.message,
+      message,
       type: errorType(error),
       param: typeof param === 'string' ? param : null,
       code: error.code,
@@ -47,11 +44,5 @@ function errorType(error: StrataError): string {
 }
 
 export function installOpenAIErrors(scope: FastifyInstance): void {
-  scope.setErrorHandler((error, request, reply) => {
-    const strataError = fromRequestError(error);
-    if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
-    const retryAfter = retryAfterSeconds(strataError);
-    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
-    return reply.status(httpStatusByCode[strataError.code]).send(toOpenAIError(strataError, request.id));
-  });
+  installCompatErrorHandler(scope, (error, message) => toOpenAIError(error, message));
 }

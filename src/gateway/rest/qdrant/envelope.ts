@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fromRequestError } from '../errors.js';
-import { httpStatusByCode } from '../../errors/http.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { installCompatErrorHandler } from '../errors.js';
 
 /**
  * Qdrant's response envelope: `{"result", "status": "ok", "time"}` on success and
@@ -12,15 +11,8 @@ export function ok(reply: FastifyReply, result: unknown): FastifyReply {
 }
 
 export function installQdrantErrors(scope: FastifyInstance): void {
-  scope.setErrorHandler((error, request: FastifyRequest, reply) => {
-    const strataError = fromRequestError(error);
-    if (strataError.errorClass === 'system') request.log.error({ err: error }, 'request failed');
-    const message =
-      strataError.code === 'INTERNAL'
-        ? `internal error; see the server log for request ${request.id}`
-        : strataError.message;
-    return reply
-      .status(httpStatusByCode[strataError.code])
-      .send({ status: { error: message, code: strataError.code }, time: reply.elapsedTime / 1000 });
-  });
+  installCompatErrorHandler(scope, (error, message, reply) => ({
+    status: { error: message, code: error.code },
+    time: reply.elapsedTime / 1000,
+  }));
 }
