@@ -16,7 +16,7 @@ before(async () => {
   ({ platform, url } = await startPlatform(tempDataDir('qdrant'), ['vector'], {
     'server.bodyLimitBytes': '65536',
   }));
-  client = new QdrantClient({ url, checkCompatibility: false });
+  client = new QdrantClient({ url });
 });
 
 after(async () => {
@@ -26,6 +26,18 @@ after(async () => {
 const vectorOf = (i: number): number[] => [Math.cos(i), Math.sin(i), (i % 7) / 7, 1];
 
 describe('Qdrant-compatible REST API', () => {
+  it("answers the client's version probe, so the default compatibility check passes quietly", async (t) => {
+    const warnings: unknown[] = [];
+    t.mock.method(console, 'warn', (...args: unknown[]) => warnings.push(args));
+    const checked = new QdrantClient({ url });
+    assert.deepEqual(await checked.versionInfo(), {
+      title: 'strata (Qdrant-compatible vector API)',
+      version: '1.19.0',
+    });
+    await checked.getCollections();
+    assert.deepEqual(warnings, []);
+  });
+
   it('creates, describes, lists and deletes collections', async () => {
     assert.equal(await client.createCollection('scratch', { vectors: { size: 4, distance: 'Dot' } }), true);
     assert.deepEqual(await client.collectionExists('scratch'), { exists: true });

@@ -158,9 +158,24 @@ function qdrantRoutes(vectors: VectorProcedures): readonly QdrantRoute[] {
  * so Qdrant's clients work unchanged. Each route only translates; validation lives in the
  * procedures so that every transport rejects the same input the same way.
  */
+/**
+ * The Qdrant REST API version whose routes and shapes these follow (checked with
+ * @qdrant/js-client-rest of the same version). Qdrant's clients read it from `GET /` and warn when
+ * their major version differs or their minor version is more than one apart.
+ */
+export const qdrantApiVersion = '1.19.0';
+
 export async function registerQdrantRoutes(app: FastifyInstance, vectors: VectorProcedures): Promise<void> {
   await app.register(async (scope) => {
     installQdrantErrors(scope);
+    scope.get(
+      '/',
+      { schema: { summary: 'Server title and Qdrant API version', tags: ['vectors (Qdrant-compatible)'] } },
+      () => ({
+        title: 'strata (Qdrant-compatible vector API)',
+        version: qdrantApiVersion,
+      }),
+    );
     for (const route of qdrantRoutes(vectors)) {
       scope.route<{ Params: { collection_name?: string; id?: string; field_name?: string } }>({
         method: route.method,
