@@ -57,6 +57,7 @@ export class Batcher {
   #pending = 0;
   #running = 0;
   #delayTimer: NodeJS.Timeout | undefined;
+  #delayTurn: NodeJS.Immediate | undefined;
   #closed = false;
   #settled: (() => void) | undefined;
 
@@ -171,16 +172,25 @@ export class Batcher {
     const waitedUs = (performance.now() - head.enqueuedAt) * 1000;
     const full = rows === maxBatchSize || dynamic.preferredBatchSizes.includes(rows);
     if (!full && waitedUs < dynamic.maxQueueDelayUs) {
-      this.#delayTimer ??= setTimeout(
-        () => {
-          this.#delayTimer = undefined;
-          this.#pump();
-        },
-        Math.max((dynamic.maxQueueDelayUs - waitedUs) / 1000, 0),
-      );
+      this.#pumpIn((dynamic.maxQueueDelayUs - waitedUs) / 1000);
       return undefined;
     }
     return this.#remove(batch);
+  }
+
+  // Node's timers have millisecond resolution and fire no sooner than 1 ms, so a timer alone would
+  // stretch a delay of 200 µs to 1-2 ms, and a lone request's latency with it. A remainder under
+  // 1 ms is waited out one event-loop turn at a time instead: sockets are still read between
+  // turns, and the loop stays busy for at most that remainder.
+  #pumpIn(ms: number): void {
+    if (this.#delayTimer !== undefined || this.#delayTurn !== undefined) return;
+    const pump = (): void => {
+      this.#delayTimer = undefined;
+      this.#delayTurn = undefined;
+      this.#pump();
+    };
+    if (ms >= 1) this.#delayTimer = setTimeout(pump, ms);
+    else this.#delayTurn = setImmediate(pump);
   }
 
   #remove(batch: Pending[]): Pending[] {
@@ -274,6 +284,7 @@ export class Batcher {
   #notifyIfSettled(): void {
     if (this.#settled !== undefined && this.#pending === 0 && this.#running === 0) {
       if (this.#delayTimer !== undefined) clearTimeout(this.#delayTimer);
+      if (this.#delayTurn !== undefined) clearImmediate(this.#delayTurn);
       this.#settled();
       this.#settled = undefined;
     }

@@ -111,6 +111,18 @@ describe('tensor codec: every datatype both ways', () => {
     assert.deepEqual(decodeInput(input('FP16', [2], [1e-10, -1e-10]), 0).data, new Uint16Array([0, 0x8000]));
   });
 
+  it("writes FP32 and FP64 elements in Number's string form", () => {
+    const special = [0, -0, 1, -1.5, 0.1, 1e-7, 1.5e-45, 3.4028234663852886e38, 1e21, 123456789, 2 ** -149];
+    const spread = Array.from({ length: 500 }, (_, i) => Math.sin(i + 1) * 10 ** ((i % 16) - 8));
+    for (const [datatype, data] of [
+      ['FP32', Float32Array.from([...special, ...spread])],
+      ['FP64', Float64Array.from([...special, ...spread, 5e-324, 1.7976931348623157e308])],
+    ] as const) {
+      const text = encodeData({ name: 'y', datatype, shape: [data.length], data });
+      assert.equal(text, `[${Array.from(data, String).join(',')}]`, datatype);
+    }
+  });
+
   it('encodes a whole output object', () => {
     const tensor: Tensor = { name: 'out "1"', datatype: 'BOOL', shape: [1, 2], data: new Uint8Array([1, 0]) };
     assert.deepEqual(JSON.parse(encodeOutput(tensor)), {

@@ -21,6 +21,16 @@ describe('parseRequestJson', () => {
     });
   });
 
+  it('finds a big integer after every character a JSON number may follow', () => {
+    const big = -9007199254740993n;
+    assert.equal(parseRequestJson(String(big)), big);
+    assert.deepEqual(parseRequestJson(`[${big}]`), [big]);
+    assert.deepEqual(parseRequestJson(`[1,${big}]`), [1, big]);
+    assert.deepEqual(parseRequestJson(`{"a":${big}}`), { a: big });
+    assert.deepEqual(parseRequestJson(`[1,\n\t${big}]`), [1, big]);
+    assert.deepEqual(parseRequestJson(`{"a": \r${big}}`), { a: big });
+  });
+
   it('leaves long fractions, exponents and safe integers as numbers', () => {
     const text = '[0.30000000000000004, 12345678901234567.5, 1e300, 9007199254740991]';
     assert.deepEqual(parseRequestJson(text), JSON.parse(text));

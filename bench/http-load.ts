@@ -1,0 +1,117 @@
+import { Agent, request } from 'node:http';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { closedLoop, type Call, type LoadResult } from './closed-loop.js';
+
+/**
+ * The HTTP load generator: closed-loop callers in a worker thread of their own, so that the
+ * client's work (building requests, reading answers) does not run on the event loop of the
+ * server it measures, as it would not in production. Either Node's fetch (undici) or node:http,
+ * both keeping connections alive.
+ */
+export type HttpClient = 'fetch' | 'node';
+
+export interface LoadJob {
+  /** Path and query on the server, e.g. `/v2/models/mlp/infer`. */
+  readonly path: string;
+  /** Request bodies, sent in turn; none means GET. */
+  readonly bodies: readonly Uint8Array[];
+  readonly concurrency: number;
+  readonly seconds: number;
+}
+
+interface Setup {
+  readonly url: string;
+  readonly client: HttpClient;
+}
+
+type Reply = { readonly result: LoadResult } | { readonly error: string };
+
+export class HttpLoad {
+  readonly #worker: Worker;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  static start(url: string, client: HttpClient): HttpLoad {
+    return new HttpLoad(
+      new Worker(new URL(import.meta.url), { workerData: { url, client } satisfies Setup }),
+    );
+  }
+
+  /** One job at a time: the caller awaits each before the next. */
+  run(job: LoadJob): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      this.#worker.once('message', (reply: Reply) => {
+        if ('error' in reply) reject(new Error(reply.error));
+        else resolve(reply.result);
+      });
+      this.#worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
+
+function fetchCall(url: string, job: LoadJob): Call {
+  const method = job.bodies.length === 0 ? 'GET' : 'POST';
+  const headers = { 'content-type': 'application/json' };
+  return async (i) => {
+    const body = job.bodies[i % job.bodies.length];
+    const response = await fetch(url + job.path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const answer = await response.arrayBuffer();
+    if (!response.ok)
+      throw new Error(`HTTP ${response.status}: ${Buffer.from(answer).toString().slice(0, 300)}`);
+  };
+}
+
+function nodeCall(url: string, job: LoadJob, agent: Agent): Call {
+  const target = new URL(job.path, url);
+  return (i) =>
+    new Promise<void>((resolve, reject) => {
+      const body = job.bodies[i % job.bodies.length];
+      const headers =
+        body === undefined ? {} : { 'content-type': 'application/json', 'content-length': body.length };
+      const call = request(
+        target,
+        { method: body === undefined ? 'GET' : 'POST', agent, headers },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            if (response.statusCode === 200) resolve();
+            else
+              reject(
+                new Error(`HTTP ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`),
+              );
+          });
+        },
+      );
+      call.on('error', reject);
+      call.end(body);
+    });
+}
+
+if (!isMainThread && parentPort !== null) {
+  const port = parentPort;
+  const { url, client } = workerData as Setup;
+  const agent = new Agent({ keepAlive: true });
+  port.on('message', (job: LoadJob) => {
+    const call = client === 'fetch' ? fetchCall(url, job) : nodeCall(url, job, agent);
+    closedLoop(call, job.concurrency, job.seconds).then(
+      (result) => {
+        port.postMessage({ result } satisfies Reply, [result.latencies.buffer as ArrayBuffer]);
+      },
+      (error: unknown) => {
+        port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies Reply);
+      },
+    );
+  });
+}

@@ -1,0 +1,167 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { median } from './closed-loop.js';
+
+/** One timed pass of one cell. */
+export interface Pass {
+  readonly rowsPerSecond: number;
+  readonly requestsPerSecond: number;
+  /** Client-side latency per request, ms. */
+  readonly p50: number;
+  readonly p99: number;
+  /** Mean rows per backend execution (the batcher's batch size); NaN for raw. */
+  readonly rowsPerExecution: number;
+  /** Mean time per request inside the HTTP server (Fastify's elapsed time, from its metrics); NaN off HTTP. */
+  readonly serverMs: number;
+  readonly ownCores: number;
+  readonly machineCores: number;
+}
+
+export interface CellRun {
+  readonly id: string;
+  /** What is measured, as the table's first column says it. */
+  readonly what: string;
+  /** Dynamic batching; undefined for raw onnxruntime-node and the HTTP floor. */
+  readonly batching: boolean | undefined;
+  /** Rows per request; 0 for requests without a tensor (the HTTP floor). */
+  readonly rows: number;
+  readonly concurrency: number;
+  readonly passes: readonly Pass[];
+}
+
+type Summary = { readonly [K in keyof Pass]: number };
+
+/** Each figure is the median over the passes, figure by figure. */
+export function summary(cell: CellRun): Summary {
+  const mid = (key: keyof Pass): number => median(cell.passes.map((p) => p[key]));
+  return {
+    rowsPerSecond: mid('rowsPerSecond'),
+    requestsPerSecond: mid('requestsPerSecond'),
+    p50: mid('p50'),
+    p99: mid('p99'),
+    rowsPerExecution: mid('rowsPerExecution'),
+    serverMs: mid('serverMs'),
+    ownCores: mid('ownCores'),
+    machineCores: mid('machineCores'),
+  };
+}
+
+export interface Verdict {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined when a cell it needs was not run. */
+  readonly pass: boolean | undefined;
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const ms = (x: number): string => x.toFixed(3);
+
+/** The issue's three targets, from the cells' ids (see serving.ts). */
+export function targets(cells: readonly CellRun[], big: number): Verdict[] {
+  const find = (id: string): Summary | undefined => {
+    const cell = cells.find((c) => c.id === id);
+    return cell === undefined ? undefined : summary(cell);
+  };
+  const verdicts: Verdict[] = [];
+
+  const on = find('http-on-b1-c64');
+  const off = find('http-off-b1-c64');
+  if (on === undefined || off === undefined) verdicts.push(missing('1'));
+  else {
+    const ratio = on.rowsPerSecond / off.rowsPerSecond;
+    verdicts.push({
+      target: '1. HTTP at 64 callers: batching on ≥ 3× batching off (rows/s)',
+      measured: `${on.rowsPerSecond.toFixed(0)} / ${off.rowsPerSecond.toFixed(0)} rows/s = **${ratio.toFixed(2)}×**`,
+      pass: ratio >= 3,
+    });
+  }
+
+  const raw = find(`raw-b${big}-c1`);
+  const strata = find(`in-process-off-b${big}-c1`);
+  if (raw === undefined || strata === undefined) verdicts.push(missing('2'));
+  else {
+    const overhead = strata.p50 / raw.p50 - 1;
+    verdicts.push({
+      target: `2. in-process overhead vs raw ≤ 5% at ${big} rows/request, 1 caller (p50 latency)`,
+      measured:
+        `p50 ${ms(strata.p50)} vs ${ms(raw.p50)} ms = **${pct(overhead)}**; ` +
+        `throughput ${strata.rowsPerSecond.toFixed(0)} vs ${raw.rowsPerSecond.toFixed(0)} rows/s = ${pct(strata.rowsPerSecond / raw.rowsPerSecond - 1)}`,
+      pass: overhead <= 0.05,
+    });
+  }
+
+  const raw1 = find('raw-b1-c1');
+  const http1 = find('http-off-b1-c1');
+  const floor = find('http-live-c1');
+  if (raw1 === undefined || http1 === undefined) verdicts.push(missing('3'));
+  else {
+    const extra = http1.p50 - raw1.p50;
+    const parts =
+      `; of the request's ${ms(http1.p50)} ms, ${ms(http1.serverMs)} ms (mean) were inside the server` +
+      (floor === undefined ? '' : `, and an empty GET /v2/health/live takes ${ms(floor.p50)} ms (p50)`);
+    verdicts.push({
+      target: '3. HTTP p50 − raw p50 ≤ 1 ms at 1 row/request, 1 caller, batching off',
+      measured: `${ms(http1.p50)} − ${ms(raw1.p50)} ms = **${ms(extra)} ms**${parts}`,
+      pass: extra <= 1,
+    });
+  }
+  return verdicts;
+}
+
+function missing(n: string): Verdict {
+  return { target: `${n}. (a cell it needs was not run)`, measured: 'not measured', pass: undefined };
+}
+
+const dash = (x: number, digits: number): string => (Number.isNaN(x) ? '—' : x.toFixed(digits));
+
+/** The run's section: what ran where, the table of cells, the targets. */
+export function report(header: readonly string[], cells: readonly CellRun[], big: number): string {
+  const lines = [
+    ...header,
+    '',
+    '| path | batching | rows/request | callers | rows/s | requests/s | p50 ms | p99 ms | server ms (mean) | rows/execution | CPU cores own / machine | rows/s (requests/s) per round |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const cell of cells) {
+    const s = summary(cell);
+    const batching = cell.batching === undefined ? '—' : cell.batching ? 'on' : 'off';
+    const rounds = cell.passes.map((p) => (cell.rows > 0 ? p.rowsPerSecond : p.requestsPerSecond).toFixed(0));
+    lines.push(
+      `| ${cell.what} | ${batching} | ${cell.rows || '—'} | ${cell.concurrency} | ` +
+        `${cell.rows > 0 ? s.rowsPerSecond.toFixed(0) : '—'} | ${s.requestsPerSecond.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ` +
+        `${dash(s.serverMs, 3)} | ${dash(s.rowsPerExecution, 1)} | ${s.ownCores.toFixed(2)} / ${s.machineCores.toFixed(2)} | ` +
+        `${rounds.join(' / ')} |`,
+    );
+  }
+  lines.push('', '| target | measured | verdict |', '| --- | --- | --- |');
+  for (const v of targets(cells, big)) {
+    const verdict = v.pass === undefined ? 'n/a' : v.pass ? '**PASS**' : '**FAIL**';
+    lines.push(`| ${v.target} | ${v.measured} | ${verdict} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Replaces the section `name` of bench/results/serving.md (between its markers), keeping what is
+ * around it: the other sections, and the summary and analysis written by hand.
+ */
+export async function writeRun(name: string, section: string): Promise<string> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'serving.md');
+  const header =
+    '# Model serving benchmark: Strata vs raw onnxruntime-node\n\nWritten by `npm run bench:serving`; each run section is replaced by the next full run like it.\n';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
+  const open = `<!-- ${name} -->`;
+  const close = `<!-- /${name} -->`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  const block = `${open}\n${section}${close}`;
+  text =
+    start >= 0 && end > start
+      ? text.slice(0, start) + block + text.slice(end + close.length)
+      : `${text}\n${block}\n`;
+  // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
+  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
+  return file;
+}

@@ -1,0 +1,401 @@
+// npm run bench:serving -- [--seconds 4] [--rounds 3] [--delay-us 200] [--concurrency 1,8,64]
+//   [--client fetch|node]  the HTTP client: Node's fetch (undici, the default) or node:http
+//   [--cells ID,...]       only the cells whose id contains one of these (e.g. http-on)
+// A full run (all cells, the default delay and concurrencies, 3 rounds or more) replaces the
+// section of its HTTP client in the results file.
+// One ONNX model, an MLP 768 → 3072 → 768 (FP32, built here), served three ways in one process:
+// raw onnxruntime-node on the main thread (the peer), Strata's ServingService.infer() in process,
+// and Strata over HTTP (POST /v2/models/<m>/infer, JSON, keep-alive) on a started platform; Strata
+// with dynamic batching off and on, at 1, 8 and 64 closed-loop callers. Throughput, p50/p99
+// latency, rows per execution; the issue's three targets checked. Writes bench/results/serving.md.
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { argv, stderr, version } from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
+import { createLogger } from '../src/kernel/index.js';
+import { ServingModule, type InferRequest } from '../src/serving/index.js';
+import { mlpModel, mlpReference, tempDir } from '../test/support/onnx-models.js';
+import { startPlatform, tempDataDir } from '../test/support/platform.js';
+import { closedLoop, percentile, type Call, type LoadResult } from './closed-loop.js';
+import { meanBetween, read, type Probe } from './histogram-probe.js';
+import { HttpLoad, type HttpClient } from './http-load.js';
+import { report, writeRun, type CellRun, type Pass } from './serving-report.js';
+
+const { values } = parseArgs({
+  args: argv.slice(2),
+  options: {
+    seconds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    'delay-us': { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '1,8,64' },
+    client: { type: 'string', default: 'fetch' },
+    cells: { type: 'string' },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Math.max(1, Number(values.rounds));
+const delayUs = Number(values['delay-us']);
+const concurrencies = values.concurrency.split(',').map(Number);
+const only = values.cells?.split(',');
+if (values.client !== 'fetch' && values.client !== 'node')
+  throw new Error(`--client ${values.client}: use fetch or node`);
+const client: HttpClient = values.client;
+// A full run with the default cells and settings replaces its client's section of the results.
+const full = values.cells === undefined && values.concurrency === '1,8,64' && delayUs === 200 && rounds >= 3;
+
+const INPUT = 768;
+const HIDDEN = 3072;
+const OUTPUT = 768;
+const MAX_BATCH = 64;
+/** Requests cycle through 64 distinct rows (or two distinct 32-row blocks). */
+const VARIANTS_ROWS = 64;
+const BIG = 32;
+const WARMUP_SECONDS = 0.25;
+const IDLE_MS = 2;
+const models = { off: 'mlp', on: 'mlp-batched' } as const;
+
+function log(line: string): void {
+  stderr.write(`[bench:serving] ${line}\n`);
+}
+
+/** The model config both ways; the same in the results file. */
+function modelConfig(batching: boolean): Record<string, unknown> {
+  return {
+    backend: 'onnx',
+    max_batch_size: MAX_BATCH,
+    ...(batching ? { dynamic_batching: { max_queue_delay_us: delayUs } } : {}),
+    instance_count: 1,
+    onnx: { intra_op_threads: 1 },
+  };
+}
+
+// --- setup: the model repository, the three ways in, the inputs -------------------------------
+
+const repo = await tempDir('strata-bench-serving-');
+const mlp = mlpModel({ input: INPUT, hidden: HIDDEN, output: OUTPUT, seed: 7, batch: true });
+for (const batching of [false, true]) {
+  const dir = join(repo, batching ? models.on : models.off);
+  await mkdir(join(dir, '1'), { recursive: true });
+  await writeFile(join(dir, 'config.yaml'), stringify(modelConfig(batching)));
+  await writeFile(join(dir, '1', 'model.onnx'), mlp.bytes);
+}
+log(
+  `model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, ${(mlp.bytes.length / 2 ** 20).toFixed(1)} MiB, in ${repo}`,
+);
+
+// The peer gets the options Strata's worker uses (onnx-worker.ts), with intra_op_threads 1.
+const session = await InferenceSession.create(join(repo, models.off, '1', 'model.onnx'), {
+  executionProviders: ['cpu'],
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+});
+
+const registry = new Registry();
+const serving = new ServingModule({
+  dataDir: repo,
+  config: { repository: repo, startupModels: ['*'], responseCacheBytes: 0 },
+  registry,
+  logger: createLogger('silent'),
+  secrets: () => undefined,
+});
+await serving.start();
+const service = serving.service;
+
+const dataDir = tempDataDir('bench-serving');
+const { platform, url } = await startPlatform(dataDir, ['serving'], { 'serving.repository': repo });
+const load = HttpLoad.start(url, client);
+log(`in-process ServingModule and platform (target serving) at ${url} ready; HTTP client: ${client}`);
+
+let seed = 12345;
+const pool = Float32Array.from({ length: (VARIANTS_ROWS + BIG) * INPUT }, () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed / 2 ** 31 - 1;
+});
+const block = (variant: number, rows: number): Float32Array =>
+  pool.subarray(variant * rows * INPUT, (variant + 1) * rows * INPUT);
+const variantsOf = (rows: number): number => VARIANTS_ROWS / rows;
+
+function inferRequest(model: string, data: Float32Array, rows: number): InferRequest {
+  return { model, inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, INPUT], data }] };
+}
+
+function rawCall(rows: number): Call {
+  const feeds = Array.from({ length: variantsOf(rows) }, (_, v) => ({
+    input: new OrtTensor('float32', block(v, rows).slice(), [rows, INPUT]),
+  }));
+  return (i) => session.run(feeds[i % feeds.length] ?? {});
+}
+
+// The service takes ownership of input buffers (it transfers them to the worker thread), so each
+// request gets its own copy, as a caller building its input would; that copy is in the timing.
+function inProcessCall(model: string, rows: number): Call {
+  const variants = variantsOf(rows);
+  return (i) => service.infer(inferRequest(model, block(i % variants, rows).slice(), rows));
+}
+
+// Bodies are serialised before timing, as the JSON a client sends (float32 values written as the
+// doubles they are, which is what numpy's tolist() gives tritonclient). The client reads each
+// answer to its end but does not parse it (http-load.ts).
+function httpBody(v: number, rows: number): Uint8Array {
+  const data = Array.from(block(v, rows));
+  return Buffer.from(
+    JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, INPUT], data }] }),
+  );
+}
+
+async function post(model: string, body: Uint8Array): Promise<ArrayBuffer> {
+  const response = await fetch(`${url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  const answer = await response.arrayBuffer();
+  if (!response.ok)
+    throw new Error(`HTTP ${response.status}: ${new TextDecoder().decode(answer).slice(0, 300)}`);
+  return answer;
+}
+
+type Load = (concurrency: number, seconds: number) => Promise<LoadResult>;
+
+const onMainThread =
+  (call: Call, pauseMs = 0): Load =>
+  (concurrency, seconds) =>
+    closedLoop(call, concurrency, seconds, pauseMs);
+
+function httpLoad(path: string, bodies: readonly Uint8Array[]): Load {
+  return (concurrency, seconds) => load.run({ path, bodies, concurrency, seconds });
+}
+
+function inferLoad(model: string, rows: number): Load {
+  const bodies = Array.from({ length: variantsOf(rows) }, (_, v) => httpBody(v, rows));
+  return httpLoad(`/v2/models/${model}/infer`, bodies);
+}
+
+// --- correctness, once: every way in answers the reference forward pass ------------------------
+
+async function checkOutputs(): Promise<void> {
+  const x = block(0, 1);
+  const want = mlpReference(mlp.layers, x, 1);
+  const got: [string, ArrayLike<number>][] = [];
+  const raw = (await session.run({ input: new OrtTensor('float32', x.slice(), [1, INPUT]) }))['output'];
+  got.push(['raw', (raw?.data ?? []) as Float32Array]);
+  for (const model of Object.values(models)) {
+    const answer = await service.infer(inferRequest(model, x.slice(), 1));
+    got.push([`in-process ${model}`, (answer.outputs[0]?.data ?? []) as Float32Array]);
+    const json = JSON.parse(new TextDecoder().decode(await post(model, httpBody(0, 1)))) as {
+      outputs: { data: number[] }[];
+    };
+    got.push([`http ${model}`, json.outputs[0]?.data ?? []]);
+  }
+  for (const [name, data] of got) {
+    let worst = data.length === OUTPUT ? 0 : Infinity;
+    for (let i = 0; i < OUTPUT; i++) worst = Math.max(worst, Math.abs((data[i] ?? NaN) - (want[i] ?? 0)));
+    if (!(worst <= 1e-4)) throw new Error(`${name}: output differs from the reference by ${worst}`);
+  }
+  log(`outputs checked against the reference forward pass (${got.length} ways, |error| ≤ 1e-4)`);
+}
+await checkOutputs();
+
+// --- the cells ---------------------------------------------------------------------------------
+
+interface Cell {
+  readonly id: string;
+  readonly what: string;
+  readonly batching: boolean | undefined;
+  readonly rows: number;
+  readonly concurrency: number;
+  readonly load: Load;
+  readonly rowsPerExecution?: Probe;
+  readonly serverMs?: Probe;
+}
+
+const inProcessMetrics = (): Promise<string> => registry.metrics();
+const platformMetrics = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+
+function batchProbe(metrics: () => Promise<string>, model: string): Probe {
+  return { metrics, histogram: 'strata_model_batch_size', series: `model="${model}"`, scale: 1 };
+}
+
+function serverProbe(route: string): Probe {
+  const histogram = 'strata_http_request_duration_seconds';
+  return { metrics: platformMetrics, histogram, series: `route="${route}"`, scale: 1000 };
+}
+
+function strataCell(path: 'in-process' | 'http', batching: boolean, rows: number, concurrency: number): Cell {
+  const model = batching ? models.on : models.off;
+  const http = path === 'http';
+  return {
+    id: `${path}-${batching ? 'on' : 'off'}-b${rows}-c${concurrency}`,
+    what: http ? 'HTTP POST /v2 infer' : 'in-process infer()',
+    batching,
+    rows,
+    concurrency,
+    load: http ? inferLoad(model, rows) : onMainThread(inProcessCall(model, rows)),
+    rowsPerExecution: batchProbe(http ? platformMetrics : inProcessMetrics, model),
+    ...(http ? { serverMs: serverProbe('/v2/models/:model/infer') } : {}),
+  };
+}
+
+function rawCell(rows: number): Cell {
+  return {
+    id: `raw-b${rows}-c1`,
+    what: 'raw session.run()',
+    batching: undefined,
+    rows,
+    concurrency: 1,
+    load: onMainThread(rawCall(rows)),
+  };
+}
+
+// The peer again, idle between runs for about as long as an HTTP request spends outside the
+// model: what the model alone loses when its weights are not kept hot by back-to-back runs.
+const rawIdleCell: Cell = {
+  id: `raw-b1-c1-idle${IDLE_MS}ms`,
+  what: `raw session.run(), ${IDLE_MS} ms idle between runs`,
+  batching: undefined,
+  rows: 1,
+  concurrency: 1,
+  load: onMainThread(rawCall(1), IDLE_MS),
+};
+
+// The same client and server with no tensor and no model: what any request costs.
+const floorCell: Cell = {
+  id: 'http-live-c1',
+  what: 'HTTP GET /v2/health/live',
+  batching: undefined,
+  rows: 0,
+  concurrency: 1,
+  load: httpLoad('/v2/health/live', []),
+  serverMs: serverProbe('/v2/health/live'),
+};
+
+// Ordered so that the cells each target compares run next to each other.
+const allCells: Cell[] = [
+  rawCell(1),
+  strataCell('in-process', false, 1, 1),
+  strataCell('http', false, 1, 1),
+  rawIdleCell,
+  floorCell,
+  rawCell(BIG),
+  strataCell('in-process', false, BIG, 1),
+  strataCell('http', false, BIG, 1),
+  strataCell('in-process', true, 1, 1),
+  strataCell('http', true, 1, 1),
+  ...concurrencies
+    .filter((c) => c > 1)
+    .flatMap((c) => [
+      strataCell('in-process', false, 1, c),
+      strataCell('in-process', true, 1, c),
+      strataCell('http', false, 1, c),
+      strataCell('http', true, 1, c),
+    ]),
+];
+const cells = only === undefined ? allCells : allCells.filter((c) => only.some((o) => c.id.includes(o)));
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function pass(cell: Cell): Promise<Pass> {
+  await cell.load(cell.concurrency, WARMUP_SECONDS);
+  gc?.();
+  const probes = [cell.rowsPerExecution, cell.serverMs];
+  const readAll = () =>
+    Promise.all(probes.map(async (probe) => (probe === undefined ? undefined : read(probe))));
+  const before = await readAll();
+  const result = await cell.load(cell.concurrency, seconds);
+  const after = await readAll();
+  const [rowsPerExecution = NaN, serverMs = NaN] = probes.map((probe, i) => {
+    const from = before[i];
+    const to = after[i];
+    return probe === undefined || from === undefined || to === undefined ? NaN : meanBetween(probe, from, to);
+  });
+  const requestsPerSecond = result.requests / result.seconds;
+  return {
+    rowsPerSecond: requestsPerSecond * cell.rows,
+    requestsPerSecond,
+    p50: percentile(result.latencies, 0.5),
+    p99: percentile(result.latencies, 0.99),
+    rowsPerExecution,
+    serverMs,
+    ownCores: result.ownCores,
+    machineCores: result.machineCores,
+  };
+}
+
+const label = (cell: Cell): string =>
+  `${cell.what}${cell.batching === undefined ? '' : `, batching ${cell.batching ? 'on' : 'off'}`}` +
+  `${cell.rows > 0 ? `, ${cell.rows} row${cell.rows > 1 ? 's' : ''}` : ''} × ${cell.concurrency}`;
+
+const minutes = (cells.length * rounds * (seconds + WARMUP_SECONDS + 0.3)) / 60;
+log(
+  `${cells.length} cells × ${rounds} rounds × ${seconds} s, order reversed every other round; about ${minutes.toFixed(1)} min`,
+);
+const passes = new Map<Cell, Pass[]>(cells.map((c) => [c, []]));
+for (const cell of cells) await cell.load(cell.concurrency, 2 * WARMUP_SECONDS);
+const started = performance.now();
+for (let r = 0; r < rounds; r++) {
+  const order = r % 2 === 0 ? cells : [...cells].reverse();
+  for (const cell of order) {
+    const p = await pass(cell);
+    passes.get(cell)?.push(p);
+    log(
+      `round ${r + 1}/${rounds} ${label(cell)}: ` +
+        (cell.rows > 0
+          ? `${p.rowsPerSecond.toFixed(0)} rows/s, `
+          : `${p.requestsPerSecond.toFixed(0)} requests/s, `) +
+        `p50 ${p.p50.toFixed(3)} ms, p99 ${p.p99.toFixed(3)} ms` +
+        (Number.isNaN(p.serverMs) ? '' : `, server ${p.serverMs.toFixed(3)} ms`) +
+        (Number.isNaN(p.rowsPerExecution) ? '' : `, ${p.rowsPerExecution.toFixed(1)} rows/execution`) +
+        `, CPU ${p.ownCores.toFixed(2)} own / ${p.machineCores.toFixed(2)} machine`,
+    );
+  }
+}
+log(`measured in ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+
+await load.close();
+await platform.shutdown();
+await serving.stop();
+await session.release();
+await rm(repo, { recursive: true, force: true });
+await rm(dataDir, { recursive: true, force: true });
+
+// --- report ------------------------------------------------------------------------------------
+
+function packageVersion(name: string): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const manifest = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+const parameters = mlp.layers.reduce((n, l) => n + l.weight.length + l.bias.length, 0);
+const header = [
+  `## Run of ${new Date().toISOString()}`,
+  '',
+  `- command: \`npm run bench:serving -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
+  `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; onnxruntime-node ${packageVersion('onnxruntime-node')}`,
+  `- model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, FP32, ${(parameters / 1e6).toFixed(2)} M parameters; Strata: \`max_batch_size: ${MAX_BATCH}\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\`, batching on = \`dynamic_batching: { max_queue_delay_us: ${delayUs} }\`; raw: \`intraOpNumThreads: 1\`, \`interOpNumThreads: 1\`, sequential`,
+  `- passes: ${rounds} rounds × ${seconds} s per cell, each after a ${WARMUP_SECONDS} s warm-up, order reversed every other round; every figure is the median of the rounds`,
+  `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${client === 'fetch' ? "Node's fetch, undici" : 'node:http'}, keep-alive, bodies serialised beforehand); CPU "own" counts every thread of the process, the client's too`,
+];
+const runs: CellRun[] = cells.map((cell) => ({
+  id: cell.id,
+  what: cell.what,
+  batching: cell.batching,
+  rows: cell.rows,
+  concurrency: cell.concurrency,
+  passes: passes.get(cell) ?? [],
+}));
+const section = report(header, runs, BIG);
+stderr.write(`\n${section}\n`);
+if (full) log(`wrote ${await writeRun(`run:${client}-client`, section)}`);
+else log('not a full run with the default options: the results file is left as it is');

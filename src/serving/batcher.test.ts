@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ModelInstance } from './backend.js';
+import { Batcher, type BatcherOptions } from './batcher.js';
+import type { Tensor } from './tensor.js';
+
+/** An instance that echoes its input and records each execution's rows and start time. */
+function recordingInstance(): { instance: ModelInstance; runs: { rows: number; at: number }[] } {
+  const runs: { rows: number; at: number }[] = [];
+  const instance: ModelInstance = {
+    execute: async (request) => {
+      runs.push({ rows: request.inputs[0]?.shape[0] ?? 0, at: performance.now() });
+      return request.inputs.map((t) => ({ ...t, name: 'y' }));
+    },
+    close: async () => undefined,
+  };
+  return { instance, runs };
+}
+
+function options(maxQueueDelayUs: number): BatcherOptions {
+  return {
+    maxBatchSize: 8,
+    dynamic: { maxQueueDelayUs, preferredBatchSizes: [] },
+    maxQueueSize: 100,
+    queueTimeoutUs: 0,
+    priorityLevels: 1,
+    defaultPriority: 1,
+  };
+}
+
+function rows(...values: number[]): Tensor {
+  return { name: 'x', datatype: 'FP32', shape: [values.length, 1], data: Float32Array.from(values) };
+}
+
+const request = (x: Tensor) => ({ inputs: [x], outputs: [], parameters: {} });
+
+describe('Batcher: dynamic batching delay', () => {
+  // Regression: the delay was a setTimeout, which Node rounds up to at least 1 ms, so a lone
+  // request under max_queue_delay_us: 300 waited 1-2 ms (bench/serving.ts, batching on, 1 caller).
+  it('waits out a sub-millisecond max_queue_delay without rounding it up to a millisecond', async () => {
+    const { instance, runs } = recordingInstance();
+    const batcher = new Batcher([instance], options(300));
+    const waits: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const sent = performance.now();
+      await batcher.submit(request(rows(i)));
+      const run = runs.at(-1);
+      assert.ok(run !== undefined);
+      waits.push(run.at - sent);
+    }
+    assert.ok(
+      waits.every((ms) => ms >= 0.3),
+      `dispatched before the delay: ${waits.join(', ')}`,
+    );
+    const median = [...waits].sort((a, b) => a - b)[7] ?? Infinity;
+    assert.ok(median < 0.9, `median wait ${median} ms for a 0.3 ms delay`);
+    await batcher.close();
+  });
+
+  it('runs the requests that arrive within the delay as one batch, each caller getting its rows', async () => {
+    const { instance, runs } = recordingInstance();
+    const batcher = new Batcher([instance], options(300));
+    const answers = await Promise.all([
+      batcher.submit(request(rows(1))),
+      batcher.submit(request(rows(2, 3))),
+      batcher.submit(request(rows(4))),
+    ]);
+    assert.deepEqual(
+      runs.map((r) => r.rows),
+      [4],
+    );
+    assert.deepEqual(
+      answers.map((outputs) => Array.from((outputs[0]?.data ?? []) as ArrayLike<number>, Number)),
+      [[1], [2, 3], [4]],
+    );
+    await batcher.close();
+  });
+
+  it('never dispatches a lone request before a delay of several milliseconds', async () => {
+    const { instance, runs } = recordingInstance();
+    const batcher = new Batcher([instance], options(5_000));
+    const sent = performance.now();
+    await batcher.submit(request(rows(1)));
+    assert.ok((runs[0]?.at ?? 0) - sent >= 5);
+    await batcher.close();
+  });
+});
