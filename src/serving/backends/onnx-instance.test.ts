@@ -21,7 +21,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-const setup = { path: 'unused.onnx', provider: 'cpu', intraOpThreads: 1 } as const;
+const setup = { path: 'unused.onnx', provider: 'cpu', intraOpThreads: 1, pollUs: 0 } as const;
 const identity = { model: 'stand-in', version: 1, instance: 0 };
 
 async function script(t: TestContext, source: string): Promise<URL> {

@@ -18,6 +18,8 @@ export interface WorkerSetup {
   readonly path: string;
   readonly provider: 'cpu' | 'cuda';
   readonly intraOpThreads: number;
+  /** How long the worker keeps polling for the next request after answering one, µs (0 = never). */
+  readonly pollUs: number;
 }
 
 export type WorkerRequest =

@@ -65,7 +65,12 @@ async function load(request: LoadRequest): Promise<LoadedModel> {
       { details: { model: request.model, provider, available: onnxBackend.capabilities.devices } },
     );
   }
-  const setup: WorkerSetup = { path, provider, intraOpThreads: config.onnx.intra_op_threads };
+  const setup: WorkerSetup = {
+    path,
+    provider,
+    intraOpThreads: config.onnx.intra_op_threads,
+    pollUs: config.onnx.poll_us,
+  };
   const identity = { model: request.model, version: request.version };
   const first = await OnnxWorker.start(setup, { ...identity, instance: 0 });
   let inputs: readonly TensorSpec[];
