@@ -286,6 +286,9 @@ const allCells: Cell[] = [
   floorCell,
   rawCell(BIG),
   strataCell('in-process', false, BIG, 1),
+  // Two callers keep the instance busy as the raw loop keeps ONNX Runtime busy: the next request
+  // is queued while one runs, so the worker hop overlaps the model instead of adding to it.
+  strataCell('in-process', false, BIG, 2),
   strataCell('http', false, BIG, 1),
   strataCell('in-process', true, 1, 1),
   strataCell('http', true, 1, 1),
