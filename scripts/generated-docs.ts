@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderErrorReference } from '../src/gateway/index.js';
 import { packageRoot } from '../src/kernel/index.js';
-import { renderConfigReference, renderModuleGraph } from '../src/platform/index.js';
+import {
+  renderConfigReference,
+  renderModelConfigReference,
+  renderModuleGraph,
+} from '../src/platform/index.js';
 
 const graphStart = '<!-- module-graph:start -->';
 const graphEnd = '<!-- module-graph:end -->';
@@ -26,6 +30,7 @@ export function generatedDocs(): Map<string, string> {
     architecture.slice(end);
   return new Map([
     ['docs/config.md', renderConfigReference()],
+    ['docs/model-config.md', renderModelConfigReference()],
     ['docs/errors.md', renderErrorReference()],
     ['docs/architecture.md', withGraph],
   ]);

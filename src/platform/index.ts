@@ -4,6 +4,7 @@ export {
   loadConfig,
   redactConfig,
   renderConfigReference,
+  renderModelConfigReference,
   type ConfigSources,
   type StrataConfig,
 } from './config/index.js';

@@ -24,147 +24,258 @@ const tensorSpecSchema = Type.Object(
 export const backendNames = ['onnx', 'typescript', 'remote-oip', 'remote-openai'] as const;
 export type BackendName = (typeof backendNames)[number];
 
-const versionPolicySchema = Type.Union([
-  Type.Object(
-    { latest: Type.Object({ num_versions: Type.Integer({ minimum: 1 }) }) },
-    { additionalProperties: false },
-  ),
-  Type.Object({ all: Type.Object({}) }, { additionalProperties: false }),
-  Type.Object(
-    { specific: Type.Object({ versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }) }) },
-    { additionalProperties: false },
-  ),
-]);
+const versionPolicySchema = Type.Union(
+  [
+    Type.Object(
+      { latest: Type.Object({ num_versions: Type.Integer({ minimum: 1 }) }) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ all: Type.Object({}) }, { additionalProperties: false }),
+    Type.Object(
+      { specific: Type.Object({ versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }) }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'Which versions to load: `{latest: {num_versions: N}}`, `{all: {}}` or `{specific: {versions: [...]}}`. Default: the latest one.',
+  },
+);
 
 const warmupSchema = Type.Object(
   {
-    /** Rows per warm-up request (ignored when the model does not batch). */
-    batch_size: Type.Integer({ minimum: 1, default: 1 }),
-    /** Requests to send before the version is marked ready. */
-    count: Type.Integer({ minimum: 1, default: 1 }),
-    /** Zero-filled (or empty-string) inputs, or ones drawn at random. */
-    data: StringEnum(['zero', 'random'], { default: 'zero' }),
+    batch_size: Type.Integer({
+      minimum: 1,
+      default: 1,
+      description: 'Rows per warm-up request (ignored when the model does not batch).',
+    }),
+    count: Type.Integer({
+      minimum: 1,
+      default: 1,
+      description: 'Warm-up requests each instance runs before the version reports ready.',
+    }),
+    data: StringEnum(['zero', 'random'], {
+      default: 'zero',
+      description: 'Zero-filled (empty-string) inputs, or random ones.',
+    }),
   },
   { additionalProperties: false },
 );
 
 export const modelConfigSchema = Type.Object(
   {
-    backend: StringEnum(backendNames),
-    max_batch_size: Type.Integer({ minimum: 0, default: 0 }),
-    inputs: Type.Array(tensorSpecSchema, { default: [] }),
-    outputs: Type.Array(tensorSpecSchema, { default: [] }),
+    backend: StringEnum(backendNames, { description: 'What runs the model.' }),
+    max_batch_size: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Rows one execution may carry. > 0: requests carry a leading batch dimension that the declared shapes leave out. 0: no batch dimension.',
+    }),
+    inputs: Type.Array(tensorSpecSchema, {
+      default: [],
+      description:
+        '`{name, datatype, shape}` per input (-1 = any size). ONNX models may omit them: they are read from the model.',
+    }),
+    outputs: Type.Array(tensorSpecSchema, { default: [], description: 'As `inputs`, for the outputs.' }),
     dynamic_batching: Type.Optional(
       Type.Object(
         {
-          max_queue_delay_us: Type.Integer({ minimum: 0, default: 500 }),
-          preferred_batch_sizes: Type.Array(Type.Integer({ minimum: 1 }), { default: [] }),
+          max_queue_delay_us: Type.Integer({
+            minimum: 0,
+            default: 500,
+            description: 'How long a request may wait for others to fill its batch.',
+          }),
+          preferred_batch_sizes: Type.Array(Type.Integer({ minimum: 1 }), {
+            default: [],
+            description: 'Batch sizes dispatched at once, without waiting for max_queue_delay_us.',
+          }),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Merge concurrent requests (needs max_batch_size > 0).' },
       ),
     ),
     queue: Type.Object(
       {
-        max_size: Type.Integer({ minimum: 1, default: 1024 }),
-        /** A request still queued after this long fails with QUEUE_TIMEOUT; 0 waits forever. */
-        timeout_us: Type.Integer({ minimum: 0, default: 0 }),
-        /** Priority levels 1 (highest) .. priority_levels. */
-        priority_levels: Type.Integer({ minimum: 1, default: 1 }),
-        default_priority: Type.Integer({ minimum: 1, default: 1 }),
+        max_size: Type.Integer({
+          minimum: 1,
+          default: 1024,
+          description: 'Queued requests beyond this are refused with OVERLOADED (429, Retry-After).',
+        }),
+        timeout_us: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            "A request still queued after this long fails with QUEUE_TIMEOUT (503, Retry-After); 0 waits forever. A request's `timeout` parameter overrides it.",
+        }),
+        priority_levels: Type.Integer({
+          minimum: 1,
+          default: 1,
+          description: "Priority levels 1 (highest) .. N, chosen by a request's `priority` parameter.",
+        }),
+        default_priority: Type.Integer({
+          minimum: 1,
+          default: 1,
+          description: 'The priority of requests that name none.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
-    instance_count: Type.Integer({ minimum: 1, default: 1 }),
+    instance_count: Type.Integer({
+      minimum: 1,
+      default: 1,
+      description: 'Concurrent executions per version (one worker thread each for ONNX).',
+    }),
     version_policy: Type.Optional(versionPolicySchema),
     warmup: Type.Optional(warmupSchema),
     response_cache: Type.Object(
-      { enabled: Type.Boolean({ default: false }) },
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description:
+            'Answer repeated identical requests from the shared cache (`serving.responseCacheBytes`); for deterministic models.',
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
     traffic: Type.Optional(
       Type.Object(
         {
-          /** Requests without a version go to `stable`, except `weight` percent to `canary`. */
           canary: Type.Optional(
             Type.Object(
               {
-                stable: Type.Integer({ minimum: 1 }),
-                canary: Type.Integer({ minimum: 1 }),
-                weight: Type.Number({ minimum: 0, maximum: 100 }),
-                /** Send everything to `stable` once the canary's error rate exceeds this (0..1). */
-                rollback_error_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-                rollback_min_requests: Type.Integer({ minimum: 1, default: 20 }),
+                stable: Type.Integer({ minimum: 1, description: 'The version most requests go to.' }),
+                canary: Type.Integer({ minimum: 1, description: 'The version under test.' }),
+                weight: Type.Number({
+                  minimum: 0,
+                  maximum: 100,
+                  description: 'Percent of unversioned requests sent to the canary.',
+                }),
+                rollback_error_rate: Type.Optional(
+                  Type.Number({
+                    minimum: 0,
+                    maximum: 1,
+                    description:
+                      "Once the canary's rate of failed requests (server-side failures) exceeds this, all traffic goes to stable.",
+                  }),
+                ),
+                rollback_min_requests: Type.Integer({
+                  minimum: 1,
+                  default: 20,
+                  description: 'Canary requests seen before the error rate is judged.',
+                }),
               },
               { additionalProperties: false },
             ),
           ),
-          /** A/B: the value of `header` picks the version; other requests follow the rest of the policy. */
           ab: Type.Optional(
             Type.Object(
               {
-                header: Type.String({ minLength: 1 }),
-                versions: Type.Record(Type.String(), Type.Integer({ minimum: 1 })),
+                header: Type.String({
+                  minLength: 1,
+                  description: 'The request header that picks the version.',
+                }),
+                versions: Type.Record(Type.String(), Type.Integer({ minimum: 1 }), {
+                  description: 'Header value → version; other values follow the rest of the policy.',
+                }),
               },
               { additionalProperties: false },
             ),
           ),
-          /** Mirrors `percent` of the requests to `version`; its answers are compared, then dropped. */
           shadow: Type.Optional(
             Type.Object(
               {
-                version: Type.Integer({ minimum: 1 }),
-                percent: Type.Number({ minimum: 0, maximum: 100, default: 100 }),
+                version: Type.Integer({
+                  minimum: 1,
+                  description: 'Receives a copy of requests; its answers are compared, then dropped.',
+                }),
+                percent: Type.Number({
+                  minimum: 0,
+                  maximum: 100,
+                  default: 100,
+                  description: 'Percent of requests mirrored.',
+                }),
               },
               { additionalProperties: false },
             ),
           ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Routing of requests that name no version.' },
       ),
     ),
     onnx: Type.Object(
       {
-        file: Type.String({ minLength: 1, default: 'model.onnx' }),
-        execution_provider: StringEnum(['cpu', 'cuda'], { default: 'cpu' }),
-        intra_op_threads: Type.Integer({ minimum: 1, default: 1 }),
-        /**
-         * After answering, an instance's worker polls for the next request this long (µs) before
-         * it sleeps: a request arriving meanwhile skips the thread wake-up (~0.1 ms). Costs up to
-         * this much CPU per idle gap; 0 turns it off.
-         */
-        poll_us: Type.Integer({ minimum: 0, maximum: 10_000, default: 200 }),
+        file: Type.String({
+          minLength: 1,
+          default: 'model.onnx',
+          description: 'The model file in each version directory.',
+        }),
+        execution_provider: StringEnum(['cpu', 'cuda'], {
+          default: 'cpu',
+          description: "ONNX Runtime's execution provider; `cuda` where its CUDA libraries are installed.",
+        }),
+        intra_op_threads: Type.Integer({
+          minimum: 1,
+          default: 1,
+          description: 'Threads one execution may use.',
+        }),
+        poll_us: Type.Integer({
+          minimum: 0,
+          maximum: 10_000,
+          default: 200,
+          description:
+            "After answering, the instance's worker polls this long for the next request before it sleeps, so back-to-back requests skip the thread wake-up (~0.1 ms). Costs up to this much CPU per idle gap; 0 turns it off.",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
     typescript: Type.Object(
-      { file: Type.String({ minLength: 1, default: 'model.js' }) },
+      {
+        file: Type.String({
+          minLength: 1,
+          default: 'model.js',
+          description: 'The handler module in each version directory (compiled JavaScript).',
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
     remote: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ minLength: 1 }),
-          /** The model's name on the remote server; defaults to this model's name. */
-          model: Type.Optional(Type.String({ minLength: 1 })),
-          /** Environment variable holding the bearer token, read when the model loads. */
-          api_key_env: Type.Optional(Type.String({ minLength: 1 })),
-          timeout_ms: Type.Integer({ minimum: 1, default: 30_000 }),
+          url: Type.String({ minLength: 1, description: 'Base URL of the remote server.' }),
+          model: Type.Optional(
+            Type.String({ minLength: 1, description: "The model's name there; default: this model's name." }),
+          ),
+          api_key_env: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'Environment variable holding the bearer token, read when the model loads.',
+            }),
+          ),
+          timeout_ms: Type.Integer({
+            minimum: 1,
+            default: 30_000,
+            description: 'Time allowed without progress from the remote server.',
+          }),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'For remote-oip and remote-openai.' },
       ),
     ),
-    /** Serve this model through the OpenAI API as well. */
     openai: Type.Optional(
       Type.Object(
         {
           embedding: Type.Optional(
             Type.Object(
-              { input: Type.String({ minLength: 1 }), output: Type.String({ minLength: 1 }) },
-              { additionalProperties: false },
+              {
+                input: Type.String({ minLength: 1, description: 'The BYTES input that takes the texts.' }),
+                output: Type.String({ minLength: 1, description: 'The output holding one vector per text.' }),
+              },
+              { additionalProperties: false, description: 'Serve `/v1/embeddings` with this model.' },
             ),
           ),
-          /** `/v1/chat/completions` for this model is forwarded to the remote server. */
-          chat: Type.Boolean({ default: false }),
+          chat: Type.Boolean({
+            default: false,
+            description:
+              'Forward `/v1/chat/completions` for this model to its remote OpenAI-compatible server.',
+          }),
         },
         { additionalProperties: false },
       ),
