@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { StrataError } from '../kernel/index.js';
+import { StrataError, errorCatalog, type ErrorCode } from '../kernel/index.js';
 
 /**
  * `strata models list|load|unload`: a client of a running Strata's model repository API
@@ -58,13 +58,25 @@ async function call(base: string, path: string, body: unknown): Promise<unknown>
     });
   }
   const text = await response.text();
-  const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
   if (!response.ok) {
-    const message = (parsed as { error?: unknown } | undefined)?.error;
+    // The /v2 routes answer {"error", "code"} with Strata's stable code; keep it.
+    const body = parsed as { error?: unknown; code?: unknown } | undefined;
+    const code =
+      typeof body?.code === 'string' && body.code in errorCatalog ? (body.code as ErrorCode) : undefined;
     throw new StrataError(
-      response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE',
-      typeof message === 'string' ? message : `${base}${path} answered ${String(response.status)}`,
+      code ??
+        (response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE'),
+      typeof body?.error === 'string' ? body.error : `${base}${path} answered ${String(response.status)}`,
     );
+  }
+  if (text !== '' && parsed === undefined) {
+    throw new StrataError('UNAVAILABLE', `${base}${path} did not answer JSON; is --url a Strata server?`);
   }
   return parsed;
 }

@@ -1,6 +1,6 @@
 import { StrataError, toStrataError } from '../kernel/index.js';
 import type { ExecuteRequest, ModelInstance } from './backend.js';
-import { concatRows, sliceRows, type Tensor } from './tensor.js';
+import { concatRows, elementCount, sliceRows, type Tensor } from './tensor.js';
 
 export interface BatcherOptions {
   /** Rows one execution may carry; 0 = the model does not batch, every request runs alone. */
@@ -59,6 +59,7 @@ export class Batcher {
   #delayTimer: NodeJS.Timeout | undefined;
   #delayTurn: NodeJS.Immediate | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #settled: (() => void) | undefined;
 
   constructor(instances: readonly ModelInstance[], options: BatcherOptions) {
@@ -148,7 +149,9 @@ export class Batcher {
     while (this.#idle.length > 0) {
       const batch = this.#take();
       if (batch === undefined) return;
-      const instance = this.#idle.pop();
+      // The longest-idle instance first: round-robin spreads load, and an instance that fails
+      // fast does not take every request.
+      const instance = this.#idle.shift();
       if (instance === undefined) return;
       this.#run(instance, batch);
     }
@@ -217,52 +220,64 @@ export class Batcher {
   #run(instance: ModelInstance, batch: Pending[]): void {
     this.#running++;
     const started = performance.now();
-    void this.#execute(instance, batch).finally(() => {
-      this.#options.observer?.computed((performance.now() - started) / 1000);
-      this.#running--;
-      this.#idle.push(instance);
-      this.#pump();
-      this.#notifyIfSettled();
-    });
+    void this.#execute(instance, batch)
+      .catch((error: unknown) => {
+        // A bug in the split (a malformed backend answer) must still settle every caller.
+        const failure = toStrataError(error);
+        for (const entry of batch) entry.reject(failure);
+      })
+      .finally(() => {
+        this.#options.observer?.computed((performance.now() - started) / 1000);
+        this.#running--;
+        this.#idle.push(instance);
+        this.#pump();
+        this.#notifyIfSettled();
+      });
   }
 
-  // One execution; when a merged batch fails, each request is retried alone so that a bad request
-  // fails only itself (a throwing handler, an input the runtime rejects).
+  // One execution. When a merged batch fails with a non-retryable error (a throwing handler, an
+  // input the runtime rejects), each request is run alone so that a bad request fails only
+  // itself; a retryable failure (remote down, timeout) would fail them all alike, so it is
+  // passed on without hammering the backend once per request.
   async #execute(instance: ModelInstance, batch: Pending[]): Promise<void> {
     const first = batch[0];
     if (first === undefined) return;
     if (batch.length === 1) {
       try {
-        first.resolve(await instance.execute(first.request));
+        first.resolve(
+          checkOutputs(
+            await instance.execute(first.request),
+            this.#options.maxBatchSize > 0 ? first.rows : undefined,
+          ),
+        );
       } catch (error) {
         first.reject(toStrataError(error));
       }
       return;
     }
+    const total = batch.reduce((n, e) => n + e.rows, 0);
     let outputs: Tensor[];
     try {
-      outputs = await instance.execute({
-        inputs: first.request.inputs.map((input, i) =>
-          concatRows(
-            input.name,
-            batch.map((e) => e.request.inputs[i] ?? input),
+      outputs = checkOutputs(
+        await instance.execute({
+          inputs: first.request.inputs.map((input, i) =>
+            concatRows(
+              input.name,
+              batch.map((e) => e.request.inputs[i] ?? input),
+            ),
           ),
-        ),
-        outputs: first.request.outputs,
-        parameters: first.request.parameters,
-      });
-    } catch {
-      for (const entry of batch) await this.#execute(instance, [entry]);
-      return;
-    }
-    const total = batch.reduce((n, e) => n + e.rows, 0);
-    const bad = outputs.find((o) => o.shape[0] !== total);
-    if (bad !== undefined) {
-      const error = new StrataError(
-        'MODEL_EXECUTION_FAILED',
-        `output '${bad.name}' has ${String(bad.shape[0])} rows for a batch of ${String(total)}; a batching model must return one row per input row`,
+          outputs: first.request.outputs,
+          parameters: first.request.parameters,
+        }),
+        total,
       );
-      for (const entry of batch) entry.reject(error);
+    } catch (error) {
+      const failure = toStrataError(error);
+      if (failure.retryable) {
+        for (const entry of batch) entry.reject(failure);
+        return;
+      }
+      for (const entry of batch) await this.#execute(instance, [entry]);
       return;
     }
     let row = 0;
@@ -275,10 +290,11 @@ export class Batcher {
   /** Stops taking requests and resolves once every queued and running request has settled. */
   close(): Promise<void> {
     this.#closed = true;
-    return new Promise((resolve) => {
+    this.#closing ??= new Promise((resolve) => {
       this.#settled = resolve;
       this.#notifyIfSettled();
     });
+    return this.#closing;
   }
 
   #notifyIfSettled(): void {
@@ -296,4 +312,31 @@ function batchKey(request: BatchRequest): string {
   parts.push(`->${[...request.outputs].sort().join(',')}`);
   if (Object.keys(request.parameters).length > 0) parts.push(JSON.stringify(request.parameters));
   return parts.join('|');
+}
+
+/**
+ * A backend's answer as the core relies on it: an array of tensors whose element counts match
+ * their shapes and, for a batch, one row per input row. Anything else is the backend's fault.
+ */
+function checkOutputs(outputs: unknown, rows: number | undefined): Tensor[] {
+  const fail = (why: string): never => {
+    throw new StrataError('MODEL_EXECUTION_FAILED', `the model returned a malformed answer: ${why}`);
+  };
+  if (!Array.isArray(outputs)) return fail('expected an array of output tensors');
+  for (const output of outputs as Record<string, unknown>[]) {
+    const { name, shape, data } = output as {
+      name: unknown;
+      shape: unknown;
+      data: { length: number } | null;
+    };
+    if (typeof name !== 'string' || !Array.isArray(shape) || typeof data !== 'object' || data === null)
+      return fail('every output needs a name, a shape and data');
+    if (data.length !== elementCount(shape))
+      fail(`output '${name}' has ${String(data.length)} elements for shape [${shape.join(', ')}]`);
+    if (rows !== undefined && shape[0] !== rows)
+      fail(
+        `output '${name}' has ${String(shape[0])} rows for a batch of ${String(rows)}; a batching model must return one row per input row`,
+      );
+  }
+  return outputs as Tensor[];
 }

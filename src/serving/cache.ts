@@ -4,7 +4,7 @@ import { tensorBytes, type Tensor } from './tensor.js';
 
 /**
  * The response cache (Triton's response_cache): opt-in per model, one LRU shared by all models
- * and bounded in bytes. The key is a SHA-256 over model, version, requested outputs, parameters
+ * and bounded in bytes. The key is a SHA-256 over model, loaded version, requested outputs, parameters
  * and every input's name, datatype, shape and bytes, so two requests share an entry only when a
  * deterministic model must answer them identically.
  */
@@ -37,13 +37,14 @@ export class ResponseCache {
 
 export function cacheKey(
   model: string,
-  version: number,
+  /** The loaded version's generation, not its number: a reload must not reuse old answers. */
+  generation: number,
   inputs: readonly Tensor[],
   outputs: readonly string[],
   parameters: Readonly<Record<string, unknown>>,
 ): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([model, version, [...outputs].sort(), parameters]));
+  hash.update(JSON.stringify([model, generation, [...outputs].sort(), parameters]));
   for (const input of inputs) {
     hash.update(JSON.stringify([input.name, input.datatype, input.shape]));
     if (Array.isArray(input.data)) hash.update(JSON.stringify(input.data));

@@ -22,7 +22,11 @@ export interface ModelVersionOptions {
  * in front of them. Each version has its own state, so loading or unloading one version (or
  * another model) never changes the readiness of the others.
  */
+let generations = 0;
+
 export class ModelVersion {
+  /** Unique per loaded instance of a version: a reload gets a new one, so cached answers of the old files are not reused. */
+  readonly generation = ++generations;
   readonly model: string;
   readonly version: number;
   readonly config: ModelConfig;
@@ -148,7 +152,6 @@ export class ModelVersion {
     await this.#release();
     this.#state = 'UNAVAILABLE';
     this.#reason = 'unloaded';
-    this.#options.metrics.forget(this.model, this.version);
   }
 
   async #release(): Promise<void> {

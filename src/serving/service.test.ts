@@ -372,6 +372,50 @@ describe('ServingService', () => {
     assert.deepEqual(seenBatches('warm-v2'), [2, 2, 2]);
   });
 
+  it('picks up an edited handler on reload, answers NOT_READY while loading, and drops cached answers of the old files', async () => {
+    const config = scaleConfig({ response_cache: { enabled: true } });
+    await writeModel(repo, 'edited', config, {
+      1: { 'model.js': scaleHandler('edited-a', 2, { setupMs: 200 }) },
+    });
+    const loading = serving.load('edited');
+    await rejectsWith(serving.infer({ model: 'edited', inputs: [x([1])] }), 'NOT_READY', /loading/);
+    assert.deepEqual(
+      (await serving.repositoryIndex()).filter((e) => e.name === 'edited').map((e) => e.state),
+      ['LOADING'],
+    );
+    await loading;
+    assert.deepEqual(numbers((await serving.infer({ model: 'edited', inputs: [x([1])] })).outputs[0]), [2]);
+    // A different file (and so a new modification time) for the same version.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeModel(repo, 'edited', config, { 1: { 'model.js': scaleHandler('edited-b', 10) } });
+    await serving.load('edited');
+    const after = await serving.infer({ model: 'edited', inputs: [x([1])] });
+    assert.equal(after.cached, false);
+    assert.deepEqual(numbers(after.outputs[0]), [10]);
+  });
+
+  it('fails a malformed handler answer with MODEL_EXECUTION_FAILED and keeps serving', async () => {
+    await writeModel(repo, 'malformed', scaleConfig({ dynamic_batching: { max_queue_delay_us: 10_000 } }), {
+      1: {
+        'model.js': `export default { execute: ([x]) => x.data[0] === 1 ? 'nonsense' : [{ name: 'y', datatype: 'FP32', shape: [x.shape[0] + 1, 1], data: new Float32Array(x.shape[0] + 1) }] };`,
+      },
+    });
+    await serving.load('malformed');
+    await rejectsWith(
+      serving.infer({ model: 'malformed', inputs: [x([1])] }),
+      'MODEL_EXECUTION_FAILED',
+      /array/,
+    );
+    const merged = await Promise.allSettled(
+      [2, 3, 4].map((v) => serving.infer({ model: 'malformed', inputs: [x([v])] })),
+    );
+    for (const result of merged) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(isStrataError(result.reason) && result.reason.code === 'MODEL_EXECUTION_FAILED');
+    }
+    assert.deepEqual(numbers((await serving.infer({ model: 'double', inputs: [x([4])] })).outputs[0]), [8]);
+  });
+
   it('reports a model whose config is invalid without affecting the others', async () => {
     await writeModel(repo, 'broken', { backend: 'typescript', max_batch_size: -1 }, { 1: {} });
     await rejectsWith(serving.load('broken'), 'CONFIG_INVALID', /max_batch_size/);

@@ -17,6 +17,7 @@ import { readModelDirectory, scanRepository, selectVersions } from './repository
 import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
 import type { Datatype, Tensor } from './tensor.js';
 import { TrafficPolicy } from './traffic.js';
+import { halfToFloat } from './wire.js';
 
 export interface ServingServiceOptions {
   /** The model repository's root directory. */
@@ -49,6 +50,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
   readonly #operations = new Map<string, Promise<unknown>>();
   readonly #cache: ResponseCache;
   #running = false;
+  #stopping = false;
 
   constructor(options: ServingServiceOptions) {
     this.#options = options;
@@ -71,6 +73,9 @@ export class ServingService implements ServingProcedures, Lifecycle {
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping = true;
+    // A load still running would otherwise finish after the unloads and keep its workers alive.
+    await Promise.allSettled([...this.#operations.values()]);
     await Promise.allSettled([...this.#models.keys()].map((name) => this.unload(name)));
   }
 
@@ -81,15 +86,15 @@ export class ServingService implements ServingProcedures, Lifecycle {
   // Runs `operation` after every earlier load or unload of the same model.
   #serialised<T>(model: string, operation: () => Promise<T>): Promise<T> {
     const previous = this.#operations.get(model) ?? Promise.resolve();
-    const next = previous.then(operation, operation);
-    const settled = next.then(
+    // The entry goes before the caller resumes, so that "loading" ends exactly when load() returns.
+    const next = previous.then(operation, operation).finally(() => {
+      if (this.#operations.get(model) === tracked) this.#operations.delete(model);
+    });
+    const tracked: Promise<unknown> = next.then(
       () => undefined,
       () => undefined,
     );
-    this.#operations.set(model, settled);
-    void settled.then(() => {
-      if (this.#operations.get(model) === settled) this.#operations.delete(model);
-    });
+    this.#operations.set(model, tracked);
     return next;
   }
 
@@ -100,6 +105,8 @@ export class ServingService implements ServingProcedures, Lifecycle {
    */
   load(name: string): Promise<void> {
     return this.#serialised(name, async () => {
+      if (this.#stopping)
+        throw new StrataError('SHUTTING_DOWN', `Strata is stopping; model '${name}' was not loaded`);
       const found = await readModelDirectory(this.#options.repository, name);
       if (found === undefined) {
         throw new StrataError(
@@ -121,29 +128,26 @@ export class ServingService implements ServingProcedures, Lifecycle {
             : `model '${name}' has no version directories (${name}/1/, ${name}/2/, ...)`,
         );
       }
+      // Every load builds fresh versions, so that a changed model file or handler takes effect;
+      // the versions serving now keep serving until the new ones are ready.
       const current = this.#models.get(name);
-      const sameConfig = current !== undefined && JSON.stringify(current.config) === JSON.stringify(config);
       const versions = new Map<number, ModelVersion>();
-      const fresh: ModelVersion[] = [];
       for (const v of wanted) {
-        const kept = sameConfig ? current.versions.get(v) : undefined;
-        if (kept?.ready === true) {
-          versions.set(v, kept);
-          continue;
-        }
-        const version = new ModelVersion({
-          model: name,
-          version: v,
-          directory: `${found.directory}/${String(v)}`,
-          config,
-          backend: this.#options.backends[config.backend],
-          logger: this.#options.logger,
-          metrics: this.#options.metrics,
-          secrets: this.#options.secrets,
-        });
-        versions.set(v, version);
-        fresh.push(version);
+        versions.set(
+          v,
+          new ModelVersion({
+            model: name,
+            version: v,
+            directory: `${found.directory}/${String(v)}`,
+            config,
+            backend: this.#options.backends[config.backend],
+            logger: this.#options.logger,
+            metrics: this.#options.metrics,
+            secrets: this.#options.secrets,
+          }),
+        );
       }
+      const fresh = [...versions.values()];
       const loads = await Promise.allSettled(fresh.map((v) => v.load()));
       const failed = loads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) {
@@ -154,11 +158,12 @@ export class ServingService implements ServingProcedures, Lifecycle {
         name,
         config,
         versions,
-        traffic: sameConfig ? current.traffic : new TrafficPolicy(config.traffic),
+        traffic: new TrafficPolicy(config.traffic),
         loadedAt: current?.loadedAt ?? Math.floor(Date.now() / 1000),
       });
-      const retired = [...(current?.versions.values() ?? [])].filter((v) => versions.get(v.version) !== v);
+      const retired = [...(current?.versions.values() ?? [])];
       await Promise.allSettled(retired.map((v) => v.unload()));
+      for (const v of retired) if (!versions.has(v.version)) this.#options.metrics.forget(name, v.version);
     });
   }
 
@@ -171,6 +176,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
       }
       this.#models.delete(name);
       await Promise.allSettled([...current.versions.values()].map((v) => v.unload()));
+      for (const v of current.versions.keys()) this.#options.metrics.forget(name, v);
     });
   }
 
@@ -179,7 +185,11 @@ export class ServingService implements ServingProcedures, Lifecycle {
     for (const found of await scanRepository(this.#options.repository)) {
       const loaded = this.#models.get(found.name);
       if (loaded === undefined) {
-        entries.push({ name: found.name, state: 'UNAVAILABLE', reason: 'unloaded' });
+        entries.push(
+          this.#operations.has(found.name)
+            ? { name: found.name, state: 'LOADING', reason: 'loading' }
+            : { name: found.name, state: 'UNAVAILABLE', reason: 'unloaded' },
+        );
         continue;
       }
       for (const version of loaded.versions.values()) {
@@ -196,6 +206,11 @@ export class ServingService implements ServingProcedures, Lifecycle {
 
   #model(name: string): LoadedModel {
     const model = this.#models.get(name);
+    if (model === undefined && this.#operations.has(name)) {
+      throw new StrataError('NOT_READY', `model '${name}' is loading; retry shortly`, {
+        details: { model: name, retryAfterSeconds: 1 },
+      });
+    }
     if (model === undefined) {
       throw new StrataError(
         'NOT_FOUND',
@@ -266,9 +281,10 @@ export class ServingService implements ServingProcedures, Lifecycle {
     const outputs = request.outputs ?? [];
     checkOutputNames(outputs, version.outputs, model.name);
     const { priority, timeout, ...parameters } = request.parameters ?? {};
+    const queue = queueParameters(priority, timeout);
     const labels = { model: model.name, version: String(version.version) };
     const key = model.config.response_cache.enabled
-      ? cacheKey(model.name, version.version, inputs, outputs, parameters)
+      ? cacheKey(model.name, version.generation, inputs, outputs, parameters)
       : undefined;
     if (key !== undefined) {
       const hit = this.#cache.get(key);
@@ -287,7 +303,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
         inputs,
         outputs,
         parameters,
-        ...queueParameters(priority, timeout),
+        ...queue,
       });
     } catch (error) {
       this.#recordOutcome(model, version.version, error);
@@ -407,7 +423,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
       }
       datatype = output.datatype;
       const dim = output.data.length / part.length;
-      const values = Float32Array.from(output.data as ArrayLike<number>, Number);
+      const values = embeddingValues(output);
       for (let i = 0; i < part.length; i++) embeddings.push(values.subarray(i * dim, (i + 1) * dim));
     }
     return { embeddings, datatype };
@@ -457,4 +473,15 @@ function queueParameters(priority: unknown, timeout: unknown): { priority?: numb
 
 function copyTensor(tensor: Tensor): Tensor {
   return { ...tensor, shape: [...tensor.shape], data: tensor.data.slice() };
+}
+
+// Embeddings leave as float32 whatever the model computes in; FP16 arrives as raw half bits.
+function embeddingValues(output: Tensor): Float32Array {
+  if (output.datatype === 'FP16') return Float32Array.from(output.data as Uint16Array, halfToFloat);
+  if (output.datatype === 'FP32' || output.datatype === 'FP64')
+    return Float32Array.from(output.data as ArrayLike<number>);
+  throw new StrataError(
+    'MODEL_EXECUTION_FAILED',
+    `output '${output.name}' is ${output.datatype}; an embedding output must be FP16, FP32 or FP64`,
+  );
 }

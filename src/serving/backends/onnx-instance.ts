@@ -156,6 +156,11 @@ export class OnnxWorker {
     return this.#closing;
   }
 
+  /** Whether the worker exited or crashed; a dead worker answers every request with an error. */
+  get dead(): boolean {
+    return this.#dead !== undefined;
+  }
+
   #settle(reply: WorkerReply): void {
     if (reply.kind === 'ready' || reply.id === null) return;
     const waiter = this.#waiting.get(reply.id);

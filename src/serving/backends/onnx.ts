@@ -105,9 +105,10 @@ async function load(request: LoadRequest): Promise<LoadedModel> {
     inputs,
     outputs,
     async createInstance(index) {
-      const worker = spare ?? (await OnnxWorker.start(setup, { ...identity, instance: index }));
+      const start = (): Promise<OnnxWorker> => OnnxWorker.start(setup, { ...identity, instance: index });
+      const worker = spare ?? (await start());
       spare = undefined;
-      return instance(worker, served);
+      return instance(worker, served, start);
     },
     async unload() {
       const unused = spare;
@@ -145,22 +146,35 @@ async function checkModelFile(path: string): Promise<void> {
   );
 }
 
-/** Requests name the outputs they want, all served ones when none; unknown names fail here with the list. */
-function instance(worker: OnnxWorker, served: readonly string[]): ModelInstance {
+/**
+ * Requests name the outputs they want, all served ones when none; unknown names fail here with
+ * the list. A worker that crashed (a native fault in ONNX Runtime, an out-of-memory kill) fails
+ * the requests it held and is replaced before the next one, so one crash does not take the
+ * instance out of service for good.
+ */
+function instance(
+  first: OnnxWorker,
+  served: readonly string[],
+  start: () => Promise<OnnxWorker>,
+): ModelInstance {
+  let worker = first;
+  let closed = false;
   return {
-    execute(request: ExecuteRequest): Promise<Tensor[]> {
+    async execute(request: ExecuteRequest): Promise<Tensor[]> {
       const unknown = request.outputs.filter((name) => !served.includes(name));
       if (unknown.length > 0) {
-        return Promise.reject(
-          new StrataError(
-            'INVALID_ARGUMENT',
-            `the model has no output ${unknown.map((n) => `'${n}'`).join(', ')}; its outputs are: ${served.join(', ')}`,
-            { details: { unknown, available: served } },
-          ),
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `the model has no output ${unknown.map((n) => `'${n}'`).join(', ')}; its outputs are: ${served.join(', ')}`,
+          { details: { unknown, available: served } },
         );
       }
+      if (worker.dead && !closed) worker = await start();
       return worker.run(request.inputs, request.outputs.length > 0 ? request.outputs : served);
     },
-    close: () => worker.close(),
+    close: () => {
+      closed = true;
+      return worker.close();
+    },
   };
 }

@@ -56,11 +56,21 @@ export const typescriptBackend: ModelBackend = {
         `model '${request.model}' declares no ${inputs.length === 0 ? 'inputs' : 'outputs'}; list them in its config or export them from the handler`,
       );
     }
-    const state: unknown = await handler.setup?.({
-      directory: request.directory,
-      model: request.model,
-      version: request.version,
-    });
+    let state: unknown;
+    try {
+      state = await handler.setup?.({
+        directory: request.directory,
+        model: request.model,
+        version: request.version,
+      });
+    } catch (error) {
+      if (isStrataError(error)) throw error;
+      throw new StrataError(
+        'MODEL_EXECUTION_FAILED',
+        `the setup() of model '${request.model}' version ${String(request.version)} threw: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
     return {
       inputs,
       outputs,
@@ -103,9 +113,16 @@ async function importHandler(file: string): Promise<ModelHandler> {
       { cause: error },
     );
   }
-  const module = (await import(`${pathToFileURL(file).href}?mtime=${String(modified)}`)) as {
-    default?: Partial<ModelHandler>;
-  };
+  let module: { default?: Partial<ModelHandler> };
+  try {
+    module = (await import(`${pathToFileURL(file).href}?mtime=${String(modified)}`)) as typeof module;
+  } catch (error) {
+    throw new StrataError(
+      'CONFIG_INVALID',
+      `handler ${file} failed to import: ${error instanceof Error ? error.message : String(error)}; fix it and load the model again`,
+      { cause: error },
+    );
+  }
   const handler = module.default;
   if (typeof handler?.execute !== 'function') {
     throw new StrataError(
