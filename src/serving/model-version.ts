@@ -83,6 +83,15 @@ export class ModelVersion {
         logger,
         secrets: this.#options.secrets,
       });
+      const unsupported = [...this.#loaded.inputs, ...this.#loaded.outputs].find(
+        (spec) => !backend.capabilities.datatypes.includes(spec.datatype),
+      );
+      if (unsupported !== undefined) {
+        throw new StrataError(
+          'CONFIG_INVALID',
+          `'${unsupported.name}' of model '${this.model}' is ${unsupported.datatype}, which backend ${backend.name} does not support (it takes ${backend.capabilities.datatypes.join(', ')})`,
+        );
+      }
       for (let i = 0; i < config.instance_count; i++)
         this.#instances.push(await this.#loaded.createInstance(i));
       this.#batcher = new Batcher(this.#instances, {

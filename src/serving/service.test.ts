@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Registry } from 'prom-client';
-import { isStrataError } from '../kernel/index.js';
+import { Registry } from 'prom-client';
+import { createLogger, isStrataError } from '../kernel/index.js';
+import type { ModelBackend } from './backend.js';
+import { typescriptBackend } from './backends/index.js';
 import {
   scaleConfig,
   scaleHandler,
@@ -12,7 +14,7 @@ import {
   startServing,
   writeModel,
 } from '../../test/support/model-repository.js';
-import type { ServingModule } from './serving-module.js';
+import { ServingModule } from './serving-module.js';
 import type { ServingService } from './service.js';
 import type { Tensor } from './tensor.js';
 
@@ -556,5 +558,38 @@ describe('ServingService traffic policies and response cache', () => {
       await metric(registry, 'strata_model_cache_requests_total', { model: 'cached', result: 'hit' }),
       1,
     );
+  });
+});
+
+describe('ServingService backend capabilities', () => {
+  it('refuses to load a model whose declared datatypes its backend does not support', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'strata-capabilities-'));
+    const floatsOnly: ModelBackend = {
+      ...typescriptBackend,
+      name: 'floats-only',
+      capabilities: { ...typescriptBackend.capabilities, datatypes: ['FP32'] },
+    };
+    await writeModel(repo, 'ints', scaleConfig({ inputs: [{ name: 'x', datatype: 'INT32', shape: [-1] }] }), {
+      1: { 'model.js': scaleHandler('ints-v1', 1) },
+    });
+    const module = new ServingModule({
+      dataDir: repo,
+      config: { repository: repo, startupModels: [], responseCacheBytes: 0 },
+      registry: new Registry(),
+      logger: createLogger('silent'),
+      secrets: () => undefined,
+      backends: { typescript: floatsOnly },
+    });
+    await module.start();
+    try {
+      await rejectsWith(
+        module.service.load('ints'),
+        'CONFIG_INVALID',
+        /INT32, which backend floats-only does not support/,
+      );
+    } finally {
+      await module.stop();
+      await rm(repo, { recursive: true, force: true });
+    }
   });
 });
