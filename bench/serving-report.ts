@@ -1,7 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { format, resolveConfig } from 'prettier';
+import { writeResultSection } from './results-file.js';
 import { median } from './closed-loop.js';
 
 /** One timed pass of one cell. */
@@ -153,21 +150,8 @@ export function report(header: readonly string[], cells: readonly CellRun[], big
  * Replaces the section `name` of bench/results/serving.md (between its markers), keeping what is
  * around it: the other sections, and the summary and analysis written by hand.
  */
-export async function writeRun(name: string, section: string): Promise<string> {
-  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'serving.md');
+export function writeRun(name: string, section: string): Promise<string> {
   const header =
     '# Model serving benchmark: Strata vs raw onnxruntime-node\n\nWritten by `npm run bench:serving`; each run section is replaced by the next full run like it.\n';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const open = `<!-- ${name} -->`;
-  const close = `<!-- /${name} -->`;
-  const start = text.indexOf(open);
-  const end = text.indexOf(close);
-  const block = `${open}\n${section}${close}`;
-  text =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + close.length)
-      : `${text}\n${block}\n`;
-  // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
-  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
-  return file;
+  return writeResultSection('serving.md', header, name, section);
 }

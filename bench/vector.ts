@@ -7,16 +7,15 @@
 // single thread: recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
 // resident memory. Appends or replaces this data set's section in bench/results/vector.md.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { argv, memoryUsage, stderr, version } from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
-import { format, resolveConfig } from 'prettier';
 import { FlatIndex, HnswIndex, type Metric } from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
+import { writeResultSection } from './results-file.js';
 
 const K = 10;
 
@@ -306,24 +305,10 @@ function report(data: Dataset, strata: EngineRun, lib: EngineRun): string {
   return lines.join('\n') + '\n';
 }
 
-async function writeSection(name: string, section: string): Promise<string> {
-  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'vector.md');
-  mkdirSync(dirname(file), { recursive: true });
+function writeSection(name: string, section: string): Promise<string> {
   const header =
     '# Vector search benchmark: Strata HNSW vs hnswlib-node\n\nWritten by `npm run bench:vector`; one section per data set, replaced on each run.\n';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const open = `<!-- dataset:${name} -->`;
-  const close = `<!-- /dataset:${name} -->`;
-  const block = `${open}\n${section}${close}`;
-  const start = text.indexOf(open);
-  const end = text.indexOf(close);
-  text =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + close.length)
-      : `${text}\n${block}\n`;
-  // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
-  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
-  return file;
+  return writeResultSection('vector.md', header, `dataset:${name}`, section);
 }
 
 // A user data set gets its own section, named after its base file.

@@ -1,0 +1,33 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+
+/**
+ * Replaces the section between `<!-- marker -->` and `<!-- /marker -->` of
+ * bench/results/<file> (appending it when absent), keeping everything around it: other sections
+ * and the summaries written by hand. A missing file starts with `header`. Returns the path.
+ */
+export async function writeResultSection(
+  fileName: string,
+  header: string,
+  marker: string,
+  section: string,
+): Promise<string> {
+  // From dist/bench/ back to the repository's bench/results/.
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', fileName);
+  mkdirSync(dirname(file), { recursive: true });
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
+  const open = `<!-- ${marker} -->`;
+  const close = `<!-- /${marker} -->`;
+  const block = `${open}\n${section}${close}`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  text =
+    start >= 0 && end > start
+      ? text.slice(0, start) + block + text.slice(end + close.length)
+      : `${text}\n${block}\n`;
+  // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
+  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
+  return file;
+}
