@@ -85,6 +85,7 @@ before(async () => {
   };
   await remoteModel('chat', 'upstream-chat', { chat: true });
   await remoteModel('chat-rejecting', 'rejecting', { chat: true });
+  await remoteModel('chat-wrong-key', 'wrong-key', { chat: true });
   await remoteModel('chat-broken', 'broken', { chat: true });
   await remoteModel('chat-down', 'upstream-chat', { chat: true }, { url: await deadUrl() });
   await remoteModel('chat-slow', 'slow', { chat: true }, { timeout_ms: 200 });
@@ -139,6 +140,7 @@ describe('OpenAI-compatible API: models', () => {
       'chat-down',
       'chat-rejecting',
       'chat-slow',
+      'chat-wrong-key',
       'hash-embedder',
       'remote-embedder',
     ]);
@@ -317,6 +319,13 @@ describe('OpenAI-compatible API: chat completions', () => {
     assert.equal(error.status, 400);
     assert.equal(error.message, '400 upstream says no');
     assert.equal(error.param, 'messages');
+  });
+
+  it("answers 500 MODEL_EXECUTION_FAILED, not 401, when the upstream refuses Strata's own key", async () => {
+    const error = await apiError(client.chat.completions.create({ model: 'chat-wrong-key', messages }));
+    assert.equal(error.status, 500);
+    assert.equal(error.code, 'MODEL_EXECUTION_FAILED');
+    assert.match(error.message, /invalid api key; check the API key .* remote\.api_key_env/);
   });
 
   it('answers 503 UNAVAILABLE when the upstream is down', async () => {

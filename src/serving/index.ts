@@ -25,6 +25,7 @@ export {
   defineModel,
   fetchRemote,
   remoteFetchError,
+  remoteStatusError,
   remoteOipBackend,
   remoteOpenAIBackend,
   typescriptBackend,

@@ -3,4 +3,4 @@ export { typescriptBackend, defineModel, type HandlerContext, type ModelHandler 
 export { onnxBackend } from './onnx.js';
 export { remoteOipBackend } from './remote-oip.js';
 export { remoteOpenAIBackend } from './remote-openai.js';
-export { fetchRemote, remoteFetchError, type RemoteRequest } from './remote-http.js';
+export { fetchRemote, remoteFetchError, remoteStatusError, type RemoteRequest } from './remote-http.js';

@@ -17,8 +17,8 @@ describe('remote model server errors', () => {
       [
         404,
         '{"error":{"message":"no such model","type":"invalid_request_error"}}',
-        'INVALID_ARGUMENT',
-        /no such model/,
+        'UNAVAILABLE',
+        /no such model; the remote server no longer serves this model/,
       ],
       [
         401,

@@ -98,7 +98,8 @@ export async function remoteJson(
 
 /**
  * A remote error status as a Strata code: the remote's 4xx are the request's fault (its message
- * is passed on), except credentials (our configuration), 408 and 429 (retryable); 502-504 mean
+ * is passed on), except credentials (our configuration), 404 (the model went away), 408 and 429
+ * (retryable); 502-504 mean
  * the server is unreachable behind a proxy; any other 5xx is a failed execution.
  */
 export function remoteStatusError(response: Response, body: string, server: string): StrataError {
@@ -118,6 +119,14 @@ export function remoteStatusError(response: Response, body: string, server: stri
       details: { ...details, retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : 1 },
     });
   }
+  // A model that was there at load time and is gone now is the remote's state, not the client's
+  // request: retryable, and counted against a canary like any server-side failure.
+  if (status === 404)
+    return new StrataError(
+      'UNAVAILABLE',
+      `${message}; the remote server no longer serves this model — load it there, or reload this model`,
+      { details },
+    );
   if (status >= 400 && status < 500) return new StrataError('INVALID_ARGUMENT', message, { details });
   if (status >= 502 && status <= 504) return new StrataError('UNAVAILABLE', message, { details });
   return new StrataError('MODEL_EXECUTION_FAILED', message, { details });

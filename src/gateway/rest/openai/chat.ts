@@ -4,6 +4,7 @@ import { StrataError, isStrataError } from '../../../kernel/index.js';
 import {
   fetchRemote,
   remoteFetchError,
+  remoteStatusError,
   type ChatTarget,
   type ServingProcedures,
 } from '../../../serving/index.js';
@@ -75,6 +76,10 @@ export async function forwardChat(
     } finally {
       upstream.cancel(false);
     }
+    // The upstream refusing Strata's own key is Strata's configuration problem, not the client's
+    // credentials: passed through, the SDK would raise an AuthenticationError at the client.
+    if (response.status === 401 || response.status === 403)
+      throw remoteStatusError(response, text, target.url);
     return reply.status(response.status).type(contentType).send(text);
   }
   return reply
