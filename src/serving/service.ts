@@ -99,9 +99,9 @@ export class ServingService implements ServingProcedures, Lifecycle {
   }
 
   /**
-   * Loads a model, or reloads it from disk: the config is read again, versions the policy now
-   * selects are loaded, and those it no longer selects are unloaded after the new set is ready.
-   * Versions whose config did not change keep serving throughout.
+   * Loads a model, or reloads it from disk: the config and files are read again and the versions
+   * the policy selects are loaded afresh. The versions loaded before keep serving until the new
+   * set is ready and only then retire; if the new set fails to load, they stay.
    */
   load(name: string): Promise<void> {
     return this.#serialised(name, async () => {
