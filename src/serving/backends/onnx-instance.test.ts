@@ -8,6 +8,7 @@ import { markAsUntransferable } from 'node:worker_threads';
 import { isStrataError } from '../../kernel/index.js';
 import type { Tensor } from '../tensor.js';
 import { OnnxWorker } from './onnx-instance.js';
+import { onnxInstance } from './onnx.js';
 
 // The event-loop side of the worker protocol, against stand-in worker scripts: no ONNX Runtime,
 // so crashes and odd buffers can be provoked on purpose. onnx.test.ts covers the real worker.
@@ -84,5 +85,30 @@ describe('OnnxWorker', () => {
       code: 'MODEL_EXECUTION_FAILED',
       message: /exited with code 3/,
     });
+  });
+
+  it('replaces a crashed worker before the instance runs its next request', async (t) => {
+    const entry = await script(t, echo);
+    let starts = 0;
+    const start = (): Promise<OnnxWorker> => {
+      starts++;
+      return OnnxWorker.start(setup, identity, entry);
+    };
+    const instance = onnxInstance(await start(), ['x', 'crash'], start);
+    t.after(() => instance.close());
+    await assert.rejects(
+      instance.execute({ inputs: [], outputs: ['crash'], parameters: {} }),
+      (error: unknown) => {
+        assert.ok(isStrataError(error) && error.code === 'MODEL_EXECUTION_FAILED');
+        return true;
+      },
+    );
+    const [a] = await instance.execute({
+      inputs: [fp32('a', Float32Array.of(1, 2))],
+      outputs: ['x'],
+      parameters: {},
+    });
+    assert.deepEqual(a?.data, Float32Array.of(1, 2));
+    assert.equal(starts, 2);
   });
 });

@@ -108,7 +108,7 @@ async function load(request: LoadRequest): Promise<LoadedModel> {
       const start = (): Promise<OnnxWorker> => OnnxWorker.start(setup, { ...identity, instance: index });
       const worker = spare ?? (await start());
       spare = undefined;
-      return instance(worker, served, start);
+      return onnxInstance(worker, served, start);
     },
     async unload() {
       const unused = spare;
@@ -152,7 +152,7 @@ async function checkModelFile(path: string): Promise<void> {
  * the requests it held and is replaced before the next one, so one crash does not take the
  * instance out of service for good.
  */
-function instance(
+export function onnxInstance(
   first: OnnxWorker,
   served: readonly string[],
   start: () => Promise<OnnxWorker>,
