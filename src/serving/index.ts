@@ -47,4 +47,5 @@ export type {
 export { servingConfigSchema, type ServingConfig } from './config.js';
 export { ServingService, type ServingServiceOptions } from './service.js';
 export { ServingModule, type ServingModuleOptions } from './serving-module.js';
-export { floatToHalf, halfToFloat, tensorFromJson, tensorToJson } from './wire.js';
+export { fromHalf, overflowsHalf, toHalf } from './half.js';
+export { tensorFromJson, tensorToJson } from './wire.js';

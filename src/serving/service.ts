@@ -17,7 +17,7 @@ import { readModelDirectory, scanRepository, selectVersions } from './repository
 import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
 import type { Datatype, Tensor } from './tensor.js';
 import { TrafficPolicy } from './traffic.js';
-import { halfToFloat } from './wire.js';
+import { fromHalf } from './half.js';
 
 export interface ServingServiceOptions {
   /** The model repository's root directory. */
@@ -477,7 +477,7 @@ function copyTensor(tensor: Tensor): Tensor {
 
 // Embeddings leave as float32 whatever the model computes in; FP16 arrives as raw half bits.
 function embeddingValues(output: Tensor): Float32Array {
-  if (output.datatype === 'FP16') return Float32Array.from(output.data as Uint16Array, halfToFloat);
+  if (output.datatype === 'FP16') return Float32Array.from(output.data as Uint16Array, fromHalf);
   if (output.datatype === 'FP32' || output.datatype === 'FP64')
     return Float32Array.from(output.data as ArrayLike<number>);
   throw new StrataError(

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStrataError } from '../kernel/index.js';
 import type { Tensor } from './tensor.js';
-import { floatToHalf, halfToFloat, parseJsonExact, tensorFromJson, tensorToJson } from './wire.js';
+import { fromHalf as halfToFloat, toHalf as floatToHalf } from './half.js';
+import { parseJsonExact, tensorFromJson, tensorToJson } from './wire.js';
 
 const roundTrip = (tensor: Tensor): Tensor => tensorFromJson(JSON.parse(tensorToJson(tensor)), 'test');
 

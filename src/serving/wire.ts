@@ -1,4 +1,5 @@
 import { StrataError } from '../kernel/index.js';
+import { fromHalf, toHalf } from './half.js';
 import {
   allocate,
   checkElementCount,
@@ -35,7 +36,7 @@ function dataToJson(datatype: Datatype, data: TensorData): string {
     case 'UINT64':
       return `[${Array.from(data as BigInt64Array, String).join(',')}]`;
     case 'FP16':
-      return JSON.stringify(Array.from(data as Uint16Array, (h) => finiteOrName(halfToFloat(h))));
+      return JSON.stringify(Array.from(data as Uint16Array, (h) => finiteOrName(fromHalf(h))));
     default:
       return JSON.stringify(Array.from(data as Float64Array, finiteOrName));
   }
@@ -120,46 +121,10 @@ export function tensorFromJson(value: unknown, where: string): Tensor {
           : typeof v === 'string'
             ? (floatNames.get(v) ?? (decimalInteger.test(v) ? Number(v) : bad('numbers')))
             : bad('numbers');
-      (elements as NumericArray as Float64Array)[i] = datatype === 'FP16' ? floatToHalf(x) : x;
+      (elements as NumericArray as Float64Array)[i] = datatype === 'FP16' ? toHalf(x) : x;
     }
   }
   const tensor: Tensor = { name, datatype, shape: shape as number[], data: elements };
   checkElementCount(tensor);
   return tensor;
-}
-
-/** IEEE-754 binary16 bits → number. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-/**
- * number → IEEE-754 binary16 bits, rounding to nearest, ties to even. It rounds from the double
- * directly: going through float32 first would round twice and be off by one ulp on some ties.
- */
-export function floatToHalf(value: number): number {
-  if (Number.isNaN(value)) return 0x7e00;
-  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
-  const a = Math.abs(value);
-  // 65520 is halfway between the largest half (65504) and the next step: it rounds to infinity.
-  if (a >= 65520) return sign | 0x7c00;
-  // Subnormals count in units of 2^-24; a result of 1024 is exactly the smallest normal's bits.
-  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);
-  let exponent = Math.floor(Math.log2(a));
-  if (2 ** exponent > a) exponent--;
-  else if (2 ** (exponent + 1) <= a) exponent++;
-  // Exact in double arithmetic: scaling by a power of two, then a subtraction within [0, 1).
-  const mantissa = roundHalfEven((a / 2 ** exponent - 1) * 1024);
-  // A mantissa that rounds up to 1024 carries into the exponent, which is the right answer.
-  return sign | (((exponent + 15) << 10) + mantissa);
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

@@ -8,7 +8,7 @@ import {
   type TensorData,
 } from '../../../serving/index.js';
 import { converters, explain, show } from './elements.js';
-import { fromHalf } from './half.js';
+import { fromHalf } from '../../../serving/index.js';
 
 /**
  * Tensors in the Open Inference Protocol's JSON form ("Tensor Data" in KServe's required_api.md):

@@ -1,5 +1,5 @@
 import type { Datatype } from '../../../serving/index.js';
-import { overflowsHalf, toHalf } from './half.js';
+import { overflowsHalf, toHalf } from '../../../serving/index.js';
 
 /**
  * One JSON element against one datatype. Numbers are checked against the datatype instead of
