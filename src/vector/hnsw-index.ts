@@ -111,7 +111,7 @@ export class HnswIndex implements VectorIndex {
       next.capacity,
       next.nodes,
       next.recBytes,
-      next.vecOffset,
+      next.headerOffset,
       next.visited,
       next.arena,
       next.scratch,
@@ -146,17 +146,17 @@ export class HnswIndex implements VectorIndex {
       this.relayout(this.layout.capacity, 2 * (this.arenaUsed + upperBytes), this.layout.resultCap);
     }
     const slot = this.used++;
-    const { nodes, recBytes, vecOffset, arena } = this.layout;
+    const { headerOffset, arena } = this.layout;
     const buffer = this.engine.buffer();
     const w = new Int32Array(buffer);
-    const rec = (nodes + slot * recBytes) >> 2;
+    const rec = (this.recordAt(slot) + headerOffset) >> 2;
     w[rec] = level;
     w[rec + 1] = level > 0 ? this.arenaUsed : 0;
     w[rec + 2] = 0;
     w[rec + 3] = 0;
     for (let l = 0; l < level; l++) w[(arena + this.arenaUsed + l * blockBytes) >> 2] = 0;
     this.arenaUsed += upperBytes;
-    write(new Float32Array(buffer), (nodes + slot * recBytes + vecOffset) >> 2, this.dimension);
+    write(new Float32Array(buffer), this.recordAt(slot) >> 2, this.dimension);
     this.engine.insert(slot, level);
     this.ids[slot] = id;
     this.slotOf.set(id, slot);
@@ -164,7 +164,7 @@ export class HnswIndex implements VectorIndex {
 
   private tombstone(slot: number): void {
     const w = new Int32Array(this.engine.buffer());
-    const flags = (this.layout.nodes + slot * this.layout.recBytes + 8) >> 2;
+    const flags = (this.recordAt(slot) + this.layout.headerOffset + 8) >> 2;
     w[flags] = (w[flags] ?? 0) | FLAG_DELETED;
     this.slotOf.delete(this.ids[slot] ?? -1);
     this.deleted++;
@@ -198,14 +198,14 @@ export class HnswIndex implements VectorIndex {
       const bytes = new Uint8Array(this.engine.buffer(), mask, this.used);
       if (fillAllowMask(bytes, this.slotSpace(), filter) === 0) return [];
     }
-    const { nodes, recBytes, vecOffset } = this.layout;
+    const { nodes, recBytes } = this.layout;
     writeVector(new Float32Array(this.engine.buffer()), this.engine.queryPointer() >> 2, query, this.metric);
     const at = this.engine.resultsPointer();
     const n = exact
       ? this.engine.flatSearch(
           kernelOf[this.metric],
           this.engine.queryPointer(),
-          nodes + vecOffset,
+          nodes,
           recBytes,
           this.used,
           this.dimension,
@@ -227,12 +227,14 @@ export class HnswIndex implements VectorIndex {
   // The index's slots as fillAllowMask sees them: a slot is live unless its deleted flag is set.
   private slotSpace(): SlotSpace {
     const flags = new Int32Array(this.engine.buffer());
-    const { nodes, recBytes } = this.layout;
+    const { headerOffset } = this.layout;
     return {
       slots: this.used,
       slotOf: (id) => this.slotOf.get(id),
       idAt: (slot) =>
-        ((flags[(nodes + slot * recBytes + 8) >> 2] ?? 0) & FLAG_DELETED) === 0 ? this.ids[slot] : undefined,
+        ((flags[(this.recordAt(slot) + headerOffset + 8) >> 2] ?? 0) & FLAG_DELETED) === 0
+          ? this.ids[slot]
+          : undefined,
     };
   }
 
@@ -248,12 +250,11 @@ export class HnswIndex implements VectorIndex {
       capacity: Math.max(this.slotOf.size, this.options.capacity ?? 1024, 1),
     });
     fresh.random = this.random;
-    const { nodes, recBytes, vecOffset } = this.layout;
     const source = new Float32Array(this.engine.buffer());
     for (let slot = 0; slot < this.used; slot++) {
       const id = this.ids[slot] ?? -1;
       if (this.slotOf.get(id) !== slot) continue;
-      const from = (nodes + slot * recBytes + vecOffset) >> 2;
+      const from = this.recordAt(slot) >> 2;
       fresh.place(id, (view, at, dim) => {
         view.set(source.subarray(from, from + dim), at);
       });
@@ -271,8 +272,7 @@ export class HnswIndex implements VectorIndex {
   vector(id: number): Float32Array | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
-    const { nodes, recBytes, vecOffset } = this.layout;
-    const from = (nodes + slot * recBytes + vecOffset) >> 2;
+    const from = this.recordAt(slot) >> 2;
     return new Float32Array(this.engine.buffer()).slice(from, from + this.dimension);
   }
 
@@ -280,15 +280,14 @@ export class HnswIndex implements VectorIndex {
   distanceTo(id: number, query: ArrayLike<number>): number | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
-    const { nodes, recBytes, vecOffset } = this.layout;
     const queryAt = this.engine.queryPointer();
     writeVector(new Float32Array(this.engine.buffer()), queryAt >> 2, query, this.metric);
-    return this.engine.distance(
-      kernelOf[this.metric],
-      queryAt,
-      nodes + slot * recBytes + vecOffset,
-      this.dimension,
-    );
+    return this.engine.distance(kernelOf[this.metric], queryAt, this.recordAt(slot), this.dimension);
+  }
+
+  /** Byte address of a slot's record, which starts with its vector. */
+  private recordAt(slot: number): number {
+    return this.layout.nodes + slot * this.layout.recBytes;
   }
 
   memoryBytes(): number {

@@ -4,7 +4,8 @@ import { rowBytes } from './metric.js';
 export interface HnswLayout {
   readonly capacity: number;
   readonly recBytes: number;
-  readonly vecOffset: number;
+  /** Offset of the record's header (level, upper, flags, links) after its vector, which starts the record. */
+  readonly headerOffset: number;
   readonly nodes: number;
   readonly visited: number;
   readonly arena: number;
@@ -16,9 +17,10 @@ export interface HnswLayout {
   readonly total: number;
 }
 
-// Address 0 stays unused so that a zero pointer is never a node.
+// Address 0 stays unused so that a zero pointer is never a node; records start on a cache line.
 const BASE = 64;
 const align16 = (n: number): number => (n + 15) & ~15;
+const align64 = (n: number): number => (n + 63) & ~63;
 
 /**
  * Node records first, so that growing the capacity appends records without moving them; the
@@ -34,8 +36,8 @@ export function hnswLayout(
   resultCap: number,
 ): HnswLayout {
   const m0 = 2 * m;
-  const vecOffset = align16(16 + 4 * m0);
-  const recBytes = vecOffset + rowBytes(dim);
+  const headerOffset = rowBytes(dim);
+  const recBytes = align64(headerOffset + 16 + 4 * m0);
   const nodes = BASE;
   const visited = align16(nodes + capacity * recBytes);
   const arena = align16(visited + capacity * 2);
@@ -45,7 +47,7 @@ export function hnswLayout(
   return {
     capacity,
     recBytes,
-    vecOffset,
+    headerOffset,
     nodes,
     visited,
     arena,

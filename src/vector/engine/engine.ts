@@ -38,7 +38,7 @@ export interface Engine {
     capacity: number,
     nodes: number,
     recBytes: number,
-    vecOffset: number,
+    headerOffset: number,
     visited: number,
     arena: number,
     scratch: number,

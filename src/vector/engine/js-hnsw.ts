@@ -6,7 +6,6 @@ import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './js-heap.js
 import { dot, l1, l2sq } from './js-kernels.js';
 
 const FLAG_DELETED = 1;
-const LINKS0 = 12;
 const F32_MAX = 3.4028234663852886e38;
 
 export class JsHnsw {
@@ -23,7 +22,7 @@ export class JsHnsw {
   private capacity = 0;
   private nodes = 0;
   private recBytes = 0;
-  private vecOffset = 0;
+  private headerOffset = 0;
   private visited = 0;
   private arena = 0;
   query = 0;
@@ -58,7 +57,7 @@ export class JsHnsw {
     capacity: number,
     nodes: number,
     recBytes: number,
-    vecOffset: number,
+    headerOffset: number,
     visited: number,
     arena: number,
     scratch: number,
@@ -72,7 +71,7 @@ export class JsHnsw {
     this.capacity = capacity;
     this.nodes = nodes;
     this.recBytes = recBytes;
-    this.vecOffset = vecOffset;
+    this.headerOffset = headerOffset;
     this.visited = visited;
     this.arena = arena;
     this.query = scratch;
@@ -89,17 +88,17 @@ export class JsHnsw {
   }
 
   private vectorOf(node: number): number {
-    return this.nodes + node * this.recBytes + this.vecOffset;
+    return this.nodes + node * this.recBytes;
   }
 
   private linksOf(node: number, lc: number): number {
-    const rec = this.nodes + node * this.recBytes;
-    if (lc === 0) return rec + LINKS0;
-    return this.arena + this.i32(rec + 4) + (lc - 1) * ((this.maxM + 1) << 2);
+    const header = this.nodes + node * this.recBytes + this.headerOffset;
+    if (lc === 0) return header + 12;
+    return this.arena + this.i32(header + 4) + (lc - 1) * ((this.maxM + 1) << 2);
   }
 
   private isDeleted(node: number): boolean {
-    return (this.i32(this.nodes + node * this.recBytes + 8) & FLAG_DELETED) !== 0;
+    return (this.i32(this.nodes + node * this.recBytes + this.headerOffset + 8) & FLAG_DELETED) !== 0;
   }
 
   private admits(node: number): boolean {
