@@ -15,6 +15,8 @@ export interface LoadJob {
   readonly path: string;
   /** Request bodies, sent in turn; none means GET. */
   readonly bodies: readonly Uint8Array[];
+  /** Headers of every POST, Content-Type included. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly concurrency: number;
   readonly seconds: number;
 }
@@ -57,7 +59,7 @@ export class HttpLoad {
 
 function fetchCall(url: string, job: LoadJob): Call {
   const method = job.bodies.length === 0 ? 'GET' : 'POST';
-  const headers = { 'content-type': 'application/json' };
+  const headers = job.headers;
   return async (i) => {
     const body = job.bodies[i % job.bodies.length];
     const response = await fetch(url + job.path, {
@@ -76,8 +78,7 @@ function nodeCall(url: string, job: LoadJob, agent: Agent): Call {
   return (i) =>
     new Promise<void>((resolve, reject) => {
       const body = job.bodies[i % job.bodies.length];
-      const headers =
-        body === undefined ? {} : { 'content-type': 'application/json', 'content-length': body.length };
+      const headers = body === undefined ? {} : { ...job.headers, 'content-length': body.length };
       const call = request(
         target,
         { method: body === undefined ? 'GET' : 'POST', agent, headers },

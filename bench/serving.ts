@@ -1,8 +1,10 @@
 // npm run bench:serving -- [--seconds 4] [--rounds 3] [--delay-us 200] [--concurrency 1,8,64]
 //   [--client fetch|node]  the HTTP client: Node's fetch (undici, the default) or node:http
+//   [--encoding json|binary]  HTTP tensors as JSON (the default) or with the binary tensor data
+//                          extension (tritonclient's default: JSON header, raw float32 bytes)
 //   [--cells ID,...]       only the cells whose id contains one of these (e.g. http-on)
 // A full run (all cells, the default delay and concurrencies, 3 rounds or more) replaces the
-// section of its HTTP client in the results file.
+// section of its HTTP client and encoding in the results file.
 // One ONNX model, an MLP 768 → 3072 → 768 (FP32, built here), served three ways in one process:
 // raw onnxruntime-node on the main thread (the peer), Strata's ServingService.infer() in process,
 // and Strata over HTTP (POST /v2/models/<m>/infer, JSON, keep-alive) on a started platform; Strata
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'delay-us': { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,8,64' },
     client: { type: 'string', default: 'fetch' },
+    encoding: { type: 'string', default: 'json' },
     cells: { type: 'string' },
   },
 });
@@ -47,6 +50,9 @@ const only = values.cells?.split(',');
 if (values.client !== 'fetch' && values.client !== 'node')
   throw new Error(`--client ${values.client}: use fetch or node`);
 const client: HttpClient = values.client;
+if (values.encoding !== 'json' && values.encoding !== 'binary')
+  throw new Error(`--encoding ${values.encoding}: use json or binary`);
+const encoding = values.encoding;
 // A full run with the default cells and settings replaces its client's section of the results.
 const full = values.cells === undefined && values.concurrency === '1,8,64' && delayUs === 200 && rounds >= 3;
 
@@ -142,25 +148,49 @@ function inProcessCall(model: string, rows: number): Call {
 }
 
 // Bodies are serialised before timing, as the JSON a client sends (float32 values written as the
-// doubles they are, which is what numpy's tolist() gives tritonclient). The client reads each
-// answer to its end but does not parse it (http-load.ts).
-function httpBody(v: number, rows: number): Uint8Array {
-  const data = Array.from(block(v, rows));
-  return Buffer.from(
-    JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, INPUT], data }] }),
-  );
+// doubles they are, which is what numpy's tolist() gives tritonclient), or with --encoding binary
+// as tritonclient's default sends them: a JSON header, then the raw float32 bytes, with the output
+// asked for as binary too. The client reads each answer to its end but does not parse it
+// (http-load.ts).
+interface HttpBody {
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-async function post(model: string, body: Uint8Array): Promise<ArrayBuffer> {
-  const response = await fetch(`${url}/v2/models/${model}/infer`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json' },
-  });
-  const answer = await response.arrayBuffer();
-  if (!response.ok)
-    throw new Error(`HTTP ${response.status}: ${new TextDecoder().decode(answer).slice(0, 300)}`);
-  return answer;
+function httpBody(v: number, rows: number): HttpBody {
+  const data = block(v, rows);
+  const shape = [rows, INPUT];
+  if (encoding === 'json') {
+    const json = { inputs: [{ name: 'input', datatype: 'FP32', shape, data: Array.from(data) }] };
+    return { body: Buffer.from(JSON.stringify(json)), headers: { 'content-type': 'application/json' } };
+  }
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'input', datatype: 'FP32', shape, parameters: { binary_data_size: data.byteLength } }],
+      parameters: { binary_data_output: true },
+    }),
+  );
+  return {
+    body: Buffer.concat([header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
+    headers: {
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(header.length),
+    },
+  };
+}
+
+/** The first output's elements of an answer in either encoding. */
+async function post(model: string, { body, headers }: HttpBody): Promise<ArrayLike<number>> {
+  const response = await fetch(`${url}/v2/models/${model}/infer`, { method: 'POST', body, headers });
+  const answer = Buffer.from(await response.arrayBuffer());
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${answer.toString().slice(0, 300)}`);
+  const headerLength = response.headers.get('inference-header-content-length');
+  if (headerLength === null) {
+    const json = JSON.parse(answer.toString()) as { outputs: { data: number[] }[] };
+    return json.outputs[0]?.data ?? [];
+  }
+  const floats = answer.subarray(Number(headerLength));
+  return new Float32Array(floats.buffer.slice(floats.byteOffset, floats.byteOffset + floats.length));
 }
 
 type Load = (concurrency: number, seconds: number) => Promise<LoadResult>;
@@ -170,8 +200,10 @@ const onMainThread =
   (concurrency, seconds) =>
     closedLoop(call, concurrency, seconds, pauseMs);
 
-function httpLoad(path: string, bodies: readonly Uint8Array[]): Load {
-  return (concurrency, seconds) => load.run({ path, bodies, concurrency, seconds });
+function httpLoad(path: string, bodies: readonly HttpBody[]): Load {
+  const headers = bodies[0]?.headers ?? {};
+  const raw = bodies.map((b) => b.body);
+  return (concurrency, seconds) => load.run({ path, bodies: raw, headers, concurrency, seconds });
 }
 
 function inferLoad(model: string, rows: number): Load {
@@ -190,10 +222,7 @@ async function checkOutputs(): Promise<void> {
   for (const model of Object.values(models)) {
     const answer = await service.infer(inferRequest(model, x.slice(), 1));
     got.push([`in-process ${model}`, (answer.outputs[0]?.data ?? []) as Float32Array]);
-    const json = JSON.parse(new TextDecoder().decode(await post(model, httpBody(0, 1)))) as {
-      outputs: { data: number[] }[];
-    };
-    got.push([`http ${model}`, json.outputs[0]?.data ?? []]);
+    got.push([`http ${model}`, await post(model, httpBody(0, 1))]);
   }
   for (const [name, data] of got) {
     let worst = data.length === OUTPUT ? 0 : Infinity;
@@ -234,7 +263,9 @@ function strataCell(path: 'in-process' | 'http', batching: boolean, rows: number
   const http = path === 'http';
   return {
     id: `${path}-${batching ? 'on' : 'off'}-b${rows}-c${concurrency}`,
-    what: http ? 'HTTP POST /v2 infer' : 'in-process infer()',
+    what: http
+      ? `HTTP POST /v2 infer${encoding === 'binary' ? ' (binary tensors)' : ''}`
+      : 'in-process infer()',
     batching,
     rows,
     concurrency,
@@ -388,7 +419,7 @@ const header = [
   `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; onnxruntime-node ${packageVersion('onnxruntime-node')}`,
   `- model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, FP32, ${(parameters / 1e6).toFixed(2)} M parameters; Strata: \`max_batch_size: ${MAX_BATCH}\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\`, batching on = \`dynamic_batching: { max_queue_delay_us: ${delayUs} }\`; raw: \`intraOpNumThreads: 1\`, \`interOpNumThreads: 1\`, sequential`,
   `- passes: ${rounds} rounds × ${seconds} s per cell, each after a ${WARMUP_SECONDS} s warm-up, order reversed every other round; every figure is the median of the rounds`,
-  `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${client === 'fetch' ? "Node's fetch, undici" : 'node:http'}, keep-alive, bodies serialised beforehand); CPU "own" counts every thread of the process, the client's too`,
+  `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${client === 'fetch' ? "Node's fetch, undici" : 'node:http'}, keep-alive, bodies serialised beforehand, tensors as ${encoding === 'json' ? 'JSON' : 'binary data (the binary tensor data extension, output too)'}); CPU "own" counts every thread of the process, the client's too`,
 ];
 const runs: CellRun[] = cells.map((cell) => ({
   id: cell.id,
@@ -400,5 +431,6 @@ const runs: CellRun[] = cells.map((cell) => ({
 }));
 const section = report(header, runs, BIG);
 stderr.write(`\n${section}\n`);
-if (full) log(`wrote ${await writeRun(`run:${client}-client`, section)}`);
+const sectionName = `run:${client}-client${encoding === 'json' ? '' : `-${encoding}`}`;
+if (full) log(`wrote ${await writeRun(sectionName, section)}`);
 else log('not a full run with the default options: the results file is left as it is');

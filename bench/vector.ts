@@ -143,42 +143,59 @@ function groundTruth(data: Dataset): Set<number>[] {
   return truth;
 }
 
-// One timed pass over every query at one ef.
-function pass(search: Built['search'], data: Dataset, truth: Set<number>[], ef: number): Point {
-  const latencies = new Float64Array(data.queries.length);
-  let found = 0;
-  const started = performance.now();
-  for (let i = 0; i < data.queries.length; i++) {
-    const t = performance.now();
-    const ids = search(i, ef);
-    latencies[i] = performance.now() - t;
-    const want = truth[i];
-    for (const id of ids) if (want?.has(id) === true) found++;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort();
-  return {
-    ef,
-    recall: found / (K * data.queries.length),
-    qps: data.queries.length / seconds,
-    p50: (latencies[Math.floor(latencies.length * 0.5)] ?? 0) * 1000,
-    p99: (latencies[Math.floor(latencies.length * 0.99)] ?? 0) * 1000,
-  };
-}
+/** Queries per turn of one engine within a round (see sweep). */
+const BLOCK = 250;
 
 /**
- * Per ef, `rounds` passes of each engine, alternating (Strata, hnswlib-node, Strata, ...), and
- * each engine's median pass by QPS. On a shared 2-core machine a burst of other work lasts
- * seconds; alternating lets it hit both engines alike, and the median drops the hit pass.
+ * One round at one ef: every engine answers every query once. The queries go in blocks of
+ * BLOCK, each block answered by every engine in turn (the first engine alternating from block to
+ * block), so a burst of other work on the shared machine, which lasts from milliseconds to
+ * seconds, hits the engines alike instead of whichever pass it fell in. Each engine's QPS is its
+ * queries over its own summed time.
  */
+function round(engines: readonly Built[], data: Dataset, truth: Set<number>[], ef: number): Point[] {
+  const n = data.queries.length;
+  const latencies = engines.map(() => new Float64Array(n));
+  const busy = engines.map(() => 0);
+  const found = engines.map(() => 0);
+  for (let from = 0, b = 0; from < n; from += BLOCK, b++) {
+    const to = Math.min(n, from + BLOCK);
+    for (let j = 0; j < engines.length; j++) {
+      const k = (j + b) % engines.length;
+      const engine = engines[k];
+      const lat = latencies[k];
+      if (engine === undefined || lat === undefined) continue;
+      const started = performance.now();
+      for (let i = from; i < to; i++) {
+        const t = performance.now();
+        const ids = engine.search(i, ef);
+        lat[i] = performance.now() - t;
+        const want = truth[i];
+        for (const id of ids) if (want?.has(id) === true) found[k] = (found[k] ?? 0) + 1;
+      }
+      busy[k] = (busy[k] ?? 0) + (performance.now() - started);
+    }
+  }
+  return engines.map((_, k) => {
+    const lat = (latencies[k] ?? new Float64Array(0)).sort();
+    return {
+      ef,
+      recall: (found[k] ?? 0) / (K * n),
+      qps: n / ((busy[k] ?? 1) / 1000),
+      p50: (lat[Math.floor(lat.length * 0.5)] ?? 0) * 1000,
+      p99: (lat[Math.floor(lat.length * 0.99)] ?? 0) * 1000,
+    };
+  });
+}
+
+/** Per ef, `rounds` interleaved rounds (see round), and each engine's median round by QPS. */
 function sweep(engines: readonly Built[], data: Dataset, truth: Set<number>[]): Point[][] {
   const points: Point[][] = engines.map(() => []);
   for (const ef of efs) {
     const passes: Point[][] = engines.map(() => []);
     for (const engine of engines)
       for (let i = 0; i < Math.min(200, data.queries.length); i++) engine.search(i, ef);
-    for (let r = 0; r < rounds; r++)
-      engines.forEach((engine, k) => passes[k]?.push(pass(engine.search, data, truth, ef)));
+    for (let r = 0; r < rounds; r++) round(engines, data, truth, ef).forEach((p, k) => passes[k]?.push(p));
     const medians = passes.map((p) => p.sort((a, b) => a.qps - b.qps)[Math.floor(p.length / 2)]);
     medians.forEach((point, k) => {
       if (point !== undefined) points[k]?.push(point);
@@ -286,7 +303,7 @@ function report(data: Dataset, strata: EngineRun, lib: EngineRun): string {
     `- command: \`npm run bench:vector -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
     `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; ${new Date().toISOString()}`,
     `- data: ${data.base.length} base vectors, ${data.queries.length} queries, ${data.dim}-d, ${data.metric}; k = ${K}; M ${m}, efConstruction ${efConstruction}; single thread, one query at a time`,
-    `- search: per ef, ${rounds} passes over all queries for each engine, alternating Strata and hnswlib-node; each engine's median pass (by QPS) is reported`,
+    `- search: per ef, ${rounds} rounds over all queries; within a round the engines take turns on blocks of ${BLOCK} queries (who goes first alternating), so noise on the shared host hits both alike; each engine's QPS is its queries over its own summed time, and its median round (by QPS) is reported`,
     `- build: Strata ${strata.buildSeconds.toFixed(1)} s, hnswlib-node ${lib.buildSeconds.toFixed(1)} s (ratio ${(strata.buildSeconds / lib.buildSeconds).toFixed(2)})`,
     `- resident memory added by the index: Strata ${mb(strata.memoryBytes)}, hnswlib-node ${mb(lib.memoryBytes)}`,
     `- QPS at recall@10 = 0.95 (interpolated): Strata ${qpsAt(strata.points, 0.95)}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
@@ -321,7 +338,9 @@ log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${d
 const strataBuilt = buildStrata(data);
 const libBuilt = buildHnswlib(data);
 const truth = groundTruth(data);
-log(`search sweep: ${rounds} alternating rounds per ef, median reported`);
+log(
+  `search sweep: ${rounds} rounds per ef, engines taking turns on blocks of ${BLOCK} queries; median reported`,
+);
 const [strataPoints = [], libPoints = []] = sweep([strataBuilt, libBuilt], data, truth);
 const strata: EngineRun = { ...strataBuilt, points: strataPoints };
 const lib: EngineRun = { ...libBuilt, points: libPoints };

@@ -209,10 +209,10 @@ describe('tensor codec: shapes and nesting', () => {
     rejects('x', 'inputs[0] must be an object');
   });
 
-  it('rejects the binary data and shared-memory extensions by name', () => {
+  it('rejects the shared-memory extension by name, and binary_data_size without a binary body', () => {
     rejects(
       input('FP32', [1], undefined, { parameters: { binary_data_size: 4 } }),
-      'binary tensor data extension',
+      'Inference-Header-Content-Length',
     );
     rejects(input('FP32', [1], undefined, { parameters: { shared_memory_region: 'r' } }), 'shared-memory');
   });

@@ -1,5 +1,6 @@
 import { StrataError } from '../../../kernel/index.js';
 import {
+  allocate,
   elementCount,
   isDatatype,
   shapeText,
@@ -9,6 +10,7 @@ import {
 } from '../../../serving/index.js';
 import { converters, explain, show } from './elements.js';
 import { fromHalf } from '../../../serving/index.js';
+import type { BinaryReader } from './binary.js';
 
 /**
  * Tensors in the Open Inference Protocol's JSON form ("Tensor Data" in KServe's required_api.md):
@@ -26,14 +28,16 @@ function invalid(tensor: string, problem: string, details: Record<string, unknow
 
 /** Input parameters that belong to extensions Strata does not implement, with what to do instead. */
 const unsupportedInputParameters: Readonly<Record<string, string>> = {
-  binary_data_size:
-    'the binary tensor data extension is not supported; send the elements as a JSON "data" array',
   shared_memory_region:
     'the shared-memory extension is not supported; send the elements as a JSON "data" array',
 };
 
-/** One `$request_input` object as a tensor. `index` locates an input that has no usable name. */
-export function decodeInput(input: unknown, index: number): Tensor {
+/**
+ * One `$request_input` object as a tensor. `index` locates an input that has no usable name;
+ * `binary` holds the body's binary blocks when it has any (binary.ts), for inputs whose parameters
+ * give a `binary_data_size` instead of `data`.
+ */
+export function decodeInput(input: unknown, index: number, binary?: BinaryReader): Tensor {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new StrataError(
       'INVALID_ARGUMENT',
@@ -55,7 +59,20 @@ export function decodeInput(input: unknown, index: number): Tensor {
     });
   }
   const dims = decodeShape(name, shape);
-  return { name, datatype, shape: dims, data: decodeData(name, datatype, dims, data) };
+  const size =
+    typeof parameters === 'object' && parameters !== null
+      ? (parameters as Record<string, unknown>)['binary_data_size']
+      : undefined;
+  if (size === undefined)
+    return { name, datatype, shape: dims, data: decodeData(name, datatype, dims, data) };
+  if (data !== undefined) throw invalid(name, 'has both "data" and binary_data_size; send one of them');
+  if (binary === undefined) {
+    throw invalid(
+      name,
+      "has binary_data_size but the body has no binary part; send the Inference-Header-Content-Length header with the JSON header's byte length",
+    );
+  }
+  return { name, datatype, shape: dims, data: binary.take(name, datatype, dims, size) };
 }
 
 function decodeShape(name: string, shape: unknown): number[] {
@@ -86,7 +103,7 @@ export function decodeData(
     });
   }
   const convert = converters[datatype];
-  const storage: TensorData = datatype === 'BYTES' ? new Array<string>(count) : newStorage(datatype, count);
+  const storage = allocate(datatype, count);
   const out = storage as unknown as Record<number, unknown>;
   let at = 0;
   const write = (leaves: readonly unknown[]): void => {
@@ -101,34 +118,6 @@ export function decodeData(
   if (nested) forEachRow(data, shape.length - 1, write);
   else write(data);
   return storage;
-}
-
-/** Storage for numeric datatypes; BYTES is handled by the caller. */
-function newStorage(datatype: Exclude<Datatype, 'BYTES'>, count: number): TensorData {
-  switch (datatype) {
-    case 'BOOL':
-    case 'UINT8':
-      return new Uint8Array(count);
-    case 'UINT16':
-    case 'FP16':
-      return new Uint16Array(count);
-    case 'UINT32':
-      return new Uint32Array(count);
-    case 'UINT64':
-      return new BigUint64Array(count);
-    case 'INT8':
-      return new Int8Array(count);
-    case 'INT16':
-      return new Int16Array(count);
-    case 'INT32':
-      return new Int32Array(count);
-    case 'INT64':
-      return new BigInt64Array(count);
-    case 'FP32':
-      return new Float32Array(count);
-    case 'FP64':
-      return new Float64Array(count);
-  }
 }
 
 /**
@@ -211,10 +200,12 @@ export function encodeData(tensor: Tensor): string {
   }
 }
 
-/** A `$response_output` object as JSON text. */
-export function encodeOutput(tensor: Tensor): string {
-  return (
-    `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}",` +
-    `"shape":${JSON.stringify(tensor.shape)},"data":${encodeData(tensor)}}`
-  );
+/**
+ * A `$response_output` object as JSON text: with its elements, or with `binary_data_size` when
+ * they follow the JSON as binary data (binary.ts).
+ */
+export function encodeOutput(tensor: Tensor, binarySize?: number): string {
+  const head = `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":${JSON.stringify(tensor.shape)}`;
+  if (binarySize !== undefined) return `${head},"parameters":{"binary_data_size":${binarySize}}}`;
+  return `${head},"data":${encodeData(tensor)}}`;
 }

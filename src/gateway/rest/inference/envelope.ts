@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StrataError } from '../../../kernel/index.js';
 import { httpStatusByCode } from '../../errors/http.js';
 import { installCompatErrorHandler } from '../errors.js';
+import { headerLengthField, splitBinaryBody } from './binary.js';
 import { parseRequestJson } from './json.js';
 
 /**
@@ -19,14 +20,6 @@ export function installInferenceConventions(scope: FastifyInstance): void {
     }),
   );
   scope.addHook('onRequest', async (request) => {
-    // The binary tensor extension puts raw bytes after the JSON header; without this check its
-    // bodies would fail as malformed JSON, which does not tell the client what to change.
-    if (request.headers['inference-header-content-length'] !== undefined) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        'the binary tensor data extension (Inference-Header-Content-Length) is not supported; send tensor elements as JSON "data" arrays (tritonclient: binary_data=False)',
-      );
-    }
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
       throw new StrataError(
@@ -35,12 +28,20 @@ export function installInferenceConventions(scope: FastifyInstance): void {
       );
     }
   });
-  // The body limit is the server's (server.bodyLimitBytes): parseAs 'string' enforces it, and an
-  // oversized body becomes PAYLOAD_TOO_LARGE through the error handler above.
+  // The body limit is the server's (server.bodyLimitBytes): parseAs enforces it, and an
+  // oversized body becomes PAYLOAD_TOO_LARGE through the error handler above. A body with an
+  // Inference-Header-Content-Length is a JSON header followed by binary tensors (binary.ts).
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'string' }, async (_request: unknown, body: string | Buffer) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    // Load, unload and index requests may have an empty body (Triton's model repository extension).
-    return /\S/.test(text) ? parseRequestJson(text) : undefined;
-  });
+  scope.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer' },
+    async (request: FastifyRequest, body: string | Buffer) => {
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      const headerLength = request.headers[headerLengthField];
+      if (typeof headerLength === 'string') return splitBinaryBody(bytes, headerLength, parseRequestJson);
+      const text = bytes.toString('utf8');
+      // Load, unload and index requests may have an empty body (Triton's model repository extension).
+      return /\S/.test(text) ? parseRequestJson(text) : undefined;
+    },
+  );
 }

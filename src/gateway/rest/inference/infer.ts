@@ -1,5 +1,6 @@
 import { StrataError } from '../../../kernel/index.js';
 import type { InferRequest, InferResponse, Tensor } from '../../../serving/index.js';
+import { BinaryBody, BinaryReader, headerLengthField, tensorBinary } from './binary.js';
 import { decodeInput, encodeOutput } from './codec.js';
 
 /** The model an infer call addresses: from the URL, the version only when the URL names one. */
@@ -10,10 +11,6 @@ export interface InferTarget {
 
 /** Output parameters of extensions Strata does not implement, each with what to send instead. */
 const unsupportedOutputParameters: Readonly<Record<string, (value: unknown) => string | undefined>> = {
-  binary_data: (value) =>
-    value === true
-      ? 'binary output data (the binary tensor data extension) is not supported; ask for JSON output (tritonclient: binary_data=False)'
-      : undefined,
   shared_memory_region: () => 'the shared-memory extension is not supported; omit shared_memory_region',
   classification: () =>
     'the classification extension is not supported; ask for the raw output and rank it in the client',
@@ -27,41 +24,56 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A decoded infer call: the request, and which outputs the client asked to get as binary data. */
+export interface InferCall {
+  readonly request: InferRequest;
+  readonly binaryOutput: (name: string) => boolean;
+}
+
 /**
- * An `$inference_request` body as the serving procedures' request. Everything the protocol
- * defines is checked here, so a malformed request fails before it reaches a model's queue.
+ * An `$inference_request` body, JSON or JSON plus binary tensors (binary.ts), as the serving
+ * procedures' request. Everything the protocol defines is checked here, so a malformed request
+ * fails before it reaches a model's queue.
  */
 export function decodeInferRequest(
   body: unknown,
   target: InferTarget,
   headers: Readonly<Record<string, string | undefined>>,
-): InferRequest {
-  if (!isObject(body)) throw invalid('the request body must be a JSON object with an "inputs" array');
-  const { id, parameters, inputs, outputs } = body;
+): InferCall {
+  const json = body instanceof BinaryBody ? body.header : body;
+  const binary = body instanceof BinaryBody ? new BinaryReader(body.binary) : undefined;
+  if (!isObject(json)) throw invalid('the request body must be a JSON object with an "inputs" array');
+  const { id, parameters, inputs, outputs } = json;
   if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string');
   if (parameters !== undefined && !isObject(parameters)) throw invalid('"parameters" must be an object');
   if (parameters !== undefined) checkParameters(parameters);
-  if (parameters?.['binary_data_output'] === true) {
-    throw invalid(
-      'binary output data (parameter binary_data_output) is not supported; ask for JSON output (tritonclient: binary_data=False)',
-    );
-  }
+  const allBinary = binaryFlag(parameters?.['binary_data_output'], 'parameter binary_data_output') ?? false;
   if (!Array.isArray(inputs)) throw invalid('"inputs" must be an array of input tensors');
-  const tensors = inputs.map((input, index) => decodeInput(input, index));
+  const tensors = inputs.map((input, index) => decodeInput(input, index, binary));
+  binary?.finish();
   const seen = new Set<string>();
   for (const tensor of tensors) {
     if (seen.has(tensor.name)) throw invalid(`input '${tensor.name}' appears more than once in "inputs"`);
     seen.add(tensor.name);
   }
-  return {
+  const requested = outputs === undefined ? undefined : decodeRequestedOutputs(outputs);
+  const request: InferRequest = {
     model: target.model,
     ...(target.version === undefined ? {} : { version: target.version }),
     ...(id === undefined ? {} : { id }),
     inputs: tensors,
-    ...(outputs === undefined ? {} : { outputs: decodeRequestedOutputs(outputs) }),
+    ...(requested === undefined ? {} : { outputs: requested.map((o) => o.name) }),
     ...(parameters === undefined ? {} : { parameters }),
     headers,
   };
+  const binaryByName = new Map(requested?.map((o) => [o.name, o.binary ?? allBinary]));
+  return { request, binaryOutput: (name) => binaryByName.get(name) ?? allBinary };
+}
+
+/** A `binary_data` / `binary_data_output` parameter: a boolean when given. */
+function binaryFlag(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw invalid(`${what} must be true or false`);
 }
 
 /**
@@ -79,7 +91,7 @@ function checkParameters(parameters: Readonly<Record<string, unknown>>): void {
   }
 }
 
-function decodeRequestedOutputs(outputs: unknown): string[] {
+function decodeRequestedOutputs(outputs: unknown): { name: string; binary: boolean | undefined }[] {
   if (!Array.isArray(outputs)) throw invalid('"outputs" must be an array of {"name": ...} objects');
   return outputs.map((output, index) => {
     if (!isObject(output) || typeof output['name'] !== 'string' || output['name'] === '') {
@@ -94,19 +106,42 @@ function decodeRequestedOutputs(outputs: unknown): string[] {
       const problem = parameters !== undefined && key in parameters ? check(parameters[key]) : undefined;
       if (problem !== undefined) throw invalid(`output '${name}': ${problem}`);
     }
-    return name;
+    return { name, binary: binaryFlag(parameters?.['binary_data'], `output '${name}': binary_data`) };
   });
 }
 
+/** An encoded response: JSON text, or a JSON header and binary tensors with the header naming its length. */
+export interface EncodedResponse {
+  readonly body: string | Buffer;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
- * An `$inference_response` as JSON text. Written by hand so that 64-bit integers keep every digit
- * (codec.ts); `model_version` is a string in the protocol.
+ * An `$inference_response`. The JSON is written by hand so that 64-bit integers keep every digit
+ * (codec.ts); `model_version` is a string in the protocol. Outputs for which `binaryOutput` is
+ * true carry `binary_data_size` instead of `data`, and their bytes follow the JSON in order.
  */
-export function encodeInferResponse(response: InferResponse): string {
+export function encodeInferResponse(
+  response: InferResponse,
+  binaryOutput: (name: string) => boolean = () => false,
+): EncodedResponse {
   const id = response.id === undefined ? '' : `"id":${JSON.stringify(response.id)},`;
-  const outputs = response.outputs.map((tensor: Tensor) => encodeOutput(tensor)).join(',');
-  return (
+  const blocks: Buffer[] = [];
+  const outputs = response.outputs.map((tensor: Tensor) => {
+    if (!binaryOutput(tensor.name)) return encodeOutput(tensor);
+    const block = tensorBinary(tensor);
+    blocks.push(block);
+    return encodeOutput(tensor, block.length);
+  });
+  const json =
     `{"model_name":${JSON.stringify(response.model)},"model_version":"${response.version}",` +
-    `${id}"outputs":[${outputs}]}`
-  );
+    `${id}"outputs":[${outputs.join(',')}]}`;
+  if (blocks.length === 0) return { body: json, contentType: 'application/json; charset=utf-8', headers: {} };
+  const header = Buffer.from(json, 'utf8');
+  return {
+    body: Buffer.concat([header, ...blocks]),
+    contentType: 'application/octet-stream',
+    headers: { [headerLengthField]: String(header.length) },
+  };
 }

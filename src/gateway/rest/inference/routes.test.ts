@@ -181,7 +181,7 @@ describe('Open Inference Protocol REST API', () => {
         assert.deepEqual(response.json(), {
           name: 'strata',
           version: '1.2.3',
-          extensions: ['model_repository'],
+          extensions: ['model_repository', 'binary_tensor_data'],
         });
       }
     });
@@ -404,34 +404,9 @@ describe('Open Inference Protocol REST API', () => {
       );
     });
 
-    it('rejects the binary data extension with a 400 that says what to send instead', async () => {
+    it('rejects a compressed body with 415', async () => {
       const url = '/v2/models/scale/infer';
       const x = { name: 'x', datatype: 'FP32', shape: [1, 1], data: [1] };
-      const json = jsonBody({ inputs: [{ ...x, data: undefined, parameters: { binary_data_size: 4 } }] });
-      v2Error(
-        await post(url, json + 'RAW4', { 'inference-header-content-length': String(json.length) }),
-        400,
-        'INVALID_ARGUMENT',
-        'binary_data=False',
-      );
-      v2Error(
-        await post(url, { inputs: [{ ...x, data: undefined, parameters: { binary_data_size: 4 } }] }),
-        400,
-        'INVALID_ARGUMENT',
-        'binary tensor data extension',
-      );
-      v2Error(
-        await post(url, { inputs: [x], outputs: [{ name: 'y', parameters: { binary_data: true } }] }),
-        400,
-        'INVALID_ARGUMENT',
-        "output 'y': binary output data",
-      );
-      v2Error(
-        await post(url, { inputs: [x], parameters: { binary_data_output: true } }),
-        400,
-        'INVALID_ARGUMENT',
-        'binary_data_output',
-      );
       v2Error(
         await post(url, { inputs: [x] }, { 'content-encoding': 'gzip' }),
         415,
@@ -472,6 +447,211 @@ describe('Open Inference Protocol REST API', () => {
       assert.ok(overloaded !== undefined);
       v2Error(overloaded, 429, 'OVERLOADED', 'queue is full');
       assert.equal(overloaded.headers['retry-after'], '1');
+    });
+  });
+
+  describe('binary tensor data extension', () => {
+    /** Each datatype's extremes (everyDatatype) in typed storage, as tritonclient's numpy arrays hold them. */
+    const typed: Readonly<Record<Datatype, ArrayBufferView | readonly string[]>> = {
+      BOOL: new Uint8Array([1, 0]),
+      UINT8: new Uint8Array([0, 255]),
+      UINT16: new Uint16Array([0, 65535]),
+      UINT32: new Uint32Array([0, 4294967295]),
+      UINT64: new BigUint64Array([0n, 18446744073709551615n]),
+      INT8: new Int8Array([-128, 127]),
+      INT16: new Int16Array([-32768, 32767]),
+      INT32: new Int32Array([-2147483648, 2147483647]),
+      INT64: new BigInt64Array([-9223372036854775808n, 9007199254740993n]),
+      FP16: new Uint16Array([0x2e66, 0x7c00]),
+      FP32: new Float32Array([1.5, NaN]),
+      FP64: new Float64Array([0.1, -1e300]),
+      BYTES: ['a', 'é "quoted"'],
+    };
+
+    /** The extension's bytes for typed elements: raw little-endian, or length-prefixed strings. */
+    function bytesOf(data: ArrayBufferView | readonly string[]): Buffer {
+      if (!Array.isArray(data)) {
+        const view = data as ArrayBufferView;
+        return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+      }
+      return Buffer.concat(
+        (data as readonly string[]).flatMap((s) => {
+          const bytes = Buffer.from(s, 'utf8');
+          const length = Buffer.alloc(4);
+          length.writeUInt32LE(bytes.length);
+          return [length, bytes];
+        }),
+      );
+    }
+
+    function postBinary(url: string, header: unknown, blocks: readonly Buffer[], headerLength?: string) {
+      const json = Buffer.from(jsonBody(header), 'utf8');
+      return app.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': headerLength ?? String(json.length),
+        },
+        payload: Buffer.concat([json, ...blocks]),
+      });
+    }
+
+    /** A binary response split into its JSON header and each binary output's bytes, by name. */
+    function binaryResponse(response: LightMyRequestResponse): {
+      body: V2Response;
+      blocks: Map<string, Buffer>;
+    } {
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.headers['content-type'], 'application/octet-stream');
+      const raw = response.rawPayload;
+      const length = Number(response.headers['inference-header-content-length']);
+      const body = parseRequestJson(raw.subarray(0, length).toString('utf8')) as V2Response & {
+        outputs: { parameters?: { binary_data_size?: number } }[];
+      };
+      const blocks = new Map<string, Buffer>();
+      let at = length;
+      for (const output of body.outputs) {
+        const size = output.parameters?.binary_data_size;
+        if (size === undefined) continue;
+        blocks.set(output.name, raw.subarray(at, at + size));
+        at += size;
+      }
+      assert.equal(at, raw.length, 'binary sizes add up to the body');
+      return { body, blocks };
+    }
+
+    it('round-trips every datatype as binary data, in and out, byte for byte', async () => {
+      const inputs = datatypes.map((d) => ({
+        name: `in_${d}`,
+        datatype: d,
+        shape: [2],
+        parameters: { binary_data_size: bytesOf(typed[d]).length },
+      }));
+      const { body, blocks } = binaryResponse(
+        await postBinary(
+          '/v2/models/identity/infer',
+          { id: 'b-1', inputs, parameters: { binary_data_output: true } },
+          datatypes.map((d) => bytesOf(typed[d])),
+        ),
+      );
+      assert.equal(body.id, 'b-1');
+      for (const d of datatypes) {
+        const output = body.outputs.find((o) => o.name === `out_${d}`);
+        assert.deepEqual(output, {
+          name: `out_${d}`,
+          datatype: d,
+          shape: [2],
+          parameters: { binary_data_size: bytesOf(typed[d]).length },
+        });
+        assert.deepEqual(blocks.get(`out_${d}`), bytesOf(typed[d]), d);
+      }
+    });
+
+    it('mixes JSON and binary inputs, and lets binary_data on an output override binary_data_output', async () => {
+      const inputs = allInputs().map((input) =>
+        input.datatype === 'FP32' || input.datatype === 'BYTES'
+          ? {
+              ...input,
+              data: undefined,
+              parameters: { binary_data_size: bytesOf(typed[input.datatype]).length },
+            }
+          : input,
+      );
+      const { body, blocks } = binaryResponse(
+        await postBinary(
+          '/v2/models/identity/infer',
+          {
+            inputs,
+            parameters: { binary_data_output: true },
+            outputs: [{ name: 'out_FP32' }, { name: 'out_INT64', parameters: { binary_data: false } }],
+          },
+          [bytesOf(typed.FP32), bytesOf(typed.BYTES)],
+        ),
+      );
+      assert.deepEqual([...blocks.keys()], ['out_FP32']);
+      assert.deepEqual(blocks.get('out_FP32'), bytesOf(typed.FP32));
+      assert.deepEqual(body.outputs.find((o) => o.name === 'out_INT64')?.data, everyDatatypeBack.INT64);
+    });
+
+    it('answers JSON to a binary request that asks for no binary output', async () => {
+      const x = new Float32Array([1, 2.5]);
+      const response = await postBinary(
+        '/v2/models/scale/infer',
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } }] },
+        [bytesOf(x)],
+      );
+      assert.equal(response.headers['inference-header-content-length'], undefined);
+      assert.deepEqual(v2Body(response).outputs[0]?.data, [3, 7.5]);
+    });
+
+    it('rejects malformed binary bodies with 400 naming the input, and keeps serving', async () => {
+      const url = '/v2/models/scale/infer';
+      const x = (size: number, extra: Record<string, unknown> = {}) => ({
+        inputs: [
+          { name: 'x', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: size }, ...extra },
+        ],
+      });
+      const two = bytesOf(new Float32Array([1, 2]));
+      const cases: readonly [string, ReturnType<typeof postBinary>, string][] = [
+        [
+          'header length beyond the body',
+          postBinary(url, x(8), [two], '100000'),
+          'Inference-Header-Content-Length',
+        ],
+        [
+          'header length not a number',
+          postBinary(url, x(8), [two], 'ten'),
+          'Inference-Header-Content-Length',
+        ],
+        ['size beyond the body', postBinary(url, x(16), [two]), 'only 8 binary bytes are left'],
+        ['size not matching the shape', postBinary(url, x(4), [two.subarray(0, 4)]), 'take 8'],
+        ['negative size', postBinary(url, x(-8), [two]), 'non-negative integer'],
+        ['bytes left over', postBinary(url, x(8), [two, Buffer.from([1, 2])]), 'after the last input'],
+        [
+          'both data and a size',
+          postBinary(url, x(8, { data: [1, 2] }), [two]),
+          'both "data" and binary_data_size',
+        ],
+        [
+          'binary_data_output not a boolean',
+          postBinary(url, { ...x(8), parameters: { binary_data_output: 'yes' } }, [two]),
+          'must be true or false',
+        ],
+      ];
+      for (const [what, response, fragment] of cases) {
+        const error = v2Error(await response, 400, 'INVALID_ARGUMENT', fragment);
+        assert.ok(error.length > 0, what);
+      }
+      const identity = (d: Datatype, bytes: Buffer) =>
+        postBinary(
+          '/v2/models/identity/infer',
+          {
+            inputs: [
+              ...allInputs([d]),
+              { name: `in_${d}`, datatype: d, shape: [2], parameters: { binary_data_size: bytes.length } },
+            ],
+          },
+          [bytes],
+        );
+      v2Error(await identity('BOOL', Buffer.from([1, 2])), 400, 'INVALID_ARGUMENT', 'a BOOL is 0 or 1');
+      v2Error(
+        await identity('BYTES', Buffer.from([9, 0, 0, 0, 97])),
+        400,
+        'INVALID_ARGUMENT',
+        'length-prefixed',
+      );
+      const notUtf8 = Buffer.from([1, 0, 0, 0, 0xff, 1, 0, 0, 0, 97]);
+      v2Error(await identity('BYTES', notUtf8), 400, 'INVALID_ARGUMENT', 'not UTF-8');
+      const badJson = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'inference-header-content-length': '5' },
+        payload: Buffer.concat([Buffer.from('{"in'), two]),
+      });
+      v2Error(badJson, 400, 'MALFORMED_REQUEST');
+      const ok = await postBinary(url, x(8), [two]);
+      assert.deepEqual(v2Body(ok).outputs[0]?.data, [3, 6]);
     });
   });
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, HTTPMethods } from 'fastify';
 import { StrataError, packageRoot } from '../../../kernel/index.js';
 import type { ModelMetadata, RepositoryEntry, ServingProcedures } from '../../../serving/index.js';
 import { installInferenceConventions } from './envelope.js';
-import { decodeInferRequest, encodeInferResponse } from './infer.js';
+import { decodeInferRequest, encodeInferResponse, type EncodedResponse } from './infer.js';
 
 /** What a handler gets from the request: the model and version in the path, the body, the headers. */
 interface Call {
@@ -16,15 +16,13 @@ interface Call {
 }
 
 /**
- * What a route answers: a JSON value; JSON text already written (infer responses, whose 64-bit
- * integers `JSON.stringify` cannot write), with extra headers; or only a status with an empty
+ * What a route answers: a JSON value; a body already written (infer responses: JSON text, whose
+ * 64-bit integers `JSON.stringify` cannot write, or JSON plus binary tensors), with its content
+ * type and extra headers; or only a status with an empty
  * body: the health APIs ("200 indicates true and a 4xx status code indicates false"; Triton
  * answers 400) and a successful load or unload.
  */
-type Answer =
-  | { readonly json: unknown }
-  | { readonly text: string; readonly headers: Readonly<Record<string, string>> }
-  | { readonly ok: boolean };
+type Answer = { readonly json: unknown } | { readonly encoded: EncodedResponse } | { readonly ok: boolean };
 
 interface InferenceRoute {
   readonly method: HTTPMethods;
@@ -40,7 +38,7 @@ export interface InferenceRoutesOptions {
 }
 
 /** Extensions that this server implements (server metadata `extensions`). */
-const extensions = ['model_repository'] as const;
+const extensions = ['model_repository', 'binary_tensor_data'] as const;
 
 const model = '/models/:model';
 
@@ -83,10 +81,12 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       url: `${model}/infer`,
       summary: 'Inference',
       handle: async (c) => {
-        const response = await serving.infer(decodeInferRequest(c.body, c, c.headers));
+        const { request, binaryOutput } = decodeInferRequest(c.body, c, c.headers);
+        const response = await serving.infer(request);
+        const encoded = encodeInferResponse(response, binaryOutput);
         // RFC 9211 Cache-Status: whether the response cache answered.
         const cacheStatus = response.cached ? 'strata; hit' : 'strata; fwd=miss';
-        return { text: encodeInferResponse(response), headers: { 'cache-status': cacheStatus } };
+        return { encoded: { ...encoded, headers: { ...encoded.headers, 'cache-status': cacheStatus } } };
       },
     },
     {
@@ -181,8 +181,9 @@ function headerRecord(
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
   if ('ok' in answer) return reply.status(answer.ok ? 200 : 400).send();
-  if ('text' in answer) {
-    return reply.headers(answer.headers).type('application/json; charset=utf-8').send(answer.text);
+  if ('encoded' in answer) {
+    const { headers, contentType, body } = answer.encoded;
+    return reply.headers(headers).type(contentType).send(body);
   }
   return reply.send(answer.json);
 }
