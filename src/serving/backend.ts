@@ -50,6 +50,13 @@ export interface ModelInstance {
   execute(request: ExecuteRequest): Promise<Tensor[]>;
   /** Releases everything the instance holds; called once, after its last execute settled. */
   close(): Promise<void>;
+  /**
+   * Executions the instance accepts at once; 1 when absent. With 2 the batcher may hand it a
+   * batch that can no longer grow while the previous one still runs; the instance must queue it
+   * and run it next (the ONNX backend: in its worker's port, so it starts without a round trip
+   * through the event loop).
+   */
+  readonly depth?: number;
 }
 
 export interface LoadedModel {

@@ -85,3 +85,76 @@ describe('Batcher: dynamic batching delay', () => {
     await batcher.close();
   });
 });
+
+describe('Batcher: instances that take a second execution (depth 2)', () => {
+  /** An instance whose executions finish only when the test releases them, in order. */
+  function gatedInstance(depth: number) {
+    const started: number[] = [];
+    const gates: (() => void)[] = [];
+    const instance: ModelInstance = {
+      depth,
+      execute: async (request) => {
+        started.push(request.inputs[0]?.shape[0] ?? 0);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return request.inputs.map((t) => ({ ...t, name: 'y' }));
+      },
+      close: async () => undefined,
+    };
+    const release = async (): Promise<void> => {
+      gates.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { instance, started, release };
+  }
+
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const { dynamic: _dynamic, ...unbatched } = options(0);
+
+  it('hands the next request over while the first runs when batching is off, and no more', async () => {
+    const { instance, started, release } = gatedInstance(2);
+    const batcher = new Batcher([instance], unbatched);
+    const answers = [1, 2, 3].map((v) => batcher.submit(request(rows(v))));
+    await settle();
+    assert.equal(started.length, 2, 'the first running and the second waiting at the instance');
+    assert.equal(batcher.pending, 1);
+    await release();
+    assert.equal(started.length, 3);
+    await release();
+    await release();
+    const values = (await Promise.all(answers)).map((o) => Array.from(o[0]?.data as Float32Array));
+    assert.deepEqual(values, [[1], [2], [3]]);
+    await batcher.close();
+  });
+
+  it('hands over only full batches when batching is on, so that partial ones can still grow', async () => {
+    const { instance, started, release } = gatedInstance(2);
+    const batcher = new Batcher([instance], options(100));
+    const first = batcher.submit(request(rows(0)));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    assert.deepEqual(started, [1]);
+    // Three rows while the instance is busy: a partial batch, which waits in the queue.
+    const partial = [1, 2, 3].map((v) => batcher.submit(request(rows(v))));
+    await settle();
+    assert.deepEqual(started, [1]);
+    // Five more rows fill the batch of 8: it is handed over at once.
+    const more = batcher.submit(request(rows(4, 5, 6, 7, 8)));
+    await settle();
+    assert.deepEqual(started, [1, 8]);
+    await release();
+    await release();
+    await Promise.all([first, ...partial, more]);
+    await batcher.close();
+  });
+
+  it('keeps a depth-1 instance to one execution at a time', async () => {
+    const { instance, started, release } = gatedInstance(1);
+    const batcher = new Batcher([instance], unbatched);
+    const answers = [1, 2].map((v) => batcher.submit(request(rows(v))));
+    await settle();
+    assert.equal(started.length, 1);
+    await release();
+    await release();
+    await Promise.all(answers);
+    await batcher.close();
+  });
+});

@@ -43,16 +43,31 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** An instance and how many executions it holds now, of at most `depth` (ModelInstance.depth). */
+interface Slot {
+  readonly instance: ModelInstance;
+  readonly depth: number;
+  running: number;
+}
+
 /**
  * The dynamic batcher (Triton's dynamic_batching, owned by the core so that every backend gets
  * it): requests wait in per-priority FIFO queues; a free instance takes the oldest request of
  * the highest priority and as many compatible ones behind it as fit in max_batch_size. It
  * waits up to max_queue_delay for a fuller batch unless the batch already has the maximum or a
  * preferred size. Outputs are split back by rows, so each caller gets exactly its own rows.
+ *
+ * When every instance is busy, a batch that can no longer grow (batching off, or already full)
+ * is handed to an instance that accepts a second execution (depth 2, the ONNX backend), where it
+ * starts the moment the previous one ends instead of one event-loop round trip later. A batch
+ * that could still grow keeps waiting here for a free instance, so batches stay as large.
+ * Its wait inside the instance counts as compute time in the metrics, not queue time.
  */
 export class Batcher {
   readonly #options: BatcherOptions;
-  readonly #idle: ModelInstance[];
+  readonly #slots: readonly Slot[];
+  /** Slots with nothing running, the longest idle first. */
+  readonly #idle: Slot[];
   readonly #queues: Pending[][];
   #pending = 0;
   #running = 0;
@@ -64,7 +79,12 @@ export class Batcher {
 
   constructor(instances: readonly ModelInstance[], options: BatcherOptions) {
     this.#options = options;
-    this.#idle = [...instances];
+    this.#slots = instances.map((instance) => ({
+      instance,
+      depth: Math.max(1, instance.depth ?? 1),
+      running: 0,
+    }));
+    this.#idle = [...this.#slots];
     this.#queues = Array.from({ length: options.priorityLevels }, () => []);
   }
 
@@ -144,21 +164,25 @@ export class Batcher {
     this.#notifyIfSettled();
   }
 
-  // Starts as many executions as there are idle instances and ready batches.
+  // Starts as many executions as there are free instances and ready batches, then hands batches
+  // that cannot grow to busy instances with room for one more.
   #pump(): void {
-    while (this.#idle.length > 0) {
-      const batch = this.#take();
-      if (batch === undefined) return;
+    for (;;) {
       // The longest-idle instance first: round-robin spreads load, and an instance that fails
       // fast does not take every request.
-      const instance = this.#idle.shift();
-      if (instance === undefined) return;
-      this.#run(instance, batch);
+      const idle = this.#idle[0];
+      const slot = idle ?? this.#slots.find((s) => s.running < s.depth);
+      if (slot === undefined) return;
+      const batch = this.#take(idle === undefined);
+      if (batch === undefined) return;
+      if (idle !== undefined) this.#idle.shift();
+      this.#run(slot, batch);
     }
   }
 
   // The next batch to run now, or undefined when the queue is empty or the head should wait.
-  #take(): Pending[] | undefined {
+  // With `complete`, only a batch that can no longer grow.
+  #take(complete: boolean): Pending[] | undefined {
     const head = this.#queues.find((q) => q.length > 0)?.[0];
     if (head === undefined) return undefined;
     const { dynamic, maxBatchSize } = this.#options;
@@ -174,6 +198,7 @@ export class Batcher {
     }
     const waitedUs = (performance.now() - head.enqueuedAt) * 1000;
     const full = rows === maxBatchSize || dynamic.preferredBatchSizes.includes(rows);
+    if (!full && complete) return undefined;
     if (!full && waitedUs < dynamic.maxQueueDelayUs) {
       this.#pumpIn((dynamic.maxQueueDelayUs - waitedUs) / 1000);
       return undefined;
@@ -217,10 +242,11 @@ export class Batcher {
     return batch;
   }
 
-  #run(instance: ModelInstance, batch: Pending[]): void {
+  #run(slot: Slot, batch: Pending[]): void {
     this.#running++;
+    slot.running++;
     const started = performance.now();
-    void this.#execute(instance, batch)
+    void this.#execute(slot.instance, batch)
       .catch((error: unknown) => {
         // A bug in the split (a malformed backend answer) must still settle every caller.
         const failure = toStrataError(error);
@@ -229,7 +255,8 @@ export class Batcher {
       .finally(() => {
         this.#options.observer?.computed((performance.now() - started) / 1000);
         this.#running--;
-        this.#idle.push(instance);
+        slot.running--;
+        if (slot.running === 0) this.#idle.push(slot);
         this.#pump();
         this.#notifyIfSettled();
       });

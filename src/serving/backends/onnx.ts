@@ -158,8 +158,11 @@ export function onnxInstance(
   start: () => Promise<OnnxWorker>,
 ): ModelInstance {
   let worker = first;
+  let replacing: Promise<OnnxWorker> | undefined;
   let closed = false;
   return {
+    // The worker runs requests one at a time in arrival order; the second waits in its port.
+    depth: 2,
     async execute(request: ExecuteRequest): Promise<Tensor[]> {
       const unknown = request.outputs.filter((name) => !served.includes(name));
       if (unknown.length > 0) {
@@ -169,7 +172,13 @@ export function onnxInstance(
           { details: { unknown, available: served } },
         );
       }
-      if (worker.dead && !closed) worker = await start();
+      if (worker.dead && !closed) {
+        // With two executions in flight both may find the worker dead: one replacement serves both.
+        replacing ??= start().finally(() => {
+          replacing = undefined;
+        });
+        worker = await replacing;
+      }
       return worker.run(request.inputs, request.outputs.length > 0 ? request.outputs : served);
     },
     close: () => {
