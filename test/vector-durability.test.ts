@@ -69,6 +69,19 @@ describe('vector durability', () => {
     }
   });
 
+  it('refuses a second process on the same data directory, naming the one that holds it', async () => {
+    const dataDir = tempDataDir('locked');
+    const { platform } = await startPlatform(dataDir, ['vector']);
+    try {
+      const second = startServer(dataDir);
+      const finished = await second.exited();
+      assert.notEqual(finished.code, 0);
+      assert.match(second.stdout + second.stderr, new RegExp(`in use by process ${process.pid} on`));
+    } finally {
+      await platform.shutdown();
+    }
+  });
+
   it('keeps every acknowledged point after kill -9 in the middle of a stream of writes', async () => {
     const dataDir = tempDataDir('kill');
     let child = startServer(dataDir);

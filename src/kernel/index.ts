@@ -10,3 +10,4 @@ export { createLogger, flushLogger, logLevels, type LogLevel, type Logger } from
 export { packageRoot } from './package-root.js';
 export { StringEnum } from './schema.js';
 export { noLifecycle, type Lifecycle } from './lifecycle.js';
+export { DirectoryLock } from './directory-lock.js';

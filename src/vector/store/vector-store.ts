@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
+import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
 import { Collection } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import { distanceName, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
@@ -59,6 +59,8 @@ export class VectorStore implements Lifecycle {
   readonly #collections = new Map<string, Stored>();
   /** Serialises catalog changes (create, delete, update): they are rare and touch one file. */
   #catalogChange: Promise<unknown> = Promise.resolve();
+  /** Held from start to stop: one process per vector directory (see DirectoryLock). */
+  #lock: DirectoryLock | undefined;
 
   constructor(private readonly options: VectorStoreOptions) {}
 
@@ -72,6 +74,7 @@ export class VectorStore implements Lifecycle {
 
   async start(): Promise<void> {
     await mkdir(join(this.options.directory, 'collections'), { recursive: true });
+    this.#lock = await DirectoryLock.acquire(this.options.directory);
     for (const entry of await this.#readCatalog()) {
       const stored = await this.#open(entry.name, entry.params);
       const report = await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
@@ -98,6 +101,8 @@ export class VectorStore implements Lifecycle {
     });
     this.#collections.clear();
     await Promise.all(stopping);
+    await this.#lock?.release();
+    this.#lock = undefined;
   }
 
   listCollections(): { name: string }[] {
