@@ -32,7 +32,11 @@ describe('Open Inference Protocol on a started platform', () => {
       version: string;
     };
     const metadata = await fetch(`${url}/v2`);
-    assert.deepEqual(await metadata.json(), { name: 'strata', version, extensions: ['model_repository'] });
+    assert.deepEqual(await metadata.json(), {
+      name: 'strata',
+      version,
+      extensions: ['model_repository', 'binary_tensor_data'],
+    });
     assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200);
     assert.equal((await fetch(`${url}/v2/models/triple/versions/1/ready`)).status, 200);
   });

@@ -7,7 +7,8 @@ import {
   type ModelBackend,
 } from '../backend.js';
 import { datatypes, isDatatype, shapeText, type Tensor, type TensorSpec } from '../tensor.js';
-import { parseJsonExact, tensorFromJson, tensorToJson } from '../wire.js';
+import { decodeTensor, encodeOutput } from '../v2/codec.js';
+import { parseRequestJson } from '../v2/json.js';
 import {
   fetchRemote,
   remoteJson,
@@ -127,14 +128,14 @@ async function infer(
   specs: readonly TensorSpec[],
   request: ExecuteRequest,
 ): Promise<Tensor[]> {
-  const inputs = request.inputs.map((t, i) => tensorToJson({ ...t, name: specs[i]?.name ?? t.name }));
+  const inputs = request.inputs.map((t, i) => encodeOutput({ ...t, name: specs[i]?.name ?? t.name }));
   const parts = [`"inputs":[${inputs.join(',')}]`];
   if (request.outputs.length > 0)
     parts.push(`"outputs":${JSON.stringify(request.outputs.map((name) => ({ name })))}`);
   if (Object.keys(request.parameters).length > 0)
     parts.push(`"parameters":${JSON.stringify(request.parameters)}`);
   const post = call(remote, 'POST', path, `{${parts.join(',')}}`);
-  const answer = await remoteJson(await fetchRemote(post), post, parseJsonExact);
+  const answer = await remoteJson(await fetchRemote(post), post, parseRequestJson);
 
   const where = `the remote model server ${remote.server}`;
   const listed = (answer as Record<string, unknown> | null)?.['outputs'];
@@ -143,11 +144,11 @@ async function infer(
   }
   let outputs: Tensor[];
   try {
-    outputs = listed.map((o, i) => tensorFromJson(o, `output ${String(i)} from ${where}`));
+    outputs = listed.map((o, i) => decodeTensor(o, i, { role: 'output' }));
   } catch (error) {
     // Malformed output is the remote's failure, not the caller's.
     if (isStrataError(error))
-      throw new StrataError('MODEL_EXECUTION_FAILED', error.message, { cause: error });
+      throw new StrataError('MODEL_EXECUTION_FAILED', `${where}: ${error.message}`, { cause: error });
     throw error;
   }
   if (request.outputs.length === 0) return outputs;

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StrataError } from '../../../kernel/index.js';
 import { httpStatusByCode } from '../../errors/http.js';
 import { installCompatErrorHandler } from '../errors.js';
-import { headerLengthField, splitBinaryBody } from './binary.js';
-import { parseRequestJson } from './json.js';
+import { headerLengthField, parseRequestJson, splitBinaryBody } from '../../../serving/index.js';
 
 /**
  * The Open Inference Protocol's wire conventions for one Fastify scope: errors as
@@ -30,7 +29,7 @@ export function installInferenceConventions(scope: FastifyInstance): void {
   });
   // The body limit is the server's (server.bodyLimitBytes): parseAs enforces it, and an
   // oversized body becomes PAYLOAD_TOO_LARGE through the error handler above. A body with an
-  // Inference-Header-Content-Length is a JSON header followed by binary tensors (binary.ts).
+  // Inference-Header-Content-Length is a JSON header followed by binary tensors (src/serving/v2/binary.ts).
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser(
     '*',

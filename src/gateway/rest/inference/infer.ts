@@ -1,7 +1,13 @@
 import { StrataError } from '../../../kernel/index.js';
 import type { InferRequest, InferResponse, Tensor } from '../../../serving/index.js';
-import { BinaryBody, BinaryReader, headerLengthField, tensorBinary } from './binary.js';
-import { decodeInput, encodeOutput } from './codec.js';
+import {
+  BinaryBody,
+  BinaryReader,
+  decodeTensor,
+  encodeOutput,
+  headerLengthField,
+  tensorBinary,
+} from '../../../serving/index.js';
 
 /** The model an infer call addresses: from the URL, the version only when the URL names one. */
 export interface InferTarget {
@@ -31,7 +37,7 @@ export interface InferCall {
 }
 
 /**
- * An `$inference_request` body, JSON or JSON plus binary tensors (binary.ts), as the serving
+ * An `$inference_request` body, JSON or JSON plus binary tensors (src/serving/v2/binary.ts), as the serving
  * procedures' request. Everything the protocol defines is checked here, so a malformed request
  * fails before it reaches a model's queue.
  */
@@ -49,7 +55,9 @@ export function decodeInferRequest(
   if (parameters !== undefined) checkParameters(parameters);
   const allBinary = binaryFlag(parameters?.['binary_data_output'], 'parameter binary_data_output') ?? false;
   if (!Array.isArray(inputs)) throw invalid('"inputs" must be an array of input tensors');
-  const tensors = inputs.map((input, index) => decodeInput(input, index, binary));
+  const tensors = inputs.map((input, index) =>
+    decodeTensor(input, index, binary === undefined ? {} : { binary }),
+  );
   binary?.finish();
   const seen = new Set<string>();
   for (const tensor of tensors) {
@@ -78,7 +86,7 @@ function binaryFlag(value: unknown, what: string): boolean | undefined {
 
 /**
  * The protocol's parameter values are strings, numbers and booleans. A bigint (an integer literal
- * beyond 2^53, see json.ts) would reach the service's cache key, which cannot hash it.
+ * beyond 2^53, see src/serving/v2/json.ts) would reach the service's cache key, which cannot hash it.
  */
 function checkParameters(parameters: Readonly<Record<string, unknown>>): void {
   for (const [key, value] of Object.entries(parameters)) {
@@ -119,7 +127,7 @@ export interface EncodedResponse {
 
 /**
  * An `$inference_response`. The JSON is written by hand so that 64-bit integers keep every digit
- * (codec.ts); `model_version` is a string in the protocol. Outputs for which `binaryOutput` is
+ * (src/serving/v2/codec.ts); `model_version` is a string in the protocol. Outputs for which `binaryOutput` is
  * true carry `binary_data_size` instead of `data`, and their bytes follow the JSON in order.
  */
 export function encodeInferResponse(

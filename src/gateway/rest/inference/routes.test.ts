@@ -16,9 +16,8 @@ import {
 } from '../../../../test/support/model-repository.js';
 import { createLogger } from '../../../kernel/index.js';
 import { createMetricsRegistry } from '../../../observability/index.js';
-import { datatypes, type Datatype, type ServingModule } from '../../../serving/index.js';
+import { datatypes, parseRequestJson, type Datatype, type ServingModule } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
-import { parseRequestJson } from './json.js';
 import { registerInferenceRoutes } from './routes.js';
 
 /** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */

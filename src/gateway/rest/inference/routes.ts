@@ -198,7 +198,7 @@ function packageVersion(): string {
 /**
  * The Open Inference Protocol (KServe V2) REST API under /v2 over the serving procedures, so that
  * Triton's and KServe's clients work unchanged. Routes only translate: JSON tensors to typed
- * arrays and back (codec.ts), errors to the protocol's `{"error"}` objects (envelope.ts).
+ * arrays and back (src/serving/v2/codec.ts), errors to the protocol's `{"error"}` objects (envelope.ts).
  */
 export async function registerInferenceRoutes(
   app: FastifyInstance,

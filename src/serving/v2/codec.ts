@@ -1,4 +1,5 @@
-import { StrataError } from '../../../kernel/index.js';
+import { StrataError } from '../../kernel/index.js';
+import { fromHalf } from '../half.js';
 import {
   allocate,
   elementCount,
@@ -7,10 +8,9 @@ import {
   type Datatype,
   type Tensor,
   type TensorData,
-} from '../../../serving/index.js';
-import { converters, explain, show } from './elements.js';
-import { fromHalf } from '../../../serving/index.js';
+} from '../tensor.js';
 import type { BinaryReader } from './binary.js';
+import { converters, explain, show } from './elements.js';
 
 /**
  * Tensors in the Open Inference Protocol's JSON form ("Tensor Data" in KServe's required_api.md):
@@ -20,9 +20,18 @@ import type { BinaryReader } from './binary.js';
  * (and numpy reads as floats).
  */
 
-function invalid(tensor: string, problem: string, details: Record<string, unknown> = {}): StrataError {
-  return new StrataError('INVALID_ARGUMENT', `input '${tensor}': ${problem}`, {
-    details: { input: tensor, ...details },
+/** Which tensor a message is about: an input of a request, or an output of a response. */
+export type TensorRole = 'input' | 'output';
+
+/** The tensor being decoded, for messages: `input 'x': ...` */
+interface Subject {
+  readonly role: TensorRole;
+  readonly name: string;
+}
+
+function invalid(tensor: Subject, problem: string, details: Record<string, unknown> = {}): StrataError {
+  return new StrataError('INVALID_ARGUMENT', `${tensor.role} '${tensor.name}': ${problem}`, {
+    details: { [tensor.role]: tensor.name, ...details },
   });
 }
 
@@ -32,50 +41,60 @@ const unsupportedInputParameters: Readonly<Record<string, string>> = {
     'the shared-memory extension is not supported; send the elements as a JSON "data" array',
 };
 
+export interface DecodeOptions {
+  /** What the tensor is, for messages; 'input' (a client's request) when absent. */
+  readonly role?: TensorRole;
+  /** The body's binary blocks when it has any (binary.ts), for tensors with `binary_data_size`. */
+  readonly binary?: BinaryReader;
+}
+
 /**
- * One `$request_input` object as a tensor. `index` locates an input that has no usable name;
- * `binary` holds the body's binary blocks when it has any (binary.ts), for inputs whose parameters
- * give a `binary_data_size` instead of `data`.
+ * One `$request_input` (or, with role 'output', `$response_output`) object as a tensor. `index`
+ * locates a tensor that has no usable name. Tensors whose parameters give a `binary_data_size`
+ * instead of `data` take their elements from `options.binary`.
  */
-export function decodeInput(input: unknown, index: number, binary?: BinaryReader): Tensor {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+export function decodeTensor(value: unknown, index: number, options: DecodeOptions = {}): Tensor {
+  const role = options.role ?? 'input';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new StrataError(
       'INVALID_ARGUMENT',
-      `inputs[${index}] must be an object with name, shape, datatype and data`,
+      `${role}s[${index}] must be an object with name, shape, datatype and data`,
     );
   }
-  const { name, shape, datatype, data, parameters } = input as Record<string, unknown>;
+  const { name, shape, datatype, data, parameters } = value as Record<string, unknown>;
   if (typeof name !== 'string' || name === '') {
-    throw new StrataError('INVALID_ARGUMENT', `inputs[${index}].name must be a non-empty string`);
+    throw new StrataError('INVALID_ARGUMENT', `${role}s[${index}].name must be a non-empty string`);
   }
+  const subject: Subject = { role, name };
   if (typeof parameters === 'object' && parameters !== null) {
     for (const [key, problem] of Object.entries(unsupportedInputParameters)) {
-      if (key in parameters) throw invalid(name, problem, { parameter: key });
+      if (key in parameters) throw invalid(subject, problem, { parameter: key });
     }
   }
   if (!isDatatype(datatype)) {
-    throw invalid(name, `unknown datatype ${show(datatype)}`, {
+    throw invalid(subject, `unknown datatype ${show(datatype)}`, {
       allowed: Object.keys(converters),
     });
   }
-  const dims = decodeShape(name, shape);
+  const dims = decodeShape(subject, shape);
+  const binary = options.binary;
   const size =
     typeof parameters === 'object' && parameters !== null
       ? (parameters as Record<string, unknown>)['binary_data_size']
       : undefined;
   if (size === undefined)
-    return { name, datatype, shape: dims, data: decodeData(name, datatype, dims, data) };
-  if (data !== undefined) throw invalid(name, 'has both "data" and binary_data_size; send one of them');
+    return { name, datatype, shape: dims, data: decodeData(subject, datatype, dims, data) };
+  if (data !== undefined) throw invalid(subject, 'has both "data" and binary_data_size; send one of them');
   if (binary === undefined) {
     throw invalid(
-      name,
+      subject,
       "has binary_data_size but the body has no binary part; send the Inference-Header-Content-Length header with the JSON header's byte length",
     );
   }
   return { name, datatype, shape: dims, data: binary.take(name, datatype, dims, size) };
 }
 
-function decodeShape(name: string, shape: unknown): number[] {
+function decodeShape(name: Subject, shape: unknown): number[] {
   if (
     !Array.isArray(shape) ||
     !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
@@ -86,12 +105,7 @@ function decodeShape(name: string, shape: unknown): number[] {
 }
 
 /** The elements of `data`, flat or nested exactly to `shape`, converted to the datatype's storage. */
-export function decodeData(
-  name: string,
-  datatype: Datatype,
-  shape: readonly number[],
-  data: unknown,
-): TensorData {
+function decodeData(name: Subject, datatype: Datatype, shape: readonly number[], data: unknown): TensorData {
   if (!Array.isArray(data)) throw invalid(name, `"data" must be an array of ${datatype} elements`);
   const count = elementCount(shape);
   const nested = data.length > 0 && Array.isArray(data[0]);
@@ -125,7 +139,7 @@ export function decodeData(
  * representation"); anything between that and flat is ambiguous or ragged. Checks only the
  * arrays, before any storage is allocated, so a shape that overstates the data costs nothing.
  */
-function checkNesting(name: string, shape: readonly number[], data: readonly unknown[]): void {
+function checkNesting(name: Subject, shape: readonly number[], data: readonly unknown[]): void {
   const visit = (array: readonly unknown[], level: number, path: string): void => {
     const innermost = level >= shape.length - 1;
     if (innermost && array.some((v) => Array.isArray(v))) {

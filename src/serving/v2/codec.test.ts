@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isStrataError } from '../../../kernel/index.js';
-import type { Datatype, Tensor } from '../../../serving/index.js';
-import { decodeInput, encodeData, encodeOutput } from './codec.js';
+import { isStrataError } from '../../kernel/index.js';
+import type { Datatype, Tensor } from '../tensor.js';
+import { decodeTensor, encodeData, encodeOutput } from './codec.js';
 import { parseRequestJson } from './json.js';
 
 function input(datatype: Datatype, shape: number[], data: unknown, extra: Record<string, unknown> = {}) {
@@ -12,7 +12,7 @@ function input(datatype: Datatype, shape: number[], data: unknown, extra: Record
 /** Asserts that decoding fails with INVALID_ARGUMENT whose message contains every fragment. */
 function rejects(value: unknown, ...fragments: string[]): void {
   assert.throws(
-    () => decodeInput(value, 0),
+    () => decodeTensor(value, 0),
     (error: unknown) => {
       assert.ok(isStrataError(error), String(error));
       assert.equal(error.code, 'INVALID_ARGUMENT');
@@ -24,7 +24,7 @@ function rejects(value: unknown, ...fragments: string[]): void {
 
 /** Decodes, encodes back and parses the response text the way a client would (exactly). */
 function roundTrip(datatype: Datatype, shape: number[], data: unknown): { tensor: Tensor; json: unknown } {
-  const tensor = decodeInput(input(datatype, shape, data), 0);
+  const tensor = decodeTensor(input(datatype, shape, data), 0);
   return { tensor, json: parseRequestJson(encodeData(tensor)) };
 }
 
@@ -78,15 +78,15 @@ describe('tensor codec: every datatype both ways', () => {
   }
 
   it('writes 64-bit integers with all their digits', () => {
-    const tensor = decodeInput(input('INT64', [3], ['9223372036854775807', '-9007199254740993', 0]), 0);
+    const tensor = decodeTensor(input('INT64', [3], ['9223372036854775807', '-9007199254740993', 0]), 0);
     assert.equal(encodeData(tensor), '[9223372036854775807,-9007199254740993,0]');
-    const unsigned = decodeInput(input('UINT64', [1], ['18446744073709551615']), 0);
+    const unsigned = decodeTensor(input('UINT64', [1], ['18446744073709551615']), 0);
     assert.equal(encodeData(unsigned), '[18446744073709551615]');
   });
 
   it('reads 64-bit integer literals from a request body exactly', () => {
     const body = parseRequestJson('{"data": [9007199254740993, -9223372036854775808]}') as { data: unknown };
-    const tensor = decodeInput(input('INT64', [2], body.data), 0);
+    const tensor = decodeTensor(input('INT64', [2], body.data), 0);
     assert.deepEqual(tensor.data, new BigInt64Array([9007199254740993n, -9223372036854775808n]));
   });
 
@@ -105,10 +105,10 @@ describe('tensor codec: every datatype both ways', () => {
       data: new Uint16Array([0x0001, 0x83ff, 0x7c00, 0x7e00]),
     };
     assert.equal(encodeData(tensor), `[${2 ** -24},${-1023 * 2 ** -24},"Infinity","NaN"]`);
-    const back = decodeInput(input('FP16', [4], [2 ** -24, -1023 * 2 ** -24, 'Infinity', 'NaN']), 0);
+    const back = decodeTensor(input('FP16', [4], [2 ** -24, -1023 * 2 ** -24, 'Infinity', 'NaN']), 0);
     assert.deepEqual(back.data, new Uint16Array([0x0001, 0x83ff, 0x7c00, 0x7e00]));
     // Below half the smallest subnormal, a value rounds to zero rather than failing.
-    assert.deepEqual(decodeInput(input('FP16', [2], [1e-10, -1e-10]), 0).data, new Uint16Array([0, 0x8000]));
+    assert.deepEqual(decodeTensor(input('FP16', [2], [1e-10, -1e-10]), 0).data, new Uint16Array([0, 0x8000]));
   });
 
   it("writes FP32 and FP64 elements in Number's string form", () => {
@@ -136,7 +136,7 @@ describe('tensor codec: every datatype both ways', () => {
 
 describe('tensor codec: shapes and nesting', () => {
   it('accepts data nested to the shape, row-major', () => {
-    const tensor = decodeInput(
+    const tensor = decodeTensor(
       input(
         'INT32',
         [2, 3, 2],
@@ -159,9 +159,9 @@ describe('tensor codec: shapes and nesting', () => {
   });
 
   it('accepts scalars and empty tensors', () => {
-    assert.deepEqual(decodeInput(input('FP32', [], [2.5]), 0).data, new Float32Array([2.5]));
-    assert.deepEqual(decodeInput(input('FP32', [0, 3], []), 0).data, new Float32Array(0));
-    assert.deepEqual(decodeInput(input('BYTES', [2, 0], [[], []]), 0).data, []);
+    assert.deepEqual(decodeTensor(input('FP32', [], [2.5]), 0).data, new Float32Array([2.5]));
+    assert.deepEqual(decodeTensor(input('FP32', [0, 3], []), 0).data, new Float32Array(0));
+    assert.deepEqual(decodeTensor(input('BYTES', [2, 0], [[], []]), 0).data, []);
   });
 
   it('rejects element counts that do not match the shape', () => {
@@ -258,5 +258,35 @@ describe('tensor codec: element ranges', () => {
     rejects(input('FP64', [1], [null]), 'got null');
     rejects(input('BYTES', [1], [1]), 'expected a string, got 1');
     rejects(input('BYTES', [2], ['a', { b: 1 }]), 'element 1', 'expected a string, got {"b":1}');
+  });
+});
+
+describe('tensor codec: whole tensors, as the remote Open Inference Protocol backend sends and reads them', () => {
+  it('round-trips every datatype through its JSON text, 64-bit extremes and non-finite floats included', () => {
+    const tensors: Tensor[] = [
+      { name: 'b', datatype: 'BOOL', shape: [3], data: Uint8Array.of(1, 0, 1) },
+      { name: 'u8', datatype: 'UINT8', shape: [2], data: Uint8Array.of(0, 255) },
+      { name: 'i32', datatype: 'INT32', shape: [1, 2], data: Int32Array.of(-2147483648, 7) },
+      { name: 'i64', datatype: 'INT64', shape: [2], data: BigInt64Array.of(-(2n ** 63n), 2n ** 63n - 1n) },
+      { name: 'u64', datatype: 'UINT64', shape: [1], data: BigUint64Array.of(2n ** 64n - 1n) },
+      { name: 'h', datatype: 'FP16', shape: [4], data: Uint16Array.of(0x3c00, 0xc000, 0x0001, 0x7c00) },
+      { name: 'f', datatype: 'FP32', shape: [4], data: Float32Array.of(0.1, NaN, Infinity, -Infinity) },
+      { name: 'd', datatype: 'FP64', shape: [1], data: Float64Array.of(Math.PI) },
+      { name: 's', datatype: 'BYTES', shape: [2], data: ['a "quoted" text', 'é'] },
+    ];
+    for (const tensor of tensors) {
+      const back = decodeTensor(parseRequestJson(encodeOutput(tensor)), 0, { role: 'output' });
+      assert.deepEqual(back, tensor, tensor.datatype);
+    }
+  });
+
+  it('names an output, not an input, when a response tensor does not fit', () => {
+    assert.throws(
+      () => decodeTensor({ name: 'y', datatype: 'INT8', shape: [2], data: [1, 200] }, 0, { role: 'output' }),
+      (error: unknown) =>
+        isStrataError(error) &&
+        error.message.startsWith("output 'y': element 1 (row-major): 200 is out of range for INT8") &&
+        (error.details as Record<string, unknown>)['output'] === 'y',
+    );
   });
 });

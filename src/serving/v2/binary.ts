@@ -1,4 +1,4 @@
-import { StrataError } from '../../../kernel/index.js';
+import { StrataError } from '../../kernel/index.js';
 import {
   allocate,
   elementBytes,
@@ -8,7 +8,7 @@ import {
   type NumericArray,
   type Tensor,
   type TensorData,
-} from '../../../serving/index.js';
+} from '../tensor.js';
 
 /**
  * The binary tensor data extension (Triton's `binary_tensor_data`, the default of tritonclient's

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isStrataError } from '../../../kernel/index.js';
+import { isStrataError } from '../../kernel/index.js';
 import { parseRequestJson } from './json.js';
 
 function malformed(text: string): void {

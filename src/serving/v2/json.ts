@@ -1,4 +1,4 @@
-import { StrataError } from '../../../kernel/index.js';
+import { StrataError } from '../../kernel/index.js';
 
 /**
  * JSON for INT64 and UINT64 tensors without silent rounding. JSON itself has arbitrary-precision

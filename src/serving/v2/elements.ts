@@ -1,5 +1,5 @@
-import type { Datatype } from '../../../serving/index.js';
-import { overflowsHalf, toHalf } from '../../../serving/index.js';
+import { overflowsHalf, toHalf } from '../half.js';
+import type { Datatype } from '../tensor.js';
 
 /**
  * One JSON element against one datatype. Numbers are checked against the datatype instead of
