@@ -1,5 +1,5 @@
 import { StrataError } from '../../kernel/index.js';
-import type { Payload } from '../filter/index.js';
+import { checkDepth, type Payload } from '../filter/index.js';
 
 export type { Payload } from '../filter/index.js';
 
@@ -8,6 +8,7 @@ export function parsePayload(value: unknown, path: string): Payload {
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new StrataError('INVALID_ARGUMENT', `${path} must be a JSON object`);
   }
+  checkDepth(value, path);
   return value as Payload;
 }
 

@@ -2,6 +2,7 @@
 // The rest of src/vector imports from here; src/vector/index.ts re-exports what leaves the context.
 export type { Condition, Filter, KeyPath, Match, Payload, PointId, Range } from './types.js';
 export { parseFilter } from './parse.js';
+export { checkDepth, MAX_JSON_DEPTH } from './depth.js';
 export { matchesFilter } from './match.js';
 export { parseKeyPath, valuesAt } from './key-path.js';
 export { normalizePointId } from './point-id.js';

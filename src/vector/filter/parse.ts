@@ -2,6 +2,7 @@
 // tree of types.ts. Everything is validated here, once, so that matching never meets a malformed
 // node; every message starts with the JSON path of the offending value.
 import { StrataError } from '../../kernel/index.js';
+import { checkDepth } from './depth.js';
 import { parseKeyPath } from './key-path.js';
 import { normalizePointId } from './point-id.js';
 import type { Condition, Filter, KeyPath, Match, MinShould, PointId, Range, ValueList } from './types.js';
@@ -28,6 +29,7 @@ const FILTER_KEYS = ['must', 'should', 'must_not', 'min_should'] as const;
 
 /** Parses and validates a Qdrant filter; throws INVALID_ARGUMENT naming the bad value's path. */
 export function parseFilter(json: unknown, path = 'filter'): Filter {
+  if (path === 'filter') checkDepth(json, path);
   const raw = object(json, path, 'an object with must, should, must_not or min_should');
   onlyKeys(raw, path, FILTER_KEYS);
   const clause = (name: string): readonly Condition[] | undefined =>

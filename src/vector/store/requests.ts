@@ -118,7 +118,7 @@ export function payloadOf(request: Json): Payload {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new StrataError('INVALID_ARGUMENT', 'payload must be a JSON object');
   }
-  return payload as Payload;
+  return parsePayload(payload, 'payload');
 }
 
 export function stringList(value: unknown, path: string): string[] {
