@@ -9,14 +9,24 @@ const noon = Date.UTC(2025, 0, 15, 12);
 /** A clock that moves only when told. */
 function fakeClock(start = noon) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms), set: (ms: number) => void (now = ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    set: (ms: number) => {
+      now = ms;
+    },
+  };
 }
 
 rateLimiterConformance('MemoryRateLimiter', async () => {
   const clock = fakeClock();
   return {
     limiter: new MemoryRateLimiter({ now: clock.now }),
-    elapse: async (ms) => clock.advance(ms),
+    elapse: async (ms) => {
+      clock.advance(ms);
+    },
     exactClock: true,
   };
 });
@@ -26,7 +36,9 @@ quotaCounterConformance('MemoryQuotaCounter', async () => {
   return {
     counter: new MemoryQuotaCounter({ now: clock.now }),
     now: clock.now,
-    nextDay: async () => clock.set((Math.floor(clock.now() / 86_400_000) + 1) * 86_400_000),
+    nextDay: async () => {
+      clock.set((Math.floor(clock.now() / 86_400_000) + 1) * 86_400_000);
+    },
   };
 });
 

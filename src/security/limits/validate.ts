@@ -47,9 +47,13 @@ export function validateConsume(key: string, rule: QuotaRule, amount: number): v
     );
   }
   if ((rule.period as string) !== 'day') {
-    throw new StrataError('CONFIG_INVALID', `A quota's period must be 'day', not '${String(rule.period)}'.`, {
-      details: { key, period: rule.period },
-    });
+    throw new StrataError(
+      'CONFIG_INVALID',
+      `A quota's period must be 'day', not '${rule.period as string}'.`,
+      {
+        details: { key, period: rule.period },
+      },
+    );
   }
   if (!Number.isSafeInteger(amount) || amount < 0) {
     throw new StrataError(
