@@ -1,0 +1,44 @@
+import { StrataError } from '../../kernel/index.js';
+import type { QuotaDecision, RateDecision } from './limits.js';
+
+/**
+ * The rate-limit header fields of draft-ietf-httpapi-ratelimit-headers (the separate-field form
+ * that Kong, GitHub and most gateways send), plus Retry-After (RFC 9110 §10.2.3) when refused.
+ * Seconds are rounded up: a client that waits as long as told finds the capacity there.
+ */
+export function rateLimitHeaders(decision: RateDecision | QuotaDecision): Record<string, string> {
+  const headers: Record<string, string> = {
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(Math.ceil(decision.resetSeconds)),
+  };
+  if (!decision.allowed) headers['Retry-After'] = String(Math.ceil(retryAfter(decision)));
+  return headers;
+}
+
+/**
+ * RATE_LIMITED (429) for a refused decision. `what` names the limit for the client ("API key
+ * 'ab12'", "tenant 'acme' inference requests"). `details.retryAfterSeconds` is what the gateway
+ * turns into Retry-After (gateway/errors/http.ts), as for OVERLOADED.
+ */
+export function rateLimitedError(decision: RateDecision | QuotaDecision, what: string): StrataError {
+  const wait = Math.ceil(retryAfter(decision));
+  const message =
+    'used' in decision
+      ? `The daily quota of ${what} is used up (${decision.used} of ${decision.limit}); it starts again at 00:00 UTC, in ${wait} s.`
+      : `Too many requests for ${what}: at most ${decision.limit} at once, refilled over time; retry after ${wait} s.`;
+  return new StrataError('RATE_LIMITED', message, {
+    details: {
+      limit: decision.limit,
+      remaining: decision.remaining,
+      resetSeconds: decision.resetSeconds,
+      retryAfterSeconds: retryAfter(decision),
+      ...('used' in decision ? { used: decision.used, period: 'day' } : {}),
+    },
+  });
+}
+
+/** A refused quota frees up at the end of its period. */
+function retryAfter(decision: RateDecision | QuotaDecision): number {
+  return 'used' in decision ? decision.resetSeconds : decision.retryAfterSeconds;
+}
