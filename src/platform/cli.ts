@@ -6,6 +6,7 @@ import { targetNames } from './module-names.js';
 import { Platform, strataVersion } from './platform.js';
 import { untilSignal } from './signals.js';
 import { modelsCommand } from './models-cli.js';
+import { auditCommand } from './audit-cli.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration. */
 const exitUsage = 2;
@@ -64,6 +65,16 @@ function fail(error: unknown): never {
   process.stderr.write(`strata: ${message}\n`);
   const usage = isStrataError(error) && error.errorClass === 'user';
   process.exit(usage ? exitUsage : exitFailure);
+}
+
+/**
+ * A command built in another file takes the program's exit and output settings, as `.command()`
+ * children do; otherwise commander exits 1 on its usage errors instead of 2.
+ */
+function inheriting(parent: Command, command: Command): Command {
+  command.copyInheritedSettings(parent);
+  for (const child of command.commands) inheriting(command, child);
+  return command;
 }
 
 export function buildCli(env: NodeJS.ProcessEnv): Command {
@@ -125,6 +136,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     });
 
   program.addCommand(modelsCommand(fail, 'http://127.0.0.1:8080'));
+  program.addCommand(inheriting(program, auditCommand(fail)));
 
   return program;
 }
