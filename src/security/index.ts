@@ -1,0 +1,11 @@
+// The security context's public surface (ARCHITECTURE.md §7). Everything outside src/security
+// imports from here.
+export { type Identity, type ApiKeyRejection, type JwtRejection } from './identity/identity.js';
+export {
+  Authorizer,
+  builtInRoles,
+  scopeProblem,
+  type Grant,
+  type RoleDefinition,
+} from './identity/authorizer.js';
+export { actions, resourceTypes, type Action, type ResourceType } from './identity/resources.js';
