@@ -2,6 +2,14 @@
 // imports from here.
 export { type Identity, type ApiKeyRejection, type JwtRejection } from './identity/identity.js';
 export {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type CreateApiKey,
+  type IssuedApiKey,
+  type RotateOptions,
+} from './identity/api-key.js';
+export { FileApiKeyStore, type FileApiKeyStoreOptions } from './identity/file-api-key-store.js';
+export {
   Authorizer,
   builtInRoles,
   scopeProblem,
