@@ -10,6 +10,12 @@ export {
 } from './identity/api-key.js';
 export { FileApiKeyStore, type FileApiKeyStoreOptions } from './identity/file-api-key-store.js';
 export {
+  JwtVerifier,
+  jwtAlgorithms,
+  type JwtAlgorithm,
+  type JwtVerifierOptions,
+} from './identity/jwt-verifier.js';
+export {
   Authorizer,
   builtInRoles,
   scopeProblem,
