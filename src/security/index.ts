@@ -23,3 +23,4 @@ export {
   type RoleDefinition,
 } from './identity/authorizer.js';
 export { actions, resourceTypes, type Action, type ResourceType } from './identity/resources.js';
+export { identityConfigSchema, type IdentityConfig } from './identity/config.js';
