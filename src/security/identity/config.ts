@@ -1,0 +1,103 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../../kernel/index.js';
+import { jwtAlgorithms } from './jwt-verifier.js';
+
+const grantSchema = Type.Object(
+  {
+    actions: Type.Union([Type.Literal('*'), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+      description: 'Actions granted (read, write, infer, admin), or "*" for all.',
+    }),
+    resources: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description:
+        'Resource patterns: <type>:<name> with type collection, model, pipeline, feature_view or admin; * matches any run of characters (collection:orders-*, model:*, *).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const roleSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      description: 'Role name; admin, editor and viewer are built in and reserved.',
+    }),
+    grants: Type.Array(grantSchema, { default: [] }),
+    inherits: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Roles whose grants this one includes.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Bearer-token verification; the field names are JwtVerifierOptions', so the object passes straight through. */
+const jwtSchema = Type.Object(
+  {
+    issuer: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Accepted iss values.' }),
+    ),
+    audience: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: 'Accepted aud values; one must be in the token.',
+      }),
+    ),
+    algorithms: Type.Optional(
+      Type.Array(StringEnum(jwtAlgorithms), {
+        description: 'Accepted algorithms; default: all the configured keys allow.',
+      }),
+    ),
+    secret: Type.Optional(
+      Type.String({
+        minLength: 32,
+        'x-secret': true,
+        description: 'HS256 shared secret, at least 32 bytes.',
+      }),
+    ),
+    publicKeyPem: Type.Optional(
+      Type.String({ description: 'RSA (RS256) or P-256 (ES256) public key, SPKI PEM.' }),
+    ),
+    jwksUrl: Type.Optional(
+      Type.String({ description: 'JSON Web Key Set URL (https; http only to localhost).' }),
+    ),
+    jwksCooldownMs: Type.Integer({
+      minimum: 0,
+      default: 30_000,
+      description:
+        'After a JWKS fetch, how long a token with an unknown kid waits before it may trigger another.',
+    }),
+    jwksCacheMaxAgeMs: Type.Integer({
+      minimum: 0,
+      default: 600_000,
+      description: 'How long fetched keys are used before the set is fetched again.',
+    }),
+    jwksTimeoutMs: Type.Integer({ minimum: 1, default: 5_000, description: 'Timeout of a JWKS fetch.' }),
+    clockSkewSeconds: Type.Integer({ minimum: 0, default: 30, description: 'Tolerance for exp and nbf.' }),
+    tenantClaim: Type.String({
+      minLength: 1,
+      default: 'tenant',
+      description: 'Claim holding the tenant; required.',
+    }),
+    rolesClaim: Type.String({ minLength: 1, default: 'roles', description: 'Claim holding the role names.' }),
+    scopesClaim: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Claim holding scopes (<action>:<resource pattern>) that narrow the roles.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Identities: custom roles, and JWT verification when bearer tokens are accepted. */
+export const identityConfigSchema = Type.Object(
+  {
+    roles: Type.Array(roleSchema, {
+      default: [],
+      description: 'Custom roles, next to the built-in admin, editor and viewer.',
+    }),
+    jwt: Type.Optional(jwtSchema),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type IdentityConfig = Static<typeof identityConfigSchema>;
