@@ -1,6 +1,7 @@
 /** The `strata` command as a user runs it: a real child process per case. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,10 +118,11 @@ describe('strata CLI', () => {
   });
 
   it('starts, serves, and exits 0 on SIGTERM', async () => {
+    const dataDir = tempDir();
     const child = new Child(cliPath, [
       'start',
       '--data-dir',
-      tempDir(),
+      dataDir,
       '--set',
       'server.httpPort=0',
       '--set',
@@ -129,6 +131,20 @@ describe('strata CLI', () => {
     const url = await child.httpUrl();
     await child.waitForLog(/^Strata is ready$/);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    // Safe defaults: authentication is on, and the first start left an admin key readable only
+    // by this user, said where it is, and never logged the key itself.
+    const keyFile = join(dataDir, 'admin.key');
+    const key = (await readFile(keyFile, 'utf8')).trim();
+    assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+    assert.equal((await fetch(`${url}/collections`)).status, 401);
+    const listed = await fetch(`${url}/collections`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(listed.status, 200, await listed.clone().text());
+    const announced = await child.waitForLog(/admin API key/);
+    assert.equal(announced['path'], keyFile);
+    assert.ok(
+      !child.stdout.includes(key) && !child.stderr.includes(key),
+      'the admin key appears in the output',
+    );
     child.process.kill('SIGTERM');
     const result = await child.exited();
     assert.equal(result.code, 0, result.stderr);

@@ -30,6 +30,8 @@ function startServer(dataDir: string): Child {
     'server.httpPort=0',
     '--set',
     'server.grpcPort=0',
+    '--set',
+    'security.auth.enabled=false',
   ]);
 }
 

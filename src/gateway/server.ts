@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
+import type { SecurityModule } from '../security/index.js';
 import type { ServerConfig } from './config.js';
 import { GrpcEdge } from './grpc/grpc-server.js';
 import { createHttpServer } from './rest/http-server.js';
 import type { ReadinessProbe } from './rest/operations.js';
 
 export interface EdgeServerOptions {
+  /** Authentication, rate limits and audit of every non-public route. */
+  readonly security?: SecurityModule;
   readonly config: ServerConfig;
   readonly logger: Logger;
   readonly registry: Registry;

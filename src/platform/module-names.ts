@@ -1,6 +1,7 @@
 /** Every module of the platform; the table in modules.ts must have an entry for each. */
 export const moduleNames = [
   'observability',
+  'security',
   'server',
   'gateway',
   'vector',

@@ -10,6 +10,7 @@ import {
 } from '../gateway/index.js';
 import { noLifecycle, type Lifecycle, type Logger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
+import { SecurityModule } from '../security/index.js';
 import { ServingModule } from '../serving/index.js';
 import { VectorModule } from '../vector/index.js';
 import type { StrataConfig } from './config/index.js';
@@ -22,7 +23,8 @@ import type { ModuleName } from './module-names.js';
  */
 export const moduleDependencies = {
   observability: [],
-  server: ['observability'],
+  security: ['observability'],
+  server: ['observability', 'security'],
   gateway: ['server'],
   vector: ['server'],
   serving: ['server'],
@@ -34,6 +36,7 @@ export const moduleDependencies = {
 /** What each module's init returns; the platform hands these to the modules that depend on them. */
 export interface ModuleInstances {
   observability: Lifecycle & { readonly registry: Registry };
+  security: SecurityModule;
   server: EdgeServer;
   gateway: Lifecycle;
   vector: VectorModule;
@@ -62,8 +65,16 @@ type Init<K extends InstanceModuleName> = (
 /** How each module with an instance is built. Only this table constructs services. */
 export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
   observability: () => ({ ...noLifecycle, registry: createMetricsRegistry() }),
+  security: (context) =>
+    new SecurityModule({
+      dataDir: context.config.dataDir,
+      config: context.config.security,
+      logger: context.logger,
+      redisUrl: context.config.backends.redis.url,
+    }),
   server: (context) =>
     EdgeServer.create({
+      security: context.get('security'),
       config: context.config.server,
       logger: context.logger,
       registry: context.get('observability').registry,

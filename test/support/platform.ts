@@ -8,7 +8,11 @@ export function tempDataDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `strata-${name}-`));
 }
 
-/** A started in-process platform on free ports, with its HTTP base URL. */
+/**
+ * A started in-process platform on free ports, with its HTTP base URL. Authentication is off
+ * unless `settings` turn it on (`'security.auth.enabled': 'true'`): the tests that use this are
+ * about other things, and test/security.test.ts covers authentication.
+ */
 export async function startPlatform(
   dataDir: string,
   targets: readonly TargetName[] = ['all'],
@@ -23,6 +27,7 @@ export async function startPlatform(
       'server.httpPort': '0',
       'server.grpcPort': '0',
       'logging.level': 'silent',
+      'security.auth.enabled': 'false',
       ...settings,
     },
   });

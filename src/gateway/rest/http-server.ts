@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../kernel/index.js';
+import type { SecurityModule } from '../../security/index.js';
+import { registerKeyRoutes } from './admin/keys.js';
+import { installAuthentication } from './authentication.js';
 import { createHttpMetrics } from '../../observability/index.js';
 import type { ServerConfig } from '../config.js';
 import { AccessLog } from './access-log.js';
@@ -10,6 +13,8 @@ import { registerOperationRoutes, type ReadinessProbe } from './operations.js';
 import { installRequestContext, requestIdFor } from './request-context.js';
 
 export interface HttpServerOptions {
+  /** Absent in tests of single route families, which run without authentication. */
+  readonly security?: SecurityModule;
   readonly config: ServerConfig;
   readonly logger: Logger;
   readonly registry: Registry;
@@ -30,6 +35,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return503OnClosing: true,
   });
   installRequestContext(app, createHttpMetrics(options.registry));
+  if (options.security?.enabled === true) {
+    installAuthentication(app, options.security);
+    registerKeyRoutes(app, options.security);
+  }
   closeConnectionsWhileDraining(app);
   installProblemHandlers(app);
   await registerOpenApi(app, options.version);

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { serverConfigSchema } from '../../gateway/index.js';
 import { loggingConfigSchema } from '../../observability/index.js';
 import { StringEnum } from '../../kernel/index.js';
+import { securityConfigSchema } from '../../security/index.js';
 import { servingConfigSchema } from '../../serving/index.js';
 import { vectorConfigSchema } from '../../vector/index.js';
 import { targetNames } from '../module-names.js';
@@ -66,6 +67,7 @@ export const configSchema = Type.Object(
     logging: loggingConfigSchema,
     vector: vectorConfigSchema,
     serving: servingConfigSchema,
+    security: securityConfigSchema,
     backends: backendsConfigSchema,
   },
   { additionalProperties: false },

@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, HTTPMethods } from 'fastify';
 import { StrataError, packageRoot } from '../../../kernel/index.js';
 import type { ModelMetadata, RepositoryEntry, ServingProcedures } from '../../../serving/index.js';
+import { guardServing } from '../../procedures/guard.js';
 import { installInferenceConventions } from './envelope.js';
 import { decodeInferRequest, encodeInferResponse, type EncodedResponse } from './infer.js';
 
 /** What a handler gets from the request: the model and version in the path, the body, the headers. */
 interface Call {
+  /** The serving procedures as this request's caller may use them (procedures/guard.ts). */
+  readonly serving: ServingProcedures;
   readonly model: string;
   /** Present when the path names a version (`/versions/:version`). */
   readonly version: number | undefined;
@@ -43,7 +46,7 @@ const extensions = ['model_repository', 'binary_tensor_data'] as const;
 const model = '/models/:model';
 
 /** The Open Inference Protocol's REST routes, with Triton's model repository extension. */
-function inferenceRoutes(serving: ServingProcedures, version: string): readonly InferenceRoute[] {
+function inferenceRoutes(version: string): readonly InferenceRoute[] {
   return [
     {
       method: 'GET',
@@ -62,19 +65,19 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       method: 'GET',
       url: '/health/ready',
       summary: 'Server ready',
-      handle: () => ({ ok: serving.serverReady() }),
+      handle: (c) => ({ ok: c.serving.serverReady() }),
     },
     {
       method: 'GET',
       url: model,
       summary: 'Model metadata',
-      handle: (c) => ({ json: metadataJson(serving.modelMetadata(c.model, c.version)) }),
+      handle: (c) => ({ json: metadataJson(c.serving.modelMetadata(c.model, c.version)) }),
     },
     {
       method: 'GET',
       url: `${model}/ready`,
       summary: 'Model ready',
-      handle: (c) => ({ ok: serving.modelReady(c.model, c.version) }),
+      handle: (c) => ({ ok: c.serving.modelReady(c.model, c.version) }),
     },
     {
       method: 'POST',
@@ -82,7 +85,7 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       summary: 'Inference',
       handle: async (c) => {
         const { request, binaryOutput } = decodeInferRequest(c.body, c, c.headers);
-        const response = await serving.infer(request);
+        const response = await c.serving.infer(request);
         const encoded = encodeInferResponse(response, binaryOutput);
         // RFC 9211 Cache-Status: whether the response cache answered.
         const cacheStatus = response.cached ? 'strata; hit' : 'strata; fwd=miss';
@@ -93,7 +96,7 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       method: 'POST',
       url: '/repository/index',
       summary: 'Model repository index',
-      handle: async (c) => ({ json: (await serving.repositoryIndex(indexOptions(c.body))).map(indexJson) }),
+      handle: async (c) => ({ json: (await c.serving.repositoryIndex(indexOptions(c.body))).map(indexJson) }),
     },
     {
       method: 'POST',
@@ -101,7 +104,7 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       summary: 'Load or reload a model',
       handle: async (c) => {
         checkLoadParameters(c.body);
-        await serving.load(c.model);
+        await c.serving.load(c.model);
         return { ok: true };
       },
     },
@@ -110,7 +113,7 @@ function inferenceRoutes(serving: ServingProcedures, version: string): readonly 
       url: '/repository/models/:model/unload',
       summary: 'Unload a model',
       handle: async (c) => {
-        await serving.unload(c.model);
+        await c.serving.unload(c.model);
         return { ok: true };
       },
     },
@@ -209,7 +212,7 @@ export async function registerInferenceRoutes(
   await app.register(
     async (scope) => {
       installInferenceConventions(scope);
-      for (const route of inferenceRoutes(serving, version)) {
+      for (const route of inferenceRoutes(version)) {
         const urls = route.url.startsWith(model)
           ? [route.url, route.url.replace(model, `${model}/versions/:version`)]
           : [route.url];
@@ -220,6 +223,7 @@ export async function registerInferenceRoutes(
             schema: { summary: route.summary, tags: ['inference (Open Inference Protocol)'] },
             handler: async (request, reply) => {
               const call: Call = {
+                serving: guardServing(serving, request.caller),
                 model: request.params.model ?? '',
                 version: parseVersion(request.params.version),
                 body: request.body,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../../../kernel/index.js';
 import type { OpenAIModel, ServingProcedures } from '../../../serving/index.js';
+import { guardServing } from '../../procedures/guard.js';
 import { forwardChat } from './chat.js';
 import { createEmbeddings } from './embeddings.js';
 import { installOpenAIErrors } from './errors.js';
@@ -19,15 +20,17 @@ function modelObject(model: OpenAIModel): { id: string; object: 'model'; created
 export async function registerOpenAIRoutes(app: FastifyInstance, serving: ServingProcedures): Promise<void> {
   await app.register(async (scope) => {
     installOpenAIErrors(scope);
-    scope.get('/v1/models', { schema: { summary: 'List models', tags } }, () => ({
+    scope.get('/v1/models', { schema: { summary: 'List models', tags } }, (request) => ({
       object: 'list',
-      data: serving.openaiModels().map(modelObject),
+      data: guardServing(serving, request.caller).openaiModels().map(modelObject),
     }));
     scope.get<{ Params: { id: string } }>(
       '/v1/models/:id',
       { schema: { summary: 'Retrieve a model', tags } },
       (request) => {
-        const model = serving.openaiModels().find((m) => m.id === request.params.id);
+        const model = guardServing(serving, request.caller)
+          .openaiModels()
+          .find((m) => m.id === request.params.id);
         if (model === undefined) {
           throw new StrataError(
             'NOT_FOUND',
@@ -39,12 +42,12 @@ export async function registerOpenAIRoutes(app: FastifyInstance, serving: Servin
       },
     );
     scope.post('/v1/embeddings', { schema: { summary: 'Create embeddings', tags } }, (request) =>
-      createEmbeddings(serving, request.body),
+      createEmbeddings(guardServing(serving, request.caller), request.body),
     );
     scope.post(
       '/v1/chat/completions',
       { schema: { summary: 'Create a chat completion', tags } },
-      (request, reply) => forwardChat(serving, request, reply),
+      (request, reply) => forwardChat(guardServing(serving, request.caller), request, reply),
     );
   });
 }

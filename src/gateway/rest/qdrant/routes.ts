@@ -1,9 +1,12 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { VectorProcedures } from '../../../vector/index.js';
+import { guardVector } from '../../procedures/guard.js';
 import { installQdrantErrors, ok } from './envelope.js';
 
 /** What a handler gets from the request: the path parameters Qdrant uses, and the body. */
 interface Call {
+  /** The vector procedures as this request's caller may use them (procedures/guard.ts). */
+  readonly vectors: VectorProcedures;
   readonly name: string;
   readonly id: string;
   readonly field: string;
@@ -21,134 +24,134 @@ const collection = '/collections/:collection_name';
 const points = `${collection}/points`;
 
 /** Qdrant's REST routes, each mapped to one procedure. */
-function qdrantRoutes(vectors: VectorProcedures): readonly QdrantRoute[] {
+function qdrantRoutes(): readonly QdrantRoute[] {
   return [
     {
       method: 'GET',
       url: '/collections',
       summary: 'List collections',
-      handle: () => vectors.listCollections(),
+      handle: (c) => c.vectors.listCollections(),
     },
     {
       method: 'GET',
       url: collection,
       summary: 'Collection info',
-      handle: (c) => vectors.getCollection(c.name),
+      handle: (c) => c.vectors.getCollection(c.name),
     },
     {
       method: 'GET',
       url: `${collection}/exists`,
       summary: 'Whether a collection exists',
-      handle: (c) => vectors.collectionExists(c.name),
+      handle: (c) => c.vectors.collectionExists(c.name),
     },
     {
       method: 'PUT',
       url: collection,
       summary: 'Create a collection',
-      handle: (c) => vectors.createCollection(c.name, c.body),
+      handle: (c) => c.vectors.createCollection(c.name, c.body),
     },
     {
       method: 'PATCH',
       url: collection,
       summary: 'Update collection parameters',
-      handle: (c) => vectors.updateCollection(c.name, c.body),
+      handle: (c) => c.vectors.updateCollection(c.name, c.body),
     },
     {
       method: 'DELETE',
       url: collection,
       summary: 'Delete a collection',
-      handle: (c) => vectors.deleteCollection(c.name),
+      handle: (c) => c.vectors.deleteCollection(c.name),
     },
-    { method: 'PUT', url: points, summary: 'Upsert points', handle: (c) => vectors.upsert(c.name, c.body) },
+    { method: 'PUT', url: points, summary: 'Upsert points', handle: (c) => c.vectors.upsert(c.name, c.body) },
     {
       method: 'POST',
       url: points,
       summary: 'Retrieve points by id',
-      handle: (c) => vectors.retrieve(c.name, c.body),
+      handle: (c) => c.vectors.retrieve(c.name, c.body),
     },
     {
       method: 'GET',
       url: `${points}/:id`,
       summary: 'Retrieve one point',
-      handle: (c) => vectors.getPoint(c.name, c.id),
+      handle: (c) => c.vectors.getPoint(c.name, c.id),
     },
     {
       method: 'POST',
       url: `${points}/delete`,
       summary: 'Delete points by id or filter',
-      handle: (c) => vectors.deletePoints(c.name, c.body),
+      handle: (c) => c.vectors.deletePoints(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/payload`,
       summary: 'Set payload keys',
-      handle: (c) => vectors.setPayload(c.name, c.body),
+      handle: (c) => c.vectors.setPayload(c.name, c.body),
     },
     {
       method: 'PUT',
       url: `${points}/payload`,
       summary: 'Overwrite payload',
-      handle: (c) => vectors.overwritePayload(c.name, c.body),
+      handle: (c) => c.vectors.overwritePayload(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/payload/delete`,
       summary: 'Delete payload keys',
-      handle: (c) => vectors.deletePayload(c.name, c.body),
+      handle: (c) => c.vectors.deletePayload(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/payload/clear`,
       summary: 'Clear payload',
-      handle: (c) => vectors.clearPayload(c.name, c.body),
+      handle: (c) => c.vectors.clearPayload(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/scroll`,
       summary: 'Scroll points in id order',
-      handle: (c) => vectors.scroll(c.name, c.body),
+      handle: (c) => c.vectors.scroll(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/count`,
       summary: 'Count points',
-      handle: (c) => vectors.count(c.name, c.body),
+      handle: (c) => c.vectors.count(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/search`,
       summary: 'Search nearest points',
-      handle: (c) => vectors.search(c.name, c.body),
+      handle: (c) => c.vectors.search(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/search/batch`,
       summary: 'Batch search',
-      handle: (c) => vectors.searchBatch(c.name, c.body),
+      handle: (c) => c.vectors.searchBatch(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/query`,
       summary: 'Query nearest points',
-      handle: (c) => vectors.query(c.name, c.body),
+      handle: (c) => c.vectors.query(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/query/batch`,
       summary: 'Batch query',
-      handle: (c) => vectors.queryBatch(c.name, c.body),
+      handle: (c) => c.vectors.queryBatch(c.name, c.body),
     },
     {
       method: 'PUT',
       url: `${collection}/index`,
       summary: 'Create a payload index',
-      handle: (c) => vectors.createPayloadIndex(c.name, c.body),
+      handle: (c) => c.vectors.createPayloadIndex(c.name, c.body),
     },
     {
       method: 'DELETE',
       url: `${collection}/index/:field_name`,
       summary: 'Delete a payload index',
-      handle: (c) => vectors.deletePayloadIndex(c.name, c.field),
+      handle: (c) => c.vectors.deletePayloadIndex(c.name, c.field),
     },
   ];
 }
@@ -176,7 +179,7 @@ export async function registerQdrantRoutes(app: FastifyInstance, vectors: Vector
         version: qdrantApiVersion,
       }),
     );
-    for (const route of qdrantRoutes(vectors)) {
+    for (const route of qdrantRoutes()) {
       scope.route<{ Params: { collection_name?: string; id?: string; field_name?: string } }>({
         method: route.method,
         url: route.url,
@@ -185,7 +188,13 @@ export async function registerQdrantRoutes(app: FastifyInstance, vectors: Vector
           const { collection_name = '', id = '', field_name = '' } = request.params;
           return ok(
             reply,
-            await route.handle({ name: collection_name, id, field: field_name, body: request.body }),
+            await route.handle({
+              vectors: guardVector(vectors, request.caller),
+              name: collection_name,
+              id,
+              field: field_name,
+              body: request.body,
+            }),
           );
         },
       });

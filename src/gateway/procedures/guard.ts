@@ -1,0 +1,123 @@
+import { StrataError } from '../../kernel/index.js';
+import type { Action } from '../../security/index.js';
+import type { InferRequest, ServingProcedures } from '../../serving/index.js';
+import type { VectorProcedures } from '../../vector/index.js';
+
+/**
+ * The guard layer of docs/decisions/0008: every procedure a transport calls goes through one of
+ * these tables, which names the action and the resource it needs. The tables are typed over the
+ * procedures' methods, so a method added to VectorProcedures or ServingProcedures without a rule
+ * does not compile; a method missing at run time (a bug) is refused rather than let through.
+ */
+
+/** One authenticated caller, as the guard needs it. */
+export interface Caller {
+  /** Throws PERMISSION_DENIED unless the caller may do `action` on `resource`. */
+  authorize(action: Action, resource: string): void;
+  /** Appends a write's or an administrative call's outcome to the audit log. */
+  audit(procedure: string, resource: string, outcome: 'success' | 'failure'): Promise<void>;
+}
+
+type Method<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+type Args<F> = F extends (...args: infer A) => unknown ? A : never;
+
+interface Rule<A extends readonly unknown[]> {
+  readonly action: Action;
+  readonly resource: (...args: A) => string;
+}
+
+/** `open`: anyone who reached the route may call it (readiness). */
+type Rules<T> = { readonly [K in Method<T>]: Rule<Args<T[K]>> | 'open' };
+
+const collection = (name: string): string => `collection:${name}`;
+const model = (name: string): string => `model:${name}`;
+const read = (resource: (name: string) => string): Rule<[string, ...unknown[]]> => ({
+  action: 'read',
+  resource,
+});
+const write = (resource: (name: string) => string): Rule<[string, ...unknown[]]> => ({
+  action: 'write',
+  resource,
+});
+
+const vectorRules: Rules<VectorProcedures> = {
+  listCollections: { action: 'read', resource: () => 'collection:*' },
+  createCollection: write(collection),
+  getCollection: read(collection),
+  collectionExists: read(collection),
+  updateCollection: write(collection),
+  deleteCollection: write(collection),
+  upsert: write(collection),
+  retrieve: read(collection),
+  getPoint: read(collection),
+  deletePoints: write(collection),
+  setPayload: write(collection),
+  overwritePayload: write(collection),
+  deletePayload: write(collection),
+  clearPayload: write(collection),
+  scroll: read(collection),
+  count: read(collection),
+  search: read(collection),
+  searchBatch: read(collection),
+  query: read(collection),
+  queryBatch: read(collection),
+  createPayloadIndex: write(collection),
+  deletePayloadIndex: write(collection),
+};
+
+const servingRules: Rules<ServingProcedures> = {
+  infer: { action: 'infer', resource: (request: InferRequest) => model(request.model) },
+  serverReady: 'open',
+  modelReady: read(model),
+  modelMetadata: read(model),
+  repositoryIndex: { action: 'read', resource: () => 'model:*' },
+  load: { action: 'admin', resource: model },
+  unload: { action: 'admin', resource: model },
+  openaiModels: { action: 'read', resource: () => 'model:*' },
+  embed: { action: 'infer', resource: model },
+  chatTarget: { action: 'infer', resource: model },
+};
+
+function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== 'function') return value;
+      const rule = (rules as Record<PropertyKey, Rule<unknown[]> | 'open' | undefined>)[property];
+      if (rule === undefined) {
+        throw new StrataError('INTERNAL', `procedure ${String(property)} has no access rule in the guard`);
+      }
+      const call = (args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(object, args);
+      return (...args: unknown[]): unknown => {
+        if (rule === 'open') return call(args);
+        const resource = rule.resource(...args);
+        caller.authorize(rule.action, resource);
+        if (rule.action !== 'write' && rule.action !== 'admin') return call(args);
+        // A change is answered only once its audit record is written, whatever its outcome.
+        const name = String(property);
+        return Promise.resolve()
+          .then(() => call(args))
+          .then(
+            async (result) => {
+              await caller.audit(name, resource, 'success');
+              return result;
+            },
+            async (error: unknown) => {
+              await caller.audit(name, resource, 'failure');
+              throw error;
+            },
+          );
+      };
+    },
+  });
+}
+
+/** The vector procedures as one caller may use them; the procedures themselves without a caller (authentication off). */
+export function guardVector(procedures: VectorProcedures, caller: Caller | undefined): VectorProcedures {
+  return caller === undefined ? procedures : guarded(procedures, vectorRules, caller);
+}
+
+/** The serving procedures as one caller may use them; unchanged without a caller. */
+export function guardServing(procedures: ServingProcedures, caller: Caller | undefined): ServingProcedures {
+  return caller === undefined ? procedures : guarded(procedures, servingRules, caller);
+}

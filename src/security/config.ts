@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { identityConfigSchema } from './identity/config.js';
+
+const rateRule = (description: string, ratePerSecond: number, burst: number) =>
+  Type.Object(
+    {
+      ratePerSecond: Type.Number({
+        exclusiveMinimum: 0,
+        default: ratePerSecond,
+        description: 'Sustained requests per second.',
+      }),
+      burst: Type.Integer({
+        minimum: 1,
+        default: burst,
+        description: 'Requests allowed at once on a full bucket.',
+      }),
+    },
+    { additionalProperties: false, default: {}, description },
+  );
+
+/** The security module's configuration (ARCHITECTURE.md §7, docs/decisions/0008). */
+export const securityConfigSchema = Type.Object(
+  {
+    auth: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Require an API key or a bearer token on every route except health checks, metrics and the API description. Switch off only on purpose.',
+        }),
+        adminKeyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'Where the admin key created on the first start is written (mode 0600). Default: `<dataDir>/admin.key`.',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    identity: identityConfigSchema,
+    rateLimit: Type.Object(
+      {
+        backend: Type.Union([Type.Literal('memory'), Type.Literal('redis')], {
+          default: 'memory',
+          description:
+            'Where the token buckets live: this process (`memory`), or Redis (`backends.redis.url`), so that limits hold across replicas.',
+        }),
+        perKey: rateRule('Token bucket of each API key or token subject.', 200, 400),
+        perTenant: rateRule('Token bucket of each tenant, all its keys together.', 1000, 2000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    audit: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Write the tamper-evident audit log.' }),
+        file: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'Audit log file. Default: `<dataDir>/audit/audit.jsonl`.',
+          }),
+        ),
+        fsync: Type.Union([Type.Literal('always'), Type.Literal('interval')], {
+          default: 'always',
+          description: '`always`: every acknowledged record is on disk; `interval`: synced once a second.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type SecurityConfig = Static<typeof securityConfigSchema>;

@@ -1,0 +1,182 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Redis } from 'ioredis';
+import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
+import type { AuditEntry, AuditLog } from './audit/record.js';
+import { FileAuditLog } from './audit/file-log.js';
+import type { SecurityConfig } from './config.js';
+import type { ApiKeyStore } from './identity/api-key.js';
+import { Authorizer } from './identity/authorizer.js';
+import { FileApiKeyStore } from './identity/file-api-key-store.js';
+import type { Identity } from './identity/identity.js';
+import { JwtVerifier } from './identity/jwt-verifier.js';
+import type { Action } from './identity/resources.js';
+import { rateLimitedError } from './limits/headers.js';
+import type { RateDecision, RateLimiter } from './limits/limits.js';
+import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+
+export interface SecurityModuleOptions {
+  readonly dataDir: string;
+  readonly config: SecurityConfig;
+  readonly logger: Logger;
+  /** `backends.redis.url`, used when `rateLimit.backend` is `redis`. */
+  readonly redisUrl: string;
+}
+
+/** The credentials a request carries, as the transports find them (HTTP headers, gRPC metadata). */
+export interface Credentials {
+  /** `Authorization` header value (`Bearer <token>`). */
+  readonly authorization?: string | undefined;
+  /** `api-key` header value (Qdrant's clients). */
+  readonly apiKey?: string | undefined;
+}
+
+/**
+ * Security for one process (docs/decisions/0008): who a request is (API keys, JWT), what it may
+ * do (Authorizer), how often (token buckets per key and per tenant), and the audit log. The
+ * transports hand it credentials; the gateway's guard asks it before each procedure.
+ */
+export class SecurityModule implements Lifecycle {
+  readonly authorizer: Authorizer;
+  #keys: ApiKeyStore | undefined;
+  #jwt: JwtVerifier | undefined;
+  #audit: AuditLog | undefined;
+  #limiter: RateLimiter | undefined;
+  #redis: Redis | undefined;
+
+  constructor(private readonly options: SecurityModuleOptions) {
+    this.authorizer = new Authorizer(options.config.identity.roles);
+  }
+
+  /** Whether requests must authenticate (`security.auth.enabled`). */
+  get enabled(): boolean {
+    return this.options.config.auth.enabled;
+  }
+
+  get keys(): ApiKeyStore {
+    if (this.#keys === undefined) {
+      throw new StrataError(
+        'NOT_READY',
+        'API keys are not available: authentication is switched off or not started',
+      );
+    }
+    return this.#keys;
+  }
+
+  async start(): Promise<void> {
+    const { config, dataDir } = this.options;
+    if (config.audit.enabled) {
+      const path = config.audit.file ?? join(dataDir, 'audit', 'audit.jsonl');
+      await mkdir(dirname(path), { recursive: true });
+      this.#audit = await FileAuditLog.open({ path, logger: this.options.logger, fsync: config.audit.fsync });
+    }
+    if (!config.auth.enabled) {
+      this.options.logger.warn(
+        'authentication is switched off (security.auth.enabled=false): every request is trusted',
+      );
+      return;
+    }
+    this.#keys = await FileApiKeyStore.open(join(dataDir, 'security'));
+    if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
+    this.#limiter = this.#createLimiter();
+    await this.#firstStart();
+  }
+
+  async stop(): Promise<void> {
+    await this.#audit?.close();
+    this.#audit = undefined;
+    this.#redis?.disconnect();
+    this.#redis = undefined;
+  }
+
+  /**
+   * The identity the credentials prove. `api-key` or `Authorization: Bearer`; a bearer value that
+   * starts with `strata_` is an API key, anything else a JWT. Throws UNAUTHENTICATED.
+   */
+  async authenticate(credentials: Credentials): Promise<Identity> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
+    const token = credentials.apiKey ?? bearer;
+    if (token === undefined) {
+      const malformed = credentials.authorization !== undefined;
+      throw new StrataError(
+        'UNAUTHENTICATED',
+        malformed
+          ? 'the Authorization header must be `Bearer <API key or token>`'
+          : 'this route needs credentials: send an API key as `Authorization: Bearer <key>` or `api-key: <key>`, or a bearer token',
+        { details: { reason: malformed ? 'malformed' : 'missing' } },
+      );
+    }
+    if (token.startsWith('strata_') || this.#jwt === undefined) return this.keys.verify(token);
+    return this.#jwt.verify(token);
+  }
+
+  /** Throws PERMISSION_DENIED unless the identity's roles grant `action` on `resource`. */
+  authorize(identity: Identity, action: Action, resource: string): void {
+    this.authorizer.check(identity, action, resource);
+  }
+
+  /**
+   * One request against the caller's buckets (per key, then per tenant); the decision whose
+   * headers the response carries, the tighter one. Throws RATE_LIMITED when either is empty.
+   */
+  async admit(identity: Identity): Promise<RateDecision | undefined> {
+    const limiter = this.#limiter;
+    if (limiter === undefined) return undefined;
+    const { perKey, perTenant } = this.options.config.rateLimit;
+    const key = await limiter.take(`subject:${identity.subject}`, perKey);
+    if (!key.allowed) throw rateLimitedError(key, `the rate limit of ${identity.subject}`);
+    const tenant = await limiter.take(`tenant:${identity.tenant}`, perTenant);
+    if (!tenant.allowed) throw rateLimitedError(tenant, `the rate limit of tenant ${identity.tenant}`);
+    return tenant.remaining < key.remaining ? tenant : key;
+  }
+
+  /** Appends to the audit log when it is on; a failure to write is logged, never swallowed silently. */
+  async audit(entry: AuditEntry): Promise<void> {
+    if (this.#audit === undefined) return;
+    try {
+      await this.#audit.record(entry);
+    } catch (error) {
+      this.options.logger.error({ err: error, action: entry.action }, 'audit record could not be written');
+      throw error;
+    }
+  }
+
+  #createLimiter(): RateLimiter {
+    if (this.options.config.rateLimit.backend === 'memory') return new MemoryRateLimiter();
+    this.#redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // Failures surface as UNAVAILABLE from each take; the client's own error events only repeat them.
+    this.#redis.on('error', () => undefined);
+    return new RedisRateLimiter(this.#redis, { keyPrefix: 'strata:rl:' });
+  }
+
+  /**
+   * With no API key at all, the first start creates an admin key of tenant `default`, writes it
+   * where only this user can read it, and says where; the key itself never reaches a log.
+   */
+  async #firstStart(): Promise<void> {
+    if ((await this.keys.list()).length > 0) return;
+    const issued = await this.keys.create({
+      tenant: 'default',
+      name: 'admin (first start)',
+      roles: ['admin'],
+    });
+    const path = this.options.config.auth.adminKeyFile ?? join(this.options.dataDir, 'admin.key');
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${issued.key}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+    this.options.logger.info(
+      { path, keyId: issued.record.id },
+      'created an admin API key on first start; send it as `Authorization: Bearer <key>` and keep the file private',
+    );
+    await this.audit({
+      actor: 'system',
+      tenant: 'default',
+      action: 'apikey.create',
+      resource: `apikeys/${issued.record.id}`,
+      outcome: 'success',
+      requestId: 'first-start',
+      details: { roles: ['admin'], reason: 'first start' },
+    });
+  }
+}
