@@ -17,7 +17,12 @@ import {
   type TargetName,
 } from '../src/platform/index.js';
 
-function configFor(targets: readonly TargetName[], dataDir: string, httpPort = 0) {
+function configFor(
+  targets: readonly TargetName[],
+  dataDir: string,
+  httpPort = 0,
+  settings: Readonly<Record<string, string>> = {},
+) {
   return loadConfig({
     flags: {
       target: targets.join(','),
@@ -25,6 +30,7 @@ function configFor(targets: readonly TargetName[], dataDir: string, httpPort = 0
       'server.httpPort': String(httpPort),
       'server.grpcPort': '0',
       'logging.level': 'silent',
+      ...settings,
     },
   });
 }
@@ -77,7 +83,7 @@ describe('boot', () => {
     await platform.start();
     assert.deepEqual(
       platform.modules.map((module) => module.name),
-      ['observability', 'server', 'vector', 'serving'],
+      ['observability', 'security', 'server', 'vector', 'serving'],
     );
     assert.deepEqual(await platform.shutdown(), { clean: true });
   });
@@ -87,7 +93,11 @@ describe('boot', () => {
     writeFileSync(notADirectory, 'not a directory');
     const httpPort = await freePort();
     const platform = await Platform.create({
-      config: configFor(['vector'], notADirectory, httpPort),
+      // Security would fail first on the same directory; without its files, vector is the one.
+      config: configFor(['vector'], notADirectory, httpPort, {
+        'security.auth.enabled': 'false',
+        'security.audit.enabled': 'false',
+      }),
       logger: createLogger('silent'),
     });
     await assert.rejects(platform.start(), (error: unknown) => {
@@ -98,7 +108,12 @@ describe('boot', () => {
       return true;
     });
     const states = Object.fromEntries(platform.modules.map((module) => [module.name, module.state]));
-    assert.deepEqual(states, { observability: 'terminated', server: 'terminated', vector: 'failed' });
+    assert.deepEqual(states, {
+      observability: 'terminated',
+      security: 'terminated',
+      server: 'terminated',
+      vector: 'failed',
+    });
     assert.equal(await accepts(httpPort), false, 'the HTTP listener was closed');
   });
 });

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Platform } from '../src/platform/index.js';
 import { verifyAuditFile } from '../src/security/index.js';
+import { runCli } from './support/cli.js';
 import { scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
 import { startPlatform, tempDataDir } from './support/platform.js';
 
@@ -175,6 +176,31 @@ describe('security on a started platform', () => {
     assert.equal(refused.status, 429);
     assert.equal(await codeOf(refused), 'RATE_LIMITED');
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
+  });
+
+  it('manages keys with `strata keys`, and `strata models` finds the local admin key', async () => {
+    const asAdmin = ['--url', url, '--key', admin];
+    const created = await runCli(['keys', 'create', 'ci', '--roles', 'editor', ...asAdmin]);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trim();
+    assert.match(key, /^strata_[a-z0-9]{12}_/);
+    const id = key.split('_')[1] ?? '';
+    assert.equal((await call('GET', '/collections', key)).status, 200);
+    const listed = await runCli(['keys', 'list', ...asAdmin]);
+    assert.match(listed.stdout, new RegExp(`^${id}\tci\teditor\tactive$`, 'm'));
+    assert.ok(!listed.stdout.includes(key), 'list never prints a key');
+    const rotated = await runCli(['keys', 'rotate', id, ...asAdmin]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.equal((await call('GET', '/collections', key)).status, 401);
+    assert.equal((await runCli(['keys', 'revoke', id, ...asAdmin])).code, 0);
+    assert.equal((await call('GET', '/collections', rotated.stdout.trim())).status, 401);
+
+    const anonymous = await runCli(['models', 'list', '--url', url, '--data-dir', tempDataDir('empty')]);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.stderr, /--key/);
+    const local = await runCli(['models', 'list', '--url', url, '--data-dir', dataDir]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stdout, /^scale\t1\tREADY/m);
   });
 
   it('keeps an intact audit chain of key changes, writes, denials and failed logins', async () => {

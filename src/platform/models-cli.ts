@@ -1,21 +1,27 @@
 import { Command } from 'commander';
-import { StrataError, errorCatalog, type ErrorCode } from '../kernel/index.js';
+import { apiKeyFor, callApi, type ApiTarget } from './api-client.js';
 
 /**
  * `strata models list|load|unload`: a client of a running Strata's model repository API
  * (the Open Inference Protocol's repository extension, as Triton's), so that it works the same
  * against a local process and a remote deployment.
  */
-export function modelsCommand(fail: (error: unknown) => never, defaultUrl: string): Command {
+export function modelsCommand(
+  fail: (error: unknown) => never,
+  defaultUrl: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Command {
   const models = new Command('models').description("manage a running Strata's loaded models");
-  const withUrl = (command: Command): Command =>
-    command.option('--url <url>', 'base URL of the running Strata', defaultUrl);
+  const withUrl = (command: Command): Command => withApiFlags(command, defaultUrl);
+  const target = (flags: ApiFlags): ApiTarget => ({ url: flags.url, key: apiKeyFor(flags, env) });
 
   withUrl(models.command('list').description('list the models in the repository and their state'))
     .option('--ready', 'only ready versions')
-    .action(async (flags: { url: string; ready?: boolean }) => {
+    .action(async (flags: ApiFlags & { ready?: boolean }) => {
       try {
-        const entries = (await call(flags.url, '/v2/repository/index', { ready: flags.ready === true })) as {
+        const entries = (await callApi(target(flags), 'POST', '/v2/repository/index', {
+          ready: flags.ready === true,
+        })) as {
           name: string;
           version?: string;
           state: string;
@@ -32,9 +38,14 @@ export function modelsCommand(fail: (error: unknown) => never, defaultUrl: strin
   for (const action of ['load', 'unload'] as const) {
     withUrl(
       models.command(`${action} <model>`).description(`${action} a model (all versions its policy selects)`),
-    ).action(async (model: string, flags: { url: string }) => {
+    ).action(async (model: string, flags: ApiFlags) => {
       try {
-        await call(flags.url, `/v2/repository/models/${encodeURIComponent(model)}/${action}`, {});
+        await callApi(
+          target(flags),
+          'POST',
+          `/v2/repository/models/${encodeURIComponent(model)}/${action}`,
+          {},
+        );
         process.stdout.write(`${action}ed ${model}\n`);
       } catch (error) {
         fail(error);
@@ -44,39 +55,16 @@ export function modelsCommand(fail: (error: unknown) => never, defaultUrl: strin
   return models;
 }
 
-async function call(base: string, path: string, body: unknown): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new StrataError('UNAVAILABLE', `cannot reach Strata at ${base}; start it or pass --url`, {
-      cause: error,
-    });
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    // The /v2 routes answer {"error", "code"} with Strata's stable code; keep it.
-    const body = parsed as { error?: unknown; code?: unknown } | undefined;
-    const code =
-      typeof body?.code === 'string' && body.code in errorCatalog ? (body.code as ErrorCode) : undefined;
-    throw new StrataError(
-      code ??
-        (response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE'),
-      typeof body?.error === 'string' ? body.error : `${base}${path} answered ${String(response.status)}`,
-    );
-  }
-  if (text !== '' && parsed === undefined) {
-    throw new StrataError('UNAVAILABLE', `${base}${path} did not answer JSON; is --url a Strata server?`);
-  }
-  return parsed;
+/** The flags of every command that calls a running Strata. */
+export interface ApiFlags {
+  readonly url: string;
+  readonly key?: string;
+  readonly dataDir?: string;
+}
+
+export function withApiFlags(command: Command, defaultUrl: string): Command {
+  return command
+    .option('--url <url>', 'base URL of the running Strata', defaultUrl)
+    .option('--key <key>', 'API key (default: $STRATA_API_KEY, else <data-dir>/admin.key)')
+    .option('-d, --data-dir <dir>', 'where to look for admin.key when no key is given', './data');
 }

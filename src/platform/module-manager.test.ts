@@ -18,9 +18,15 @@ describe('startOrder', () => {
   });
 
   it('runs only what the targets need, once each', () => {
-    assert.deepEqual(startOrder(moduleDependencies, ['vector']), ['observability', 'server', 'vector']);
+    assert.deepEqual(startOrder(moduleDependencies, ['vector']), [
+      'observability',
+      'security',
+      'server',
+      'vector',
+    ]);
     assert.deepEqual(startOrder(moduleDependencies, ['vector', 'serving']), [
       'observability',
+      'security',
       'server',
       'vector',
       'serving',

@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StrataError, errorCatalog, type ErrorCode } from '../kernel/index.js';
+
+/** Where a CLI command finds a running Strata and the key it calls with. */
+export interface ApiTarget {
+  readonly url: string;
+  readonly key: string | undefined;
+}
+
+/**
+ * The API key a CLI command sends: `--key`, else `STRATA_API_KEY`, else the admin key a first
+ * start wrote to `<data-dir>/admin.key` on this machine (the default data directory unless
+ * `--data-dir` names another), else none.
+ */
+export function apiKeyFor(
+  flags: { readonly key?: string; readonly dataDir?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (flags.key !== undefined) return flags.key;
+  const fromEnv = env['STRATA_API_KEY'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const file = join(flags.dataDir ?? './data', 'admin.key');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/**
+ * One JSON call to a running Strata; an error answer (Strata's problem details, or the `{error,
+ * code}` of the Open Inference Protocol routes) becomes a StrataError with the server's code.
+ */
+export async function callApi(
+  target: ApiTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const { url: base, key } = target;
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, base), {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new StrataError('UNAVAILABLE', `cannot reach Strata at ${base}; start it or pass --url`, {
+      cause: error,
+    });
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const answer = parsed as { error?: unknown; detail?: unknown; code?: unknown } | undefined;
+    const code =
+      typeof answer?.code === 'string' && answer.code in errorCatalog
+        ? (answer.code as ErrorCode)
+        : undefined;
+    const message =
+      typeof answer?.error === 'string'
+        ? answer.error
+        : typeof answer?.detail === 'string'
+          ? answer.detail
+          : `${base}${path} answered ${String(response.status)}`;
+    const hint =
+      code === 'UNAUTHENTICATED'
+        ? '; pass --key, set STRATA_API_KEY, or run where <data-dir>/admin.key is readable'
+        : '';
+    throw new StrataError(
+      code ??
+        (response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE'),
+      message + hint,
+    );
+  }
+  if (text !== '' && parsed === undefined) {
+    throw new StrataError('UNAVAILABLE', `${base}${path} did not answer JSON; is --url a Strata server?`);
+  }
+  return parsed;
+}
