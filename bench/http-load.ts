@@ -15,7 +15,7 @@ export interface LoadJob {
   readonly path: string;
   /** Request bodies, sent in turn; none means GET. */
   readonly bodies: readonly Uint8Array[];
-  /** Headers of every POST, Content-Type included. */
+  /** Headers of every request (a POST's Content-Type included). */
   readonly headers: Readonly<Record<string, string>>;
   readonly concurrency: number;
   readonly seconds: number;
@@ -78,7 +78,7 @@ function nodeCall(url: string, job: LoadJob, agent: Agent): Call {
   return (i) =>
     new Promise<void>((resolve, reject) => {
       const body = job.bodies[i % job.bodies.length];
-      const headers = body === undefined ? {} : { ...job.headers, 'content-length': body.length };
+      const headers = body === undefined ? job.headers : { ...job.headers, 'content-length': body.length };
       const call = request(
         target,
         { method: body === undefined ? 'GET' : 'POST', agent, headers },
