@@ -93,6 +93,13 @@ describe('FileApiKeyStore', () => {
   it('stops accepting a revoked key', async () => {
     const store = await FileApiKeyStore.open(directory());
     const { key, record } = await store.create({ tenant: 'acme', name: 'a', roles: ['viewer'] });
+    // Verified once first, so that the revocation must also drop the remembered verification.
+    assert.equal((await store.verify(key)).tenant, 'acme');
+    assert.equal(
+      await store.verify(key),
+      await store.verify(key),
+      'a repeat verification shares one identity',
+    );
     const revoked = await store.revoke(record.id);
     assert.ok(revoked.revokedAt !== undefined);
     await rejects(store.verify(key), 'revoked');

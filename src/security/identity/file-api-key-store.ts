@@ -33,11 +33,20 @@ const rejected =
  * One process owns the file: a second process writing the same directory would overwrite changes
  * it has not read.
  */
+/** Verified keys remembered at most; beyond, the memory starts over. */
+const maxVerified = 10_000;
+
 export class FileApiKeyStore implements ApiKeyStore {
   static readonly fileName = 'api-keys.json';
 
   #keys: ReadonlyMap<string, StoredKey>;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Keys verified before, by their full text, with the identity they prove and until when (ms):
+   * a repeat request skips parsing and hashing and shares one identity object. Every change of
+   * the keys empties it, so a revoked or rotated key fails on its next request.
+   */
+  #verified = new Map<string, { readonly identity: Identity; readonly until: number }>();
 
   private constructor(
     readonly directory: string,
@@ -142,6 +151,11 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   async verify(key: string): Promise<Identity> {
+    const known = this.#verified.get(key);
+    if (known !== undefined) {
+      if (this.now().getTime() < known.until) return known.identity;
+      this.#verified.delete(key);
+    }
     const id = parseKeyId(key);
     if (id === undefined) throw unauthenticated(rejected, 'malformed');
     const stored = this.#keys.get(id);
@@ -160,13 +174,21 @@ export class FileApiKeyStore implements ApiKeyStore {
     if (stored.expiresAt !== undefined && now >= new Date(stored.expiresAt)) {
       throw unauthenticated(rejected, 'expired', { keyId: id });
     }
-    return {
+    const identity: Identity = {
       subject: `api-key:${id}`,
       tenant: stored.tenant,
       roles: stored.roles,
       ...(stored.scopes === undefined ? {} : { scopes: stored.scopes }),
       via: 'api-key',
     };
+    // Valid until the key expires, or the previous secret's grace period ends if that matched.
+    const viaPrevious = !sameHash(hash, stored.hash);
+    const ends = [stored.expiresAt, viaPrevious ? stored.previousValidUntil : undefined]
+      .filter((at): at is string => at !== undefined)
+      .map((at) => new Date(at).getTime());
+    if (this.#verified.size >= maxVerified) this.#verified.clear();
+    this.#verified.set(key, { identity, until: Math.min(Infinity, ...ends) });
+    return identity;
   }
 
   /** Applies `change` to a copy of the keys, writes it, and only then makes it the store's state. */
@@ -176,6 +198,7 @@ export class FileApiKeyStore implements ApiKeyStore {
       const result = change(keys);
       await writeAtomically(this.directory, this.path, { version: 1, keys: [...keys.values()] });
       this.#keys = keys;
+      this.#verified.clear();
       return result;
     });
     this.#queue = next.catch(() => undefined);
