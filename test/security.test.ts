@@ -7,7 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import type { Platform } from '../src/platform/index.js';
+import { createLogger } from '../src/kernel/index.js';
+import { Platform, loadConfig } from '../src/platform/index.js';
 import { verifyAuditFile } from '../src/security/index.js';
 import { runCli } from './support/cli.js';
 import { scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
@@ -218,5 +219,59 @@ describe('security on a started platform', () => {
     assert.ok(seen('write', 'denied'));
     assert.ok(seen('auth.authenticate', 'denied'));
     assert.ok(!lines.join('\n').includes(admin), 'the audit log never holds a key');
+  });
+});
+
+describe('secrets in logs', () => {
+  it('never writes a key, a token or the JWT secret to the log, even at debug level', async () => {
+    const lines: string[] = [];
+    const dir = tempDataDir('security-logs');
+    const config = loadConfig({
+      flags: {
+        target: 'vector',
+        dataDir: dir,
+        'server.httpPort': '0',
+        'server.grpcPort': '0',
+        'security.identity.jwt.secret': jwtSecret,
+      },
+    });
+    const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
+    const logged = await Platform.create({ config, logger });
+    await logged.start();
+    try {
+      const base = logged.server.httpUrl ?? '';
+      const adminKey = (await readFile(join(dir, 'admin.key'), 'utf8')).trim();
+      const send = (path: string, headers: Record<string, string>, method = 'GET', body?: unknown) =>
+        fetch(base + path, {
+          method,
+          headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const created = await send('/admin/keys', { authorization: `Bearer ${adminKey}` }, 'POST', {
+        name: 'logged',
+        roles: ['viewer'],
+      });
+      const { key, id } = (await created.json()) as { key: string; id: string };
+      const rotated = await send(`/admin/keys/${id}/rotate`, { authorization: `Bearer ${adminKey}` }, 'POST');
+      const fresh = ((await rotated.json()) as { key: string }).key;
+      const token = await new SignJWT({ tenant: 'default', roles: ['viewer'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('logged-user')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(jwtSecret));
+      await send('/collections', { authorization: `Bearer ${fresh}` });
+      await send('/collections', { 'api-key': fresh });
+      await send('/collections', { authorization: `Bearer ${key}` });
+      await send('/collections', { authorization: `Bearer ${token}` });
+      await send('/collections', { authorization: `Bearer ${token.slice(0, -3)}xyz` });
+      await send('/collections', { authorization: 'Bearer strata_notakey' });
+      const text = lines.join('');
+      assert.ok(text.includes('request completed'), 'the requests were logged');
+      for (const secret of [adminKey, key, fresh, token, jwtSecret, adminKey.split('_')[2] ?? adminKey]) {
+        assert.ok(!text.includes(secret), `a secret is in the log: ${secret.slice(0, 12)}…`);
+      }
+    } finally {
+      await logged.shutdown();
+    }
   });
 });
