@@ -11,3 +11,4 @@ export { packageRoot } from './package-root.js';
 export { StringEnum } from './schema.js';
 export { noLifecycle, type Lifecycle } from './lifecycle.js';
 export { DirectoryLock } from './directory-lock.js';
+export { syncDirectory, writeFileAtomically } from './durable-fs.js';

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StrataError, type Logger } from '../../kernel/index.js';
-import { resume, syncDirectory } from './file-resume.js';
+import { StrataError, syncDirectory, type Logger } from '../../kernel/index.js';
+import { resume } from './file-resume.js';
 import {
   chainRecord,
   checkEntry,

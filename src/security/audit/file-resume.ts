@@ -1,4 +1,4 @@
-import { open, rename, truncate } from 'node:fs/promises';
+import { rename, truncate } from 'node:fs/promises';
 import { StrataError, isStrataError, type Logger } from '../../kernel/index.js';
 import type { AuditFailure } from './chain-verifier.js';
 import { scanAuditFile } from './file-verify.js';
@@ -73,16 +73,4 @@ function newSegmentEntry(path: string, brokenFile: string, failure: AuditFailure
       lastGoodHash: failure.lastGood.hash,
     },
   };
-}
-
-/** Makes a new file's name durable: fsync on the file persists its data, not its directory entry. */
-export async function syncDirectory(directory: string): Promise<void> {
-  // Windows cannot open a directory for fsync, and NTFS journals names itself.
-  if (process.platform === 'win32') return;
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { StrataError } from '../../kernel/index.js';
+import { readFile } from 'node:fs/promises';
+import { StrataError, writeFileAtomically } from '../../kernel/index.js';
 import type { ApiKeyRecord } from './api-key.js';
 
 /** The on-disk form of FileApiKeyStore: `{ version: 1, keys: [...] }`, hashes included. */
@@ -65,27 +63,6 @@ function corrupt(path: string, problem: string, cause?: unknown): StrataError {
  * makes the rename itself durable. The temp file is created 0600, so the hashes are never readable
  * by others, not even for a moment.
  */
-export async function writeAtomically(directory: string, path: string, contents: StoreFile): Promise<void> {
-  const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(contents, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  // Windows cannot open a directory for fsync, and NTFS journals names itself.
-  if (process.platform === 'win32') return;
-  const dir = await open(directory, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+export async function writeAtomically(path: string, contents: StoreFile): Promise<void> {
+  await writeFileAtomically(path, `${JSON.stringify(contents, null, 2)}\n`, 0o600);
 }

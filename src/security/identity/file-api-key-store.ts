@@ -196,7 +196,7 @@ export class FileApiKeyStore implements ApiKeyStore {
     const next = this.#queue.then(async () => {
       const keys = new Map(this.#keys);
       const result = change(keys);
-      await writeAtomically(this.directory, this.path, { version: 1, keys: [...keys.values()] });
+      await writeAtomically(this.path, { version: 1, keys: [...keys.values()] });
       this.#keys = keys;
       this.#verified.clear();
       return result;

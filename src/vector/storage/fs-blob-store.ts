@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { StrataError } from '../../kernel/index.js';
+import { StrataError, writeFileAtomically } from '../../kernel/index.js';
 import type { BlobStore } from './blob-store.js';
-import { fsyncDirectory, isNotFound } from './durable-fs.js';
+import { isNotFound } from './durable-fs.js';
 
 /** A BlobStore in a local directory; each blob is one file, written atomically. */
 export class FsBlobStore implements BlobStore {
@@ -20,22 +19,8 @@ export class FsBlobStore implements BlobStore {
     const path = this.#path(name);
     const directory = dirname(path);
     await mkdir(directory, { recursive: true });
-    // Dot-prefixed: list() skips it, so a temp file a crash left behind never looks like a blob.
-    const temp = join(directory, `.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, path);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await fsyncDirectory(directory);
+    // The temp file is dot-prefixed: list() skips it, so one a crash left behind never looks like a blob.
+    await writeFileAtomically(path, bytes);
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {
