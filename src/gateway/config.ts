@@ -24,6 +24,12 @@ export const serverConfigSchema = Type.Object(
       default: 64 * 1024 * 1024,
       description: 'Largest gRPC message received or sent, in bytes.',
     }),
+    corsOrigins: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description:
+          'Origins whose browser pages may call the HTTP API (CORS), e.g. https://app.example.com; `*` for any. None when absent: browsers refuse cross-origin calls.',
+      }),
+    ),
     shutdownGracePeriodMs: Type.Integer({
       minimum: 0,
       default: 30_000,

@@ -380,3 +380,60 @@ describe('HTTP server', () => {
     }
   });
 });
+
+describe('HTTP server: what browsers are told', () => {
+  async function server(corsOrigins?: string[]): Promise<FastifyInstance> {
+    const app = await createHttpServer({
+      config: { ...config, ...(corsOrigins === undefined ? {} : { corsOrigins }) },
+      logger: createLogger('silent'),
+      registry: createMetricsRegistry(),
+      readiness: () => [],
+      version: '0.0.0-test',
+    });
+    await app.ready();
+    return app;
+  }
+
+  it('sends security headers, with a policy that lets an API response load nothing', async () => {
+    const app = await server();
+    const response = await app.inject({ url: '/healthz' });
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
+    assert.match(String(response.headers['content-security-policy']), /default-src 'none'/);
+    assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.ok(response.headers['strict-transport-security'] !== undefined);
+    await app.close();
+  });
+
+  it('answers cross-origin calls only from the configured origins, exposing the rate-limit headers', async () => {
+    const preflight = (app: FastifyInstance, origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/healthz',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    const closed = await server();
+    assert.equal(
+      (await preflight(closed, 'https://app.example')).headers['access-control-allow-origin'],
+      undefined,
+    );
+    await closed.close();
+
+    const open = await server(['https://app.example']);
+    const allowed = await preflight(open, 'https://app.example');
+    assert.equal(allowed.statusCode, 204);
+    assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example');
+    assert.match(String(allowed.headers['access-control-allow-headers']), /authorization/);
+    assert.equal(
+      (await preflight(open, 'https://evil.example')).headers['access-control-allow-origin'],
+      undefined,
+    );
+    const simple = await open.inject({ url: '/healthz', headers: { origin: 'https://app.example' } });
+    assert.match(String(simple.headers['access-control-expose-headers']), /ratelimit-remaining/);
+    await open.close();
+  });
+});

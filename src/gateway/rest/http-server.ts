@@ -1,3 +1,5 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../kernel/index.js';
@@ -35,6 +37,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return503OnClosing: true,
   });
   installRequestContext(app, createHttpMetrics(options.registry));
+  await installBrowserPolicies(app, options.config);
   if (options.security?.enabled === true) {
     installAuthentication(app, options.security);
     registerKeyRoutes(app, options.security);
@@ -59,5 +62,36 @@ function closeConnectionsWhileDraining(app: FastifyInstance): void {
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('connection', 'close');
+  });
+}
+
+/**
+ * What browsers are told. Security headers on every response (helmet): no sniffing, no framing,
+ * and for the JSON APIs a content security policy that lets a response load nothing (/docs sets
+ * its own, which allows its local scripts). Cross-origin calls only from `server.corsOrigins`,
+ * with the headers API clients send and the rate-limit headers readable.
+ */
+async function installBrowserPolicies(app: FastifyInstance, config: ServerConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+  const origins = config.corsOrigins ?? [];
+  if (origins.length === 0) return;
+  await app.register(cors, {
+    origin: origins.includes('*') ? '*' : origins,
+    allowedHeaders: [
+      'authorization',
+      'api-key',
+      'content-type',
+      'x-request-id',
+      'inference-header-content-length',
+    ],
+    exposedHeaders: [
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'retry-after',
+      'x-request-id',
+    ],
   });
 }
