@@ -10,6 +10,7 @@ import {
   type AuditLog,
   type ChainHead,
 } from './record.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * `always`: `record` resolves after fdatasync, so an acknowledged record survives kill -9 and
@@ -32,20 +33,13 @@ export interface FileAuditLogOptions {
   readonly onBrokenChain?: 'refuse' | 'new-segment';
 }
 
-interface Pending {
-  readonly entry: AuditEntry;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * The audit log as a JSON-lines file (format: record.ts). One writer per file: records are chained
  * and appended in call order; concurrent calls share one write and one fsync (group commit).
  */
 export class FileAuditLog implements AuditLog {
   #head: ChainHead;
-  #pending: Pending[] = [];
-  #draining: Promise<void> | undefined;
+  readonly #commits = new GroupCommit<AuditEntry>((entries) => this.#write(entries));
   #syncing: Promise<void> | undefined;
   #dirty = false;
   #failure: StrataError | undefined;
@@ -104,47 +98,37 @@ export class FileAuditLog implements AuditLog {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#closed) throw new StrataError('SHUTTING_DOWN', `The audit log at ${this.path} is closed.`);
     checkEntry(entry);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ entry, resolve, reject });
-      this.#draining ??= this.#drain();
-    });
+    return this.#commits.add(entry);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    while (this.#draining !== undefined) await this.#draining;
+    await this.#commits.idle();
     await this.#syncing;
     if (this.#failure === undefined) await this.#sync();
     await this.handle.close();
   }
 
-  async #drain(): Promise<void> {
+  // After a failed write, part of a batch may be on disk as a torn line; appending after it would
+  // bury it in the middle of the file. So every later batch is refused too; reopening cuts the
+  // torn line.
+  async #write(entries: readonly AuditEntry[]): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
     try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0);
-        try {
-          await this.#write(batch);
-          for (const pending of batch) pending.resolve();
-        } catch (error) {
-          // Part of the batch may be on disk as a torn line; appending after it would bury it in
-          // the middle of the file. Refuse everything from now on; reopening cuts the torn line.
-          this.#failure ??= this.#unavailable(error);
-          for (const pending of [...batch, ...this.#pending.splice(0)]) pending.reject(this.#failure);
-        }
-      }
-    } finally {
-      this.#draining = undefined;
+      await this.#append(entries);
+    } catch (error) {
+      this.#failure ??= this.#unavailable(error);
+      throw this.#failure;
     }
   }
 
-  async #write(batch: readonly Pending[]): Promise<void> {
-    if (this.#failure !== undefined) throw this.#failure;
+  async #append(entries: readonly AuditEntry[]): Promise<void> {
     let head = this.#head;
     const lines: string[] = [];
     const now = new Date();
-    for (const { entry } of batch) {
+    for (const entry of entries) {
       const record = chainRecord(head, entry, now);
       lines.push(`${serialiseRecord(record)}\n`);
       head = record;

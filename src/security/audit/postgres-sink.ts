@@ -20,12 +20,7 @@ import {
   type AuditRecord,
   type ChainHead,
 } from './record.js';
-
-interface Pending {
-  readonly entry: AuditEntry;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The audit log as rows of a PostgreSQL table, one chain per `chain` value with `seq` as its key,
@@ -34,8 +29,7 @@ interface Pending {
  */
 export class PostgresAuditSink implements AuditLog {
   #head: ChainHead | undefined;
-  #pending: Pending[] = [];
-  #draining: Promise<void> | undefined;
+  readonly #commits = new GroupCommit<AuditEntry>((entries) => this.#insert(entries), batchLimit);
   #closed = false;
 
   private constructor(
@@ -76,46 +70,35 @@ export class PostgresAuditSink implements AuditLog {
       throw new StrataError('SHUTTING_DOWN', `The audit table ${this.table} is closed.`);
     }
     checkEntry(entry);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ entry, resolve, reject });
-      this.#draining ??= this.#drain();
-    });
+    return this.#commits.add(entry);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#draining !== undefined) await this.#draining;
+    await this.#commits.idle();
     if (this.ownsPool) await this.pool.end();
   }
 
   /** One multi-row INSERT per batch: atomic, so a failed batch leaves the chain as it was. */
-  async #drain(): Promise<void> {
+  async #insert(entries: readonly AuditEntry[]): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0, batchLimit);
-        try {
-          // After a failure the rows may have been committed anyway (a lost reply): re-read the end.
-          this.#head ??= await this.#readHead();
-          const records: AuditRecord[] = [];
-          let head = this.#head;
-          const now = new Date();
-          for (const { entry } of batch) records.push((head = chainRecord(head, entry, now)));
-          await query(
-            this.pool,
-            this.table,
-            insertSql(this.table, records.length),
-            rowValues(this.chain, records),
-          );
-          this.#head = { seq: head.seq, hash: head.hash };
-          for (const pending of batch) pending.resolve();
-        } catch (error) {
-          this.#head = undefined;
-          for (const pending of batch) pending.reject(error);
-        }
-      }
-    } finally {
-      this.#draining = undefined;
+      // After a failure the rows may have been committed anyway (a lost reply): re-read the end.
+      this.#head ??= await this.#readHead();
+      const records: AuditRecord[] = [];
+      let head = this.#head;
+      const now = new Date();
+      for (const entry of entries) records.push((head = chainRecord(head, entry, now)));
+      await query(
+        this.pool,
+        this.table,
+        insertSql(this.table, records.length),
+        rowValues(this.chain, records),
+      );
+      this.#head = { seq: head.seq, hash: head.hash };
+    } catch (error) {
+      this.#head = undefined;
+      throw error;
     }
   }
 
