@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { connect as connectNats } from 'nats';
 import pg from 'pg';
 import { loadConfig } from '../../src/platform/index.js';
-import { requireBackend } from '../support/backends.js';
+import { connectRedis, requireBackend } from '../support/backends.js';
 
 const { backends } = loadConfig({ env: process.env });
 
@@ -30,22 +29,8 @@ describe('backends', () => {
   });
 
   it('Redis answers PING', async (t) => {
-    const client = new Redis(backends.redis.url, {
-      lazyConnect: true,
-      connectTimeout: 3000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    // ioredis reports the socket error as an event and rejects connect() with a vaguer one.
-    let socketError: unknown;
-    client.on('error', (error: unknown) => (socketError = error));
-    try {
-      await client.connect();
-    } catch (error) {
-      client.disconnect();
-      requireBackend(t, 'Redis', backends.redis.url, socketError ?? error);
-      return;
-    }
+    const client = await connectRedis(t, backends.redis.url);
+    if (client === undefined) return;
     try {
       assert.equal(await client.ping(), 'PONG');
     } finally {

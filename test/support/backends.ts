@@ -1,4 +1,6 @@
 import type { TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/platform/index.js';
 
 /**
  * Tests of real backends (PostgreSQL, Redis, NATS) run against the services on this machine.
@@ -10,4 +12,34 @@ export function requireBackend(t: TestContext, name: string, url: string, cause:
   const message = `${name} is not reachable at ${url} (${reason})`;
   if (process.env['CI'] === 'true') throw new Error(`${message}; CI requires it`);
   t.skip(`${message}; start it or set the STRATA_BACKENDS_* URL to run this test`);
+}
+
+/** The backend URLs as Strata would configure them here (`STRATA_BACKENDS_*` or the defaults). */
+export function backendUrls(): { postgres: string; redis: string; nats: string } {
+  const { backends } = loadConfig({ env: process.env });
+  return { postgres: backends.postgres.url, redis: backends.redis.url, nats: backends.nats.url };
+}
+
+/**
+ * A connected Redis client that gives up at once instead of retrying, or undefined when Redis is
+ * unreachable and requireBackend skipped the test (under CI it fails instead).
+ */
+export async function connectRedis(t: TestContext, url: string): Promise<Redis | undefined> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // ioredis reports the socket error as an event and rejects connect() with a vaguer one.
+  let socketError: unknown;
+  client.on('error', (error: unknown) => (socketError = error));
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    client.disconnect();
+    requireBackend(t, 'Redis', url, socketError ?? error);
+    return undefined;
+  }
 }

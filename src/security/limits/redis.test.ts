@@ -11,38 +11,18 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { requireBackend } from '../../../test/support/backends.js';
+import { backendUrls, connectRedis } from '../../../test/support/backends.js';
 import { isStrataError } from '../../kernel/index.js';
 import { quotaCounterConformance, rateLimiterConformance } from './conformance.js';
 import { RedisQuotaCounter } from './redis-quota-counter.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 
-// src/ may not import the platform (only-platform-wires), so the URL is read the way the loader
-// would: the STRATA_BACKENDS_REDIS_URL variable, else the configuration's default.
-const redisUrl = process.env['STRATA_BACKENDS_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const redisUrl = backendUrls().redis;
 /** Every key this run writes starts with this; after() deletes them. */
 const runPrefix = `strata-test:limits:${randomUUID()}:`;
 let tests = 0;
 
-async function connect(t: TestContext): Promise<Redis | undefined> {
-  const client = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // ioredis reports the socket error as an event and rejects connect() with a vaguer one.
-  let socketError: unknown;
-  client.on('error', (error: unknown) => (socketError = error));
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    client.disconnect();
-    requireBackend(t, 'Redis', redisUrl, socketError ?? error);
-    return undefined;
-  }
-}
+const connect = (t: TestContext): Promise<Redis | undefined> => connectRedis(t, redisUrl);
 
 after(async () => {
   const client = new Redis(redisUrl, {
