@@ -1,11 +1,31 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { StrataError, errorCatalog, type ErrorCode } from '../kernel/index.js';
 
 /** Where a CLI command finds a running Strata and the key it calls with. */
 export interface ApiTarget {
   readonly url: string;
   readonly key: string | undefined;
+}
+
+/** The flags of every command that calls a running Strata. */
+export interface ApiFlags {
+  readonly url: string;
+  readonly key?: string;
+  readonly dataDir?: string;
+}
+
+export function withApiFlags(command: Command, defaultUrl: string): Command {
+  return command
+    .option('--url <url>', 'base URL of the running Strata', defaultUrl)
+    .option('--key <key>', 'API key (default: $STRATA_API_KEY, else <data-dir>/admin.key)')
+    .option('-d, --data-dir <dir>', 'where to look for admin.key when no key is given', './data');
+}
+
+/** The server and key of a command's flags (see apiKeyFor). */
+export function apiTarget(flags: ApiFlags, env: Readonly<Record<string, string | undefined>>): ApiTarget {
+  return { url: flags.url, key: apiKeyFor(flags, env) };
 }
 
 /**

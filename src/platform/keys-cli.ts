@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { apiKeyFor, callApi, type ApiTarget } from './api-client.js';
-import { withApiFlags, type ApiFlags } from './models-cli.js';
+import { apiTarget, callApi, withApiFlags, type ApiFlags } from './api-client.js';
 
 interface KeyRecord {
   readonly id: string;
@@ -33,7 +32,7 @@ export function keysCommand(
   env: Readonly<Record<string, string | undefined>>,
 ): Command {
   const keys = new Command('keys').description("manage a running Strata's API keys");
-  const target = (flags: ApiFlags): ApiTarget => ({ url: flags.url, key: apiKeyFor(flags, env) });
+  const target = (flags: ApiFlags) => apiTarget(flags, env);
   const run = (work: () => Promise<void>): Promise<void> => work().catch(fail);
 
   withApiFlags(keys.command('create <name>').description('create a key and print it once'), defaultUrl)

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { apiKeyFor, callApi, type ApiTarget } from './api-client.js';
+import { apiTarget, callApi, withApiFlags, type ApiFlags } from './api-client.js';
 
 /**
  * `strata models list|load|unload`: a client of a running Strata's model repository API
@@ -13,7 +13,7 @@ export function modelsCommand(
 ): Command {
   const models = new Command('models').description("manage a running Strata's loaded models");
   const withUrl = (command: Command): Command => withApiFlags(command, defaultUrl);
-  const target = (flags: ApiFlags): ApiTarget => ({ url: flags.url, key: apiKeyFor(flags, env) });
+  const target = (flags: ApiFlags) => apiTarget(flags, env);
 
   withUrl(models.command('list').description('list the models in the repository and their state'))
     .option('--ready', 'only ready versions')
@@ -53,18 +53,4 @@ export function modelsCommand(
     });
   }
   return models;
-}
-
-/** The flags of every command that calls a running Strata. */
-export interface ApiFlags {
-  readonly url: string;
-  readonly key?: string;
-  readonly dataDir?: string;
-}
-
-export function withApiFlags(command: Command, defaultUrl: string): Command {
-  return command
-    .option('--url <url>', 'base URL of the running Strata', defaultUrl)
-    .option('--key <key>', 'API key (default: $STRATA_API_KEY, else <data-dir>/admin.key)')
-    .option('-d, --data-dir <dir>', 'where to look for admin.key when no key is given', './data');
 }

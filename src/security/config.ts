@@ -53,7 +53,11 @@ export const securityConfigSchema = Type.Object(
     ),
     audit: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, description: 'Write the tamper-evident audit log.' }),
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Write the tamper-evident audit log of changes, denials and failed logins (with authentication on).',
+        }),
         file: Type.Optional(
           Type.String({
             minLength: 1,

@@ -66,16 +66,18 @@ export class SecurityModule implements Lifecycle {
 
   async start(): Promise<void> {
     const { config, dataDir } = this.options;
-    if (config.audit.enabled) {
-      const path = config.audit.file ?? join(dataDir, 'audit', 'audit.jsonl');
-      await mkdir(dirname(path), { recursive: true });
-      this.#audit = await FileAuditLog.open({ path, logger: this.options.logger, fsync: config.audit.fsync });
-    }
     if (!config.auth.enabled) {
       this.options.logger.warn(
         'authentication is switched off (security.auth.enabled=false): every request is trusted',
       );
       return;
+    }
+    // Records name who acted, so without authentication there is nothing to write, and the
+    // whole log is not read (to resume its chain) at every start.
+    if (config.audit.enabled) {
+      const path = config.audit.file ?? join(dataDir, 'audit', 'audit.jsonl');
+      await mkdir(dirname(path), { recursive: true });
+      this.#audit = await FileAuditLog.open({ path, logger: this.options.logger, fsync: config.audit.fsync });
     }
     this.#keys = await FileApiKeyStore.open(join(dataDir, 'security'));
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
