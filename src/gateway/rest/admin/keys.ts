@@ -35,15 +35,8 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
     request.caller?.authorize('admin', 'admin:keys');
     return identity;
   };
-  const audit = (request: FastifyRequest, identity: Identity, action: string, id: string) =>
-    security.audit({
-      actor: identity.subject,
-      tenant: identity.tenant,
-      action,
-      resource: `apikeys/${id}`,
-      outcome: 'success',
-      requestId: request.id,
-    });
+  const audit = (request: FastifyRequest, action: string, id: string): Promise<void> =>
+    request.caller?.audit(action, `apikeys/${id}`, 'success') ?? Promise.resolve();
   /** A key of the caller's tenant; another tenant's key is as absent as an unknown one. */
   const own = async (identity: Identity, id: string): Promise<ApiKeyRecord> => {
     const record = await security.keys.get(id);
@@ -80,7 +73,7 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
         ...(scopes === undefined ? {} : { scopes }),
         ...(expiresAt === undefined ? {} : { expiresAt }),
       });
-      await audit(request, identity, 'apikey.create', issued.record.id);
+      await audit(request, 'apikey.create', issued.record.id);
       return reply.status(201).send({ key: issued.key, ...issued.record });
     },
   );
@@ -97,7 +90,7 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
       const identity = admin(request);
       await own(identity, request.params.id);
       const record = await security.keys.revoke(request.params.id);
-      await audit(request, identity, 'apikey.revoke', record.id);
+      await audit(request, 'apikey.revoke', record.id);
       return record;
     },
   );
@@ -109,7 +102,7 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
       const identity = admin(request);
       await own(identity, request.params.id);
       const issued = await security.keys.rotate(request.params.id);
-      await audit(request, identity, 'apikey.rotate', issued.record.id);
+      await audit(request, 'apikey.rotate', issued.record.id);
       return { key: issued.key, ...issued.record };
     },
   );
