@@ -1,9 +1,7 @@
 // Model serving's public surface (ARCHITECTURE.md §5). Everything outside src/serving imports
 // from here.
 export {
-  allocate,
   datatypes,
-  elementBytes,
   elementCount,
   isDatatype,
   shapeText,
