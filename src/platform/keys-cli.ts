@@ -39,38 +39,49 @@ export function keysCommand(
     .requiredOption('--roles <roles>', 'comma-separated roles (admin, editor, viewer, or configured)', list)
     .option('--scopes <scopes>', 'comma-separated scopes narrowing the roles (<action>:<resource>)', list)
     .option('--expires <date>', 'ISO 8601 expiry')
-    .action((name: string, flags: ApiFlags & { roles: string[]; scopes?: string[]; expires?: string }) =>
-      run(async () => {
-        const created = (await callApi(target(flags), 'POST', '/admin/keys', {
-          name,
-          roles: flags.roles,
-          ...(flags.scopes === undefined ? {} : { scopes: flags.scopes }),
-          ...(flags.expires === undefined ? {} : { expiresAt: flags.expires }),
-        })) as KeyRecord;
-        process.stderr.write(
-          `created key ${created.id} (${created.roles.join(', ')}); it is shown only now:\n`,
-        );
-        process.stdout.write(`${created.key ?? ''}\n`);
-      }),
+    .option(
+      '--tenant <tenant>',
+      "another tenant's key (admins of the default tenant only); default: your own",
+    )
+    .action(
+      (
+        name: string,
+        flags: ApiFlags & { roles: string[]; scopes?: string[]; expires?: string; tenant?: string },
+      ) =>
+        run(async () => {
+          const created = (await callApi(target(flags), 'POST', '/admin/keys', {
+            ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+            name,
+            roles: flags.roles,
+            ...(flags.scopes === undefined ? {} : { scopes: flags.scopes }),
+            ...(flags.expires === undefined ? {} : { expiresAt: flags.expires }),
+          })) as KeyRecord;
+          process.stderr.write(
+            `created key ${created.id} (${created.roles.join(', ')}); it is shown only now:\n`,
+          );
+          process.stdout.write(`${created.key ?? ''}\n`);
+        }),
     );
 
-  withApiFlags(
-    keys.command('list').description("list the tenant's keys (never their secrets)"),
-    defaultUrl,
-  ).action((flags: ApiFlags) =>
-    run(async () => {
-      const { keys: records } = (await callApi(target(flags), 'GET', '/admin/keys')) as { keys: KeyRecord[] };
-      for (const k of records) {
-        const state =
-          k.revokedAt !== undefined
-            ? 'revoked'
-            : k.expiresAt !== undefined
-              ? `expires ${k.expiresAt}`
-              : 'active';
-        process.stdout.write(`${k.id}\t${k.name}\t${k.roles.join(',')}\t${state}\n`);
-      }
-    }),
-  );
+  withApiFlags(keys.command('list').description("list the tenant's keys (never their secrets)"), defaultUrl)
+    .option('--tenant <tenant>', "another tenant's keys (admins of the default tenant only)")
+    .action((flags: ApiFlags & { tenant?: string }) =>
+      run(async () => {
+        const query = flags.tenant === undefined ? '' : `?tenant=${encodeURIComponent(flags.tenant)}`;
+        const { keys: records } = (await callApi(target(flags), 'GET', `/admin/keys${query}`)) as {
+          keys: KeyRecord[];
+        };
+        for (const k of records) {
+          const state =
+            k.revokedAt !== undefined
+              ? 'revoked'
+              : k.expiresAt !== undefined
+                ? `expires ${k.expiresAt}`
+                : 'active';
+          process.stdout.write(`${k.id}\t${k.name}\t${k.roles.join(',')}\t${state}\n`);
+        }
+      }),
+    );
 
   withApiFlags(keys.command('revoke <id>').description('revoke a key at once'), defaultUrl).action(
     (id: string, flags: ApiFlags) =>

@@ -18,6 +18,31 @@ const rateRule = (description: string, ratePerSecond: number, burst: number) =>
     { additionalProperties: false, default: {}, description },
   );
 
+const quotaFields = {
+  requestsPerDay: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Authenticated requests per UTC day, all keys together.' }),
+  ),
+  inferenceItemsPerDay: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'Inference items per UTC day: rows of each infer request (the first dimension of its first input), texts of each embeddings request (chat requests, forwarded to their remote server, count only as requests).',
+    }),
+  ),
+  storedVectors: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "Points stored over all the tenant's collections; an upsert that would pass it is refused.",
+    }),
+  ),
+};
+
+const tenantQuotasSchema = Type.Object(quotaFields, { additionalProperties: false });
+
+/** One tenant's quotas; an absent field is no limit. */
+export type TenantQuotas = Static<typeof tenantQuotasSchema>;
+
 /** The security module's configuration (ARCHITECTURE.md §7, docs/decisions/0008). */
 export const securityConfigSchema = Type.Object(
   {
@@ -50,6 +75,22 @@ export const securityConfigSchema = Type.Object(
         perTenant: rateRule('Token bucket of each tenant, all its keys together.', 1000, 2000),
       },
       { additionalProperties: false, default: {} },
+    ),
+    quotas: Type.Object(
+      {
+        ...quotaFields,
+        tenants: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), tenantQuotasSchema, {
+          default: {},
+          description:
+            'Per-tenant quotas that replace the ones above for that tenant, field by field: `{acme: {storedVectors: 1000000}}`.',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          "Each tenant's quotas (none when absent). Daily counts live where the rate limits do (`rateLimit.backend`), so they hold across replicas with Redis; a used-up daily quota is 429 RATE_LIMITED until 00:00 UTC, a full vector quota 429 QUOTA_EXCEEDED.",
+      },
     ),
     audit: Type.Object(
       {

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { AuditEntry, AuditLog } from './audit/record.js';
 import { FileAuditLog } from './audit/file-log.js';
-import type { SecurityConfig } from './config.js';
+import type { SecurityConfig, TenantQuotas } from './config.js';
 import type { ApiKeyStore } from './identity/api-key.js';
 import { Authorizer } from './identity/authorizer.js';
 import { FileApiKeyStore } from './identity/file-api-key-store.js';
@@ -12,8 +12,10 @@ import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
 import type { Action } from './identity/resources.js';
 import { rateLimitedError } from './limits/headers.js';
-import type { RateDecision, RateLimiter } from './limits/limits.js';
+import type { QuotaCounter, RateDecision, RateLimiter } from './limits/limits.js';
+import { MemoryQuotaCounter } from './limits/memory-quota-counter.js';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
+import { RedisQuotaCounter } from './limits/redis-quota-counter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 
 export interface SecurityModuleOptions {
@@ -43,6 +45,7 @@ export class SecurityModule implements Lifecycle {
   #jwt: JwtVerifier | undefined;
   #audit: AuditLog | undefined;
   #limiter: RateLimiter | undefined;
+  #quotas: QuotaCounter | undefined;
   #redis: Redis | undefined;
 
   constructor(private readonly options: SecurityModuleOptions) {
@@ -81,7 +84,7 @@ export class SecurityModule implements Lifecycle {
     }
     this.#keys = await FileApiKeyStore.open(join(dataDir, 'security'));
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
-    this.#limiter = this.#createLimiter();
+    this.#createLimits();
     await this.#firstStart();
   }
 
@@ -119,8 +122,9 @@ export class SecurityModule implements Lifecycle {
   }
 
   /**
-   * One request against the caller's buckets (per key, then per tenant); the decision whose
-   * headers the response carries, the tighter one. Throws RATE_LIMITED when either is empty.
+   * One request against the caller's buckets (per key, then per tenant) and its tenant's daily
+   * request quota; the decision whose headers the response carries, the tighter bucket. Throws
+   * RATE_LIMITED when a bucket is empty or the quota used up.
    */
   async admit(identity: Identity): Promise<RateDecision | undefined> {
     const limiter = this.#limiter;
@@ -130,7 +134,29 @@ export class SecurityModule implements Lifecycle {
     if (!key.allowed) throw rateLimitedError(key, `the rate limit of ${identity.subject}`);
     const tenant = await limiter.take(`tenant:${identity.tenant}`, perTenant);
     if (!tenant.allowed) throw rateLimitedError(tenant, `the rate limit of tenant ${identity.tenant}`);
+    await this.#consume(identity.tenant, 'requests', 1);
     return tenant.remaining < key.remaining ? tenant : key;
+  }
+
+  /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */
+  quotasOf(tenant: string): TenantQuotas {
+    const { tenants, ...defaults } = this.options.config.quotas;
+    return { ...defaults, ...tenants[tenant] };
+  }
+
+  /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */
+  countInference(tenant: string, items: number): Promise<void> {
+    return this.#consume(tenant, 'inferenceItems', items);
+  }
+
+  async #consume(tenant: string, quota: 'requests' | 'inferenceItems', amount: number): Promise<void> {
+    const limit = this.quotasOf(tenant)[quota === 'requests' ? 'requestsPerDay' : 'inferenceItemsPerDay'];
+    if (limit === undefined || this.#quotas === undefined || amount === 0) return;
+    const decision = await this.#quotas.consume(`${quota}:${tenant}`, { limit, period: 'day' }, amount);
+    if (!decision.allowed) {
+      const what = quota === 'requests' ? 'requests' : 'inference items';
+      throw rateLimitedError(decision, `${what} of tenant ${tenant}`);
+    }
   }
 
   /** Appends to the audit log when it is on; a failure to write is logged, never swallowed silently. */
@@ -144,12 +170,18 @@ export class SecurityModule implements Lifecycle {
     }
   }
 
-  #createLimiter(): RateLimiter {
-    if (this.options.config.rateLimit.backend === 'memory') return new MemoryRateLimiter();
+  /** Token buckets and daily quotas, both in this process or both in Redis (`rateLimit.backend`). */
+  #createLimits(): void {
+    if (this.options.config.rateLimit.backend === 'memory') {
+      this.#limiter = new MemoryRateLimiter();
+      this.#quotas = new MemoryQuotaCounter();
+      return;
+    }
     this.#redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     // Failures surface as UNAVAILABLE from each take; the client's own error events only repeat them.
     this.#redis.on('error', () => undefined);
-    return new RedisRateLimiter(this.#redis, { keyPrefix: 'strata:rl:' });
+    this.#limiter = new RedisRateLimiter(this.#redis, { keyPrefix: 'strata:rl:' });
+    this.#quotas = new RedisQuotaCounter(this.#redis, { keyPrefix: 'strata:quota:' });
   }
 
   /**

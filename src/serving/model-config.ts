@@ -280,6 +280,12 @@ export const modelConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    tenants: Type.Array(Type.String({ pattern: '^([A-Za-z0-9_-]{1,64}|\\*)$' }), {
+      minItems: 1,
+      default: ['default'],
+      description:
+        'Tenants whose callers may see and use this model (docs/decisions/0008); `*` for every tenant. Callers of other tenants get 404 as for a model that is not there.',
+    }),
   },
   { additionalProperties: false },
 );

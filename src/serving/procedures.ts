@@ -1,3 +1,4 @@
+import { StrataError } from '../kernel/index.js';
 import type { Datatype, Tensor, TensorSpec } from './tensor.js';
 
 /**
@@ -59,6 +60,8 @@ export interface ChatTarget {
 }
 
 export interface ServingProcedures {
+  /** The same procedures as a caller of `tenant` sees them (docs/decisions/0008). */
+  forTenant(tenant: string): ServingProcedures;
   infer(request: InferRequest): Promise<InferResponse>;
   serverReady(): boolean;
   modelReady(model: string, version?: number): boolean;
@@ -71,4 +74,18 @@ export interface ServingProcedures {
   /** Embeds each text with a model configured with `openai.embedding`. */
   embed(model: string, texts: readonly string[]): Promise<{ embeddings: Float32Array[]; datatype: Datatype }>;
   chatTarget(model: string): ChatTarget;
+}
+
+/** NOT_FOUND for a model that is not loaded, or that the caller's tenant may not see. */
+export function modelNotLoaded(model: string): StrataError {
+  return new StrataError(
+    'NOT_FOUND',
+    `model '${model}' is not loaded; load it with POST /v2/repository/models/${model}/load`,
+    { details: { model } },
+  );
+}
+
+/** NOT_FOUND for a model the repository does not hold, or that the caller's tenant may not see. */
+export function modelNotInRepository(model: string): StrataError {
+  return new StrataError('NOT_FOUND', `model '${model}' is not in the repository (no ${model}/config.yaml)`);
 }

@@ -1,4 +1,4 @@
-import { StrataError, isStrataError, type Lifecycle, type Logger } from '../kernel/index.js';
+import { StrataError, defaultTenant, isStrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { ModelBackend } from './backend.js';
 import { cacheKey, ResponseCache } from './cache.js';
 import { readModelConfig, type BackendName, type ModelConfig } from './model-config.js';
@@ -13,6 +13,8 @@ import type {
   RepositoryEntry,
   ServingProcedures,
 } from './procedures.js';
+import { modelNotInRepository, modelNotLoaded } from './procedures.js';
+import { TenantServing } from './tenant-view.js';
 import { readModelDirectory, scanRepository, selectVersions } from './repository.js';
 import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
 import type { Datatype, Tensor } from './tensor.js';
@@ -83,6 +85,32 @@ export class ServingService implements ServingProcedures, Lifecycle {
     return this.#running;
   }
 
+  /** These procedures as a caller of `tenant` sees them: only the models whose `tenants` list it. */
+  forTenant(tenant: string): ServingProcedures {
+    return new TenantServing(this, tenant);
+  }
+
+  /** The tenants a loaded model serves (its config's `tenants`); undefined when it is not loaded. */
+  modelTenants(name: string): readonly string[] | undefined {
+    return this.#models.get(name)?.config.tenants;
+  }
+
+  /**
+   * The tenants of a model in the repository, loaded or not; undefined when the repository does
+   * not hold it. A model whose config cannot be read belongs to the default tenant, whose
+   * operators must mend it.
+   */
+  async repositoryTenants(name: string): Promise<readonly string[] | undefined> {
+    const loaded = this.modelTenants(name);
+    if (loaded !== undefined) return loaded;
+    const found = await readModelDirectory(this.#options.repository, name);
+    if (found === undefined) return undefined;
+    return readModelConfig(found.directory).then(
+      (config) => config.tenants,
+      () => [defaultTenant],
+    );
+  }
+
   // Runs `operation` after every earlier load or unload of the same model.
   #serialised<T>(model: string, operation: () => Promise<T>): Promise<T> {
     const previous = this.#operations.get(model) ?? Promise.resolve();
@@ -109,10 +137,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
         throw new StrataError('SHUTTING_DOWN', `Strata is stopping; model '${name}' was not loaded`);
       const found = await readModelDirectory(this.#options.repository, name);
       if (found === undefined) {
-        throw new StrataError(
-          'NOT_FOUND',
-          `model '${name}' is not in the repository (no ${name}/config.yaml)`,
-        );
+        throw modelNotInRepository(name);
       }
       const config = await readModelConfig(found.directory);
       const wanted = selectVersions(config.version_policy, found.versions);
@@ -211,13 +236,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
         details: { model: name, retryAfterSeconds: 1 },
       });
     }
-    if (model === undefined) {
-      throw new StrataError(
-        'NOT_FOUND',
-        `model '${name}' is not loaded; load it with POST /v2/repository/models/${name}/load`,
-        { details: { model: name } },
-      );
-    }
+    if (model === undefined) throw modelNotLoaded(name);
     return model;
   }
 

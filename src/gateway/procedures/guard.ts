@@ -12,6 +12,12 @@ import type { VectorProcedures } from '../../vector/index.js';
 
 /** One authenticated caller, as the guard needs it. */
 export interface Caller {
+  /** The tenant the caller acts within; it sees no other tenant's resources. */
+  readonly tenant: string;
+  /** The most points the tenant may store (its quota); undefined: no limit. */
+  readonly storedVectors: number | undefined;
+  /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */
+  countInference(items: number): Promise<void>;
   /** Throws PERMISSION_DENIED unless the caller may do `action` on `resource`. */
   authorize(action: Action, resource: string): void;
   /** Appends a write's or an administrative call's outcome to the audit log. */
@@ -24,10 +30,15 @@ type Args<F> = F extends (...args: infer A) => unknown ? A : never;
 interface Rule<A extends readonly unknown[]> {
   readonly action: Action;
   readonly resource: (...args: A) => string;
+  /** Inference items the call counts against the tenant's daily quota (methods returning a promise only). */
+  readonly items?: (...args: A) => number;
 }
 
-/** `open`: anyone who reached the route may call it (readiness). */
-type Rules<T> = { readonly [K in Method<T>]: Rule<Args<T[K]>> | 'open' };
+/**
+ * `open`: anyone who reached the route may call it (readiness). `forTenant` has no rule: the
+ * guard itself chooses the caller's tenant, and a transport asking for another gets INTERNAL.
+ */
+type Rules<T> = { readonly [K in Exclude<Method<T>, 'forTenant'>]: Rule<Args<T[K]>> | 'open' };
 
 const collection = (name: string): string => `collection:${name}`;
 const model = (name: string): string => `model:${name}`;
@@ -39,6 +50,11 @@ const write = (resource: (name: string) => string): Rule<[string, ...unknown[]]>
   action: 'write',
   resource,
 });
+
+/** The rows of an inference request: its first input's first dimension (1 for a scalar). */
+function rows(request: InferRequest): number {
+  return request.inputs[0]?.shape[0] ?? 1;
+}
 
 const vectorRules: Rules<VectorProcedures> = {
   listCollections: { action: 'read', resource: () => 'collection:*' },
@@ -66,7 +82,7 @@ const vectorRules: Rules<VectorProcedures> = {
 };
 
 const servingRules: Rules<ServingProcedures> = {
-  infer: { action: 'infer', resource: (request: InferRequest) => model(request.model) },
+  infer: { action: 'infer', resource: (request: InferRequest) => model(request.model), items: rows },
   serverReady: 'open',
   modelReady: read(model),
   modelMetadata: read(model),
@@ -74,7 +90,11 @@ const servingRules: Rules<ServingProcedures> = {
   load: { action: 'admin', resource: model },
   unload: { action: 'admin', resource: model },
   openaiModels: { action: 'read', resource: () => 'model:*' },
-  embed: { action: 'infer', resource: model },
+  embed: {
+    action: 'infer',
+    resource: model,
+    items: (_model: string, texts: readonly string[]) => texts.length,
+  },
   chatTarget: { action: 'infer', resource: model },
 };
 
@@ -92,6 +112,8 @@ function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): 
         if (rule === 'open') return call(args);
         const resource = rule.resource(...args);
         caller.authorize(rule.action, resource);
+        if (rule.items !== undefined)
+          return caller.countInference(rule.items(...args)).then(() => call(args));
         if (rule.action !== 'write' && rule.action !== 'admin') return call(args);
         // A change is answered only once its audit record is written, whatever its outcome.
         const name = String(property);
@@ -114,10 +136,14 @@ function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): 
 
 /** The vector procedures as one caller may use them; the procedures themselves without a caller (authentication off). */
 export function guardVector(procedures: VectorProcedures, caller: Caller | undefined): VectorProcedures {
-  return caller === undefined ? procedures : guarded(procedures, vectorRules, caller);
+  if (caller === undefined) return procedures;
+  const tenant = procedures.forTenant(caller.tenant, { storedVectors: caller.storedVectors });
+  return guarded(tenant, vectorRules, caller);
 }
 
 /** The serving procedures as one caller may use them; unchanged without a caller. */
 export function guardServing(procedures: ServingProcedures, caller: Caller | undefined): ServingProcedures {
-  return caller === undefined ? procedures : guarded(procedures, servingRules, caller);
+  return caller === undefined
+    ? procedures
+    : guarded(procedures.forTenant(caller.tenant), servingRules, caller);
 }

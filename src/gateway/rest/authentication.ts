@@ -65,6 +65,9 @@ function callerOf(request: FastifyRequest, identity: Identity, security: Securit
     requestId: request.id,
   });
   return {
+    tenant: identity.tenant,
+    storedVectors: security.quotasOf(identity.tenant).storedVectors,
+    countInference: (items) => security.countInference(identity.tenant, items),
     authorize(action, resource) {
       try {
         security.authorize(identity, action, resource);

@@ -81,6 +81,13 @@ export const errorCatalog = {
     title: 'Rate limited',
     description: 'Too many requests. Wait for the time given in Retry-After, then retry.',
   },
+  QUOTA_EXCEEDED: {
+    class: 'user',
+    retryable: false,
+    title: 'Quota exceeded',
+    description:
+      "The tenant's quota (`security.quotas`, e.g. stored vectors) would be exceeded. Delete what is no longer needed or ask an operator to raise the quota.",
+  },
   OVERLOADED: {
     class: 'user',
     retryable: true,

@@ -65,6 +65,17 @@ describe('loadConfig', () => {
     assert.deepEqual(config.target, ['vector', 'serving']);
   });
 
+  it('takes a map setting (security.quotas.tenants) as JSON from flags and the environment', () => {
+    const tenants = { acme: { storedVectors: 10 } };
+    const fromFlag = loadConfig({ flags: { 'security.quotas.tenants': JSON.stringify(tenants) } });
+    assert.deepEqual(fromFlag.security.quotas.tenants, tenants);
+    const fromEnv = loadConfig({ env: { STRATA_SECURITY_QUOTAS_TENANTS: JSON.stringify(tenants) } });
+    assert.deepEqual(fromEnv.security.quotas.tenants, tenants);
+    const problems = problemsOf({ flags: { 'security.quotas.tenants': 'acme=10' } });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^security\.quotas\.tenants: .*object/);
+  });
+
   it('freezes the result', () => {
     const config = loadConfig();
     assert.ok(Object.isFrozen(config));

@@ -120,11 +120,21 @@ function coerce(leaf: ConfigLeaf, raw: string): unknown {
   if (type === 'integer' || type === 'number')
     return raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  // A map such as security.quotas.tenants is given whole, as JSON; anything else fails validation.
+  if (type === 'object') return parseJsonOr(raw);
   if (type === 'array') {
     const parts = raw.split(',').map((part) => part.trim());
     return items?.type === 'integer' || items?.type === 'number' ? parts.map(Number) : parts;
   }
   return raw;
+}
+
+function parseJsonOr(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
 }
 
 function setLeaf(

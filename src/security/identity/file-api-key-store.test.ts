@@ -199,7 +199,8 @@ describe('FileApiKeyStore', () => {
       store.create({ tenant: ' ', name: '', roles: ['viewer'], scopes: ['delete:collection:*'] }),
       {
         code: 'INVALID_ARGUMENT',
-        message: /tenant must not be empty; name must not be empty; scope "delete:collection:\*"/,
+        message:
+          /tenant must be 1 to 64 letters, digits, '_' or '-'; name must not be empty; scope "delete:collection:\*"/,
       },
     );
     const { record } = await store.create({ tenant: 'acme', name: 'a', roles: ['viewer'] });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StrataError } from '../../kernel/index.js';
+import { StrataError, isTenantId } from '../../kernel/index.js';
 import {
   hashKey,
   newKey,
@@ -218,7 +218,7 @@ export class FileApiKeyStore implements ApiKeyStore {
 
 function validateCreate(request: CreateApiKey, now: Date): void {
   const problems: string[] = [];
-  if (request.tenant.trim() === '') problems.push('tenant must not be empty');
+  if (!isTenantId(request.tenant)) problems.push("tenant must be 1 to 64 letters, digits, '_' or '-'");
   if (request.name.trim() === '') problems.push('name must not be empty');
   if (request.roles.some((role) => role.trim() === '')) problems.push('roles must not contain an empty name');
   for (const scope of request.scopes ?? []) {

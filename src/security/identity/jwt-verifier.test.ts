@@ -121,6 +121,11 @@ describe('JwtVerifier', () => {
       'malformed',
       /tenant claim/,
     );
+    await rejects(
+      verifier.verify(await sign(secret, 'HS256', { ...claims, tenant: '../other' })),
+      'malformed',
+      /tenant claim must be a tenant id/,
+    );
     const { sub: _sub, ...anonymous } = claims;
     await rejects(verifier.verify(await sign(secret, 'HS256', anonymous)), 'missing_claim', /sub claim/);
   });

@@ -8,7 +8,7 @@ import {
   type JWSHeaderParameters,
   type FlattenedJWSInput,
 } from 'jose';
-import { StrataError } from '../../kernel/index.js';
+import { StrataError, isTenantId } from '../../kernel/index.js';
 import { scopeProblem } from './authorizer.js';
 import type { Identity } from './identity.js';
 import { claimError, rejection } from './jwt-rejection.js';
@@ -136,7 +136,8 @@ export class JwtVerifier {
     const subject = payload.sub;
     const tenant = payload[tenantClaim];
     if (typeof subject !== 'string' || subject === '') throw claimError('sub', 'a non-empty string');
-    if (typeof tenant !== 'string' || tenant === '') throw claimError(tenantClaim, 'a non-empty string');
+    if (typeof tenant !== 'string' || !isTenantId(tenant))
+      throw claimError(tenantClaim, "a tenant id (1 to 64 letters, digits, '_' or '-')");
     const rolesClaim = options.rolesClaim ?? 'roles';
     const roles = stringList(payload[rolesClaim] ?? [], false);
     if (roles === undefined) throw claimError(rolesClaim, 'a string array');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkGauge } from './gauge.js';
 import { rateLimitHeaders, rateLimitedError } from './headers.js';
 import { MemoryQuotaCounter } from './memory-quota-counter.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
@@ -74,21 +73,5 @@ describe('rateLimitedError', () => {
       used: 98,
       period: 'day',
     });
-  });
-});
-
-describe('checkGauge', () => {
-  it('allows a write that stays within the limit and refuses one that would not', () => {
-    assert.deepEqual(checkGauge(1000, 990, 10), { allowed: true, used: 1000, limit: 1000, remaining: 0 });
-    assert.deepEqual(checkGauge(1000, 990, 11), { allowed: false, used: 990, limit: 1000, remaining: 10 });
-    assert.deepEqual(checkGauge(1000, 1200, 1), { allowed: false, used: 1200, limit: 1000, remaining: 0 });
-  });
-
-  it('rejects counts that are not whole numbers', () => {
-    assert.throws(() => checkGauge(10, 1, -1), {
-      code: 'INVALID_ARGUMENT',
-      message: /adding must be a whole number/,
-    });
-    assert.throws(() => checkGauge(Number.NaN, 1, 1), { code: 'INVALID_ARGUMENT', message: /limit/ });
   });
 });

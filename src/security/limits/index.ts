@@ -14,4 +14,3 @@ export { RedisRateLimiter } from './redis-rate-limiter.js';
 export { RedisQuotaCounter } from './redis-quota-counter.js';
 export type { RedisBackendOptions, RedisClient } from './redis-script.js';
 export { rateLimitHeaders, rateLimitedError } from './headers.js';
-export { checkGauge, type GaugeDecision } from './gauge.js';

@@ -1,71 +1,97 @@
-import { StrataError } from '../../kernel/index.js';
+import { StrataError, defaultTenant } from '../../kernel/index.js';
 import type { Operation } from '../collection/operations.js';
 import { parsePointId, type PointId } from '../collection/point-id.js';
+import { parseStoredCollectionName, storedCollectionName } from './collection-name.js';
 import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
 import type { VectorMetrics } from '../metrics.js';
+
+/** What a tenant may use (security.quotas); an absent field is no limit. */
+export interface TenantLimits {
+  readonly storedVectors?: number | undefined;
+}
 import type { UpdateResult, VectorStore } from './vector-store.js';
 
 /**
  * The vector procedures every transport calls (REST in Qdrant's shapes today; gRPC and GraphQL
  * later). Requests arrive as parsed JSON in Qdrant's shapes and are validated here, once.
+ * An instance acts for one tenant: the names callers send are that tenant's (see
+ * storedCollectionName), and no name reaches another tenant's collections.
  */
 export class VectorProcedures {
   constructor(
     private readonly store: VectorStore,
     private readonly metrics: VectorMetrics,
+    readonly tenant: string = defaultTenant,
+    private readonly limits: TenantLimits = {},
   ) {}
 
+  /** The same procedures acting for `tenant`, within its limits. */
+  forTenant(tenant: string, limits: TenantLimits = {}): VectorProcedures {
+    return new VectorProcedures(this.store, this.metrics, tenant, limits);
+  }
+
   listCollections(): { collections: { name: string }[] } {
-    return { collections: this.store.listCollections() };
+    const collections: { name: string }[] = [];
+    for (const { name: stored } of this.store.listCollections()) {
+      const { tenant, name } = parseStoredCollectionName(stored);
+      if (tenant === this.tenant) collections.push({ name });
+    }
+    return { collections };
   }
 
   async createCollection(name: string, request: unknown): Promise<true> {
-    await this.store.createCollection(name, request);
+    await this.store.createCollection(this.#stored(name), request);
     return true;
   }
 
   getCollection(name: string): Json {
-    return this.store.collectionInfo(name);
+    return this.store.collectionInfo(this.#stored(name));
   }
 
   collectionExists(name: string): { exists: boolean } {
-    return { exists: this.store.collectionExists(name) };
+    return { exists: this.store.collectionExists(this.#stored(name)) };
   }
 
   async updateCollection(name: string, request: unknown): Promise<true> {
-    await this.store.updateCollection(name, request);
+    await this.store.updateCollection(this.#stored(name), request);
     return true;
   }
 
   deleteCollection(name: string): Promise<boolean> {
-    return this.store.deleteCollection(name);
+    return this.store.deleteCollection(this.#stored(name));
   }
 
-  async upsert(name: string, request: unknown): Promise<UpdateResult> {
+  async upsert(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     const collection = this.store.collection(name);
     const points = upsertPoints(body(request), collection.params.dimension);
+    this.#checkStoredVectors(points.filter((point) => collection.get(point.id) === undefined).length);
     const end = this.metrics.upsertDuration.startTimer({ collection: name });
     const result = await this.store.mutate(name, { op: 'upsert', points });
     end();
     return result;
   }
 
-  retrieve(name: string, request: unknown): queries.PointResult[] {
+  retrieve(collectionName: string, request: unknown): queries.PointResult[] {
+    const name = this.#stored(collectionName);
     return queries.retrieve(this.store.collection(name), body(request));
   }
 
-  getPoint(name: string, id: string): queries.PointResult {
+  getPoint(collectionName: string, id: string): queries.PointResult {
+    const name = this.#stored(collectionName);
     const parsed = /^\d+$/.test(id) ? Number(id) : id;
     return queries.retrieveOne(this.store.collection(name), parsePointId(parsed, 'id'));
   }
 
-  deletePoints(name: string, request: unknown): Promise<UpdateResult> {
+  deletePoints(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     return this.store.mutate(name, { op: 'delete', ids: this.#selected(name, body(request)) });
   }
 
-  setPayload(name: string, request: unknown): Promise<UpdateResult> {
+  setPayload(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     const json = body(request);
     const key = json['key'];
     if (key !== undefined && key !== null && typeof key !== 'string') {
@@ -80,7 +106,8 @@ export class VectorProcedures {
     return this.store.mutate(name, operation);
   }
 
-  overwritePayload(name: string, request: unknown): Promise<UpdateResult> {
+  overwritePayload(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     const json = body(request);
     return this.store.mutate(name, {
       op: 'overwrite_payload',
@@ -89,48 +116,57 @@ export class VectorProcedures {
     });
   }
 
-  deletePayload(name: string, request: unknown): Promise<UpdateResult> {
+  deletePayload(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     const json = body(request);
     const keys = stringList(json['keys'], 'keys');
     return this.store.mutate(name, { op: 'delete_payload', ids: this.#selected(name, json), keys });
   }
 
-  clearPayload(name: string, request: unknown): Promise<UpdateResult> {
+  clearPayload(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     return this.store.mutate(name, { op: 'clear_payload', ids: this.#selected(name, body(request)) });
   }
 
-  scroll(name: string, request: unknown): ReturnType<typeof queries.scroll> {
+  scroll(collectionName: string, request: unknown): ReturnType<typeof queries.scroll> {
+    const name = this.#stored(collectionName);
     const collection = this.store.collection(name);
     const json = body(request);
     return queries.scroll(collection, json, planFilter(collection, json['filter']));
   }
 
-  count(name: string, request: unknown): { count: number } {
+  count(collectionName: string, request: unknown): { count: number } {
+    const name = this.#stored(collectionName);
     const collection = this.store.collection(name);
     const json = body(request);
     return queries.count(collection, json, planFilter(collection, json['filter']));
   }
 
-  search(name: string, request: unknown): queries.ScoredPointResult[] {
+  search(collectionName: string, request: unknown): queries.ScoredPointResult[] {
+    const name = this.#stored(collectionName);
     return this.#timed(name, () => this.#search(name, request));
   }
 
-  searchBatch(name: string, request: unknown): queries.ScoredPointResult[][] {
+  searchBatch(collectionName: string, request: unknown): queries.ScoredPointResult[][] {
+    const name = this.#stored(collectionName);
     const searches = this.#batch(body(request)['searches'], 'searches');
     return this.#timed(name, () => searches.map((search) => this.#search(name, search)));
   }
 
   /** Qdrant's universal query, in its nearest-vector forms: `query: [..]` or `query: {nearest: [..]}`. */
-  query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
+  query(collectionName: string, request: unknown): { points: queries.ScoredPointResult[] } {
+    const name = this.#stored(collectionName);
     return this.#timed(name, () => this.#query(name, request));
   }
 
-  queryBatch(name: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
+  queryBatch(collectionName: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
+    const name = this.#stored(collectionName);
     const searches = this.#batch(body(request)['searches'], 'searches');
     return this.#timed(name, () => searches.map((search) => this.#query(name, search)));
   }
 
-  createPayloadIndex(name: string, request: unknown): Promise<UpdateResult> {
+  createPayloadIndex(collectionName: string, request: unknown): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     const json = body(request);
     const field = json['field_name'];
     if (typeof field !== 'string' || field === '')
@@ -143,8 +179,35 @@ export class VectorProcedures {
     return this.store.mutate(name, { op: 'create_payload_index', field, schema: type });
   }
 
-  deletePayloadIndex(name: string, field: string): Promise<UpdateResult> {
+  deletePayloadIndex(collectionName: string, field: string): Promise<UpdateResult> {
+    const name = this.#stored(collectionName);
     return this.store.mutate(name, { op: 'delete_payload_index', field });
+  }
+
+  /**
+   * Refuses a write that would take the tenant past its stored-vectors quota (QUOTA_EXCEEDED).
+   * Two writes racing near the limit may both pass it, by at most one request's points.
+   */
+  #checkStoredVectors(adding: number): void {
+    const limit = this.limits.storedVectors;
+    if (limit === undefined || adding === 0) return;
+    let stored = 0;
+    for (const { name } of this.store.listCollections()) {
+      if (parseStoredCollectionName(name).tenant === this.tenant)
+        stored += this.store.collection(name).pointCount;
+    }
+    if (stored + adding > limit) {
+      throw new StrataError(
+        'QUOTA_EXCEEDED',
+        `tenant ${this.tenant} may store ${String(limit)} vectors; it stores ${String(stored)} and this write adds ${String(adding)}. Delete points or ask an operator to raise security.quotas.storedVectors.`,
+        { details: { limit, stored, adding } },
+      );
+    }
+  }
+
+  /** The stored name of this tenant's collection `name`. */
+  #stored(name: string): string {
+    return storedCollectionName(this.tenant, name);
   }
 
   #search(name: string, request: unknown): queries.ScoredPointResult[] {

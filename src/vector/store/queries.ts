@@ -2,6 +2,7 @@ import { StrataError } from '../../kernel/index.js';
 import type { Collection, PointRecord, ScoredHit } from '../collection/collection.js';
 import { selectPayload, type Payload, type PayloadSelector } from '../collection/payload.js';
 import { comparePointIds, parsePointId, type PointId } from '../collection/point-id.js';
+import { clientCollectionName } from './collection-name.js';
 import type { FilterPlan } from './filtering.js';
 import {
   body,
@@ -56,7 +57,7 @@ export function retrieveOne(collection: Collection, id: PointId): PointResult {
   if (record === undefined) {
     throw new StrataError(
       'NOT_FOUND',
-      `point ${JSON.stringify(id)} not found in collection ${collection.name}`,
+      `point ${JSON.stringify(id)} not found in collection ${clientCollectionName(collection.name)}`,
     );
   }
   return present(collection, record, true, true);

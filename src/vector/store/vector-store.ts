@@ -11,7 +11,7 @@ import {
   type BlobStore,
   type OperationLog,
 } from '../storage/index.js';
-import { checkCollectionName } from './collection-name.js';
+import { clientCollectionName, parseStoredCollectionName } from './collection-name.js';
 import { OrderedApply } from './ordered-apply.js';
 import { body, type Json } from './requests.js';
 
@@ -54,6 +54,8 @@ interface CatalogEntry {
  * The embedded vector database: collections, each with its operation log. A mutation is
  * validated, resolved, appended to the log (durable per the log's policy), applied in sequence
  * order, and only then acknowledged. On start, each collection is rebuilt by replaying its log.
+ * Names here are stored names, which carry the tenant (collection-name.ts); VectorProcedures
+ * maps a client's names into its tenant.
  */
 export class VectorStore implements Lifecycle {
   readonly #collections = new Map<string, Stored>();
@@ -119,11 +121,11 @@ export class VectorStore implements Lifecycle {
   }
 
   createCollection(name: string, request: unknown): Promise<void> {
-    checkCollectionName(name);
+    parseStoredCollectionName(name);
     const params = paramsFromCreate(request);
     return this.#changeCatalog(async () => {
       if (this.#collections.has(name)) {
-        throw new StrataError('ALREADY_EXISTS', `collection ${name} already exists`);
+        throw new StrataError('ALREADY_EXISTS', `collection ${clientCollectionName(name)} already exists`);
       }
       // Leftovers of an interrupted delete must not leak old points into the new collection.
       await rm(this.#collectionDir(name), { recursive: true, force: true });
@@ -244,7 +246,8 @@ export class VectorStore implements Lifecycle {
 
   #stored(name: string): Stored {
     const stored = this.#collections.get(name);
-    if (stored === undefined) throw new StrataError('NOT_FOUND', `collection ${name} does not exist`);
+    if (stored === undefined)
+      throw new StrataError('NOT_FOUND', `collection ${clientCollectionName(name)} does not exist`);
     return stored;
   }
 

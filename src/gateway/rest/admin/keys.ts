@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { StrataError } from '../../../kernel/index.js';
+import { StrataError, checkTenantId, defaultTenant } from '../../../kernel/index.js';
 import type { ApiKeyRecord, Identity, SecurityModule } from '../../../security/index.js';
 
 const tags = ['admin'];
 
 interface CreateBody {
+  readonly tenant?: unknown;
   readonly name?: unknown;
   readonly roles?: unknown;
   readonly scopes?: unknown;
@@ -24,9 +25,11 @@ function strings(value: unknown, what: string): string[] | undefined {
 }
 
 /**
- * API keys of the caller's tenant over REST (`strata keys` is its client): create (the key is
- * in this one answer and nowhere else), list, revoke, rotate. Every call needs `admin` on
- * `admin:keys`, and every change is an audit record; keys never leave their tenant.
+ * API keys over REST (`strata keys` is its client): create (the key is in this one answer and
+ * nowhere else), list, revoke, rotate. Every call needs `admin` on `admin:keys`, and every change
+ * is an audit record. An admin manages the keys of its own tenant; only the platform's operators
+ * — admins of the default tenant, granted `admin` on `admin:tenants` — provision another tenant
+ * (its first keys), and their data calls still act only within their own tenant.
  */
 export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule): void {
   const admin = (request: FastifyRequest): Identity => {
@@ -35,12 +38,29 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
     request.caller?.authorize('admin', 'admin:keys');
     return identity;
   };
+  /** The tenant whose keys a call manages: the caller's own, or, for the platform's operators, any. */
+  const tenantOf = (request: FastifyRequest, identity: Identity, requested: unknown): string => {
+    if (requested === undefined || requested === identity.tenant) return identity.tenant;
+    if (typeof requested !== 'string') throw invalid('"tenant" must be a string');
+    checkTenantId(requested);
+    if (identity.tenant !== defaultTenant) {
+      throw new StrataError(
+        'PERMISSION_DENIED',
+        `${identity.subject} may manage only the keys of tenant ${identity.tenant}; another tenant's keys are provisioned by admins of tenant ${defaultTenant}`,
+      );
+    }
+    request.caller?.authorize('admin', 'admin:tenants');
+    return requested;
+  };
   const audit = (request: FastifyRequest, action: string, id: string): Promise<void> =>
     request.caller?.audit(action, `apikeys/${id}`, 'success') ?? Promise.resolve();
-  /** A key of the caller's tenant; another tenant's key is as absent as an unknown one. */
+  /** A key the caller may manage; any other is as absent as an unknown one. */
   const own = async (identity: Identity, id: string): Promise<ApiKeyRecord> => {
     const record = await security.keys.get(id);
-    if (record.tenant !== identity.tenant) throw new StrataError('NOT_FOUND', `API key ${id} does not exist`);
+    const manages =
+      record.tenant === identity.tenant ||
+      (identity.tenant === defaultTenant && security.authorizer.allows(identity, 'admin', 'admin:tenants'));
+    if (!manages) throw new StrataError('NOT_FOUND', `API key ${id} does not exist`);
     return record;
   };
 
@@ -66,8 +86,9 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
         expiresAt = new Date(typeof body.expiresAt === 'string' ? body.expiresAt : NaN);
         if (Number.isNaN(expiresAt.getTime())) throw invalid('"expiresAt" must be an ISO 8601 date');
       }
+      const tenant = tenantOf(request, identity, body.tenant);
       const issued = await security.keys.create({
-        tenant: identity.tenant,
+        tenant,
         name: body.name,
         roles,
         ...(scopes === undefined ? {} : { scopes }),
@@ -78,10 +99,14 @@ export function registerKeyRoutes(app: FastifyInstance, security: SecurityModule
     },
   );
 
-  app.get('/admin/keys', { schema: { summary: 'List API keys', tags } }, async (request) => {
-    const identity = admin(request);
-    return { keys: await security.keys.list(identity.tenant) };
-  });
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/admin/keys',
+    { schema: { summary: 'List API keys', tags } },
+    async (request) => {
+      const identity = admin(request);
+      return { keys: await security.keys.list(tenantOf(request, identity, request.query.tenant)) };
+    },
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/admin/keys/:id',

@@ -36,6 +36,7 @@ function errorType(error: StrataError): string {
     case 'PERMISSION_DENIED':
       return 'permission_error';
     case 'RATE_LIMITED':
+    case 'QUOTA_EXCEEDED':
     case 'OVERLOADED':
       return 'rate_limit_error';
     default:
