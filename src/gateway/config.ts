@@ -1,7 +1,50 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../kernel/index.js';
 
 const port = (description: string, defaultPort: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description });
+
+export const clientCertificateModes = ['none', 'request', 'require'] as const;
+
+/**
+ * TLS for both listeners (docs/decisions/0008). An object with a certificate and its key, or
+ * nothing: the schema holds both or neither, so a half-configured server cannot start in clear.
+ */
+const tlsConfigSchema = Type.Object(
+  {
+    certFile: Type.String({
+      minLength: 1,
+      description:
+        'Server certificate (PEM, the chain after it). Set with keyFile; then the HTTP listener speaks HTTPS only and gRPC TLS only.',
+    }),
+    keyFile: Type.String({
+      minLength: 1,
+      description: 'Private key of certFile (PEM, unencrypted, readable only by Strata).',
+    }),
+    caFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'CA certificates (PEM bundle) that client certificates must chain to. Needed when clientCertificates is request or require.',
+      }),
+    ),
+    clientCertificates: StringEnum(clientCertificateModes, {
+      default: 'none',
+      description:
+        'Client certificates (mTLS): `none` asks for none; `request` asks, and a certificate caFile verifies is an identity (security.identity.certificates) while clients without one may still send an API key; `require` refuses connections without a verified certificate.',
+    }),
+    reloadIntervalMs: Type.Integer({
+      minimum: 0,
+      default: 60_000,
+      description:
+        'How often the certificate, key and CA files are read again. Changed files serve new connections without a restart (open ones keep theirs); a replacement that does not load is logged and the current certificate stays. 0: never.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type TlsConfig = Static<typeof tlsConfigSchema>;
+export type ClientCertificateMode = TlsConfig['clientCertificates'];
 
 /** The edges: where the HTTP and gRPC listeners bind and how they shut down. */
 export const serverConfigSchema = Type.Object(
@@ -30,6 +73,7 @@ export const serverConfigSchema = Type.Object(
           'Origins whose browser pages may call the HTTP API (CORS), e.g. https://app.example.com; `*` for any. None when absent: browsers refuse cross-origin calls.',
       }),
     ),
+    tls: Type.Optional(tlsConfigSchema),
     shutdownGracePeriodMs: Type.Integer({
       minimum: 0,
       default: 30_000,

@@ -7,6 +7,8 @@ import type { ServerConfig } from './config.js';
 import { GrpcEdge } from './grpc/grpc-server.js';
 import { createHttpServer } from './rest/http-server.js';
 import type { ReadinessProbe } from './rest/operations.js';
+import { ReloadingServerCredentials } from './tls/grpc-credentials.js';
+import { ServerCertificates } from './tls/server-certificates.js';
 
 export interface EdgeServerOptions {
   /** Authentication, rate limits and audit of every non-public route. */
@@ -36,25 +38,45 @@ export class EdgeServer implements Lifecycle {
     readonly http: FastifyInstance,
     readonly grpc: GrpcEdge,
     private readonly options: EdgeServerOptions,
+    /** With `server.tls`: the certificate both listeners serve, reloaded from its files. */
+    readonly certificates: ServerCertificates | undefined,
   ) {}
 
+  /** Loads the TLS files when configured: a bad one is CONFIG_INVALID before anything listens. */
   static async create(options: EdgeServerOptions): Promise<EdgeServer> {
-    const http = await createHttpServer(options);
-    return new EdgeServer(http, new GrpcEdge(options.config, options.logger), options);
+    const tls = options.config.tls;
+    const certificates = tls === undefined ? undefined : await ServerCertificates.load(tls, options.logger);
+    const http = await createHttpServer({ ...options, certificates });
+    const grpc = new GrpcEdge(
+      options.config,
+      options.logger,
+      certificates === undefined ? undefined : new ReloadingServerCredentials(certificates),
+    );
+    return new EdgeServer(http, grpc, options, certificates);
   }
 
-  /** `http://host:port` once listening. */
+  /** `http://host:port`, or `https://` with TLS, once listening. */
   get httpUrl(): string | undefined {
     const address = this.http.server.address();
     if (address === null || typeof address === 'string') return undefined;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.certificates === undefined ? 'http' : 'https'}://${host}:${address.port}`;
   }
 
   async start(): Promise<void> {
+    const { certificates } = this;
+    if (certificates !== undefined) {
+      const { subject, fingerprint256, validTo } = certificates.current;
+      const { clientCertificates, reloadIntervalMs } = certificates.config;
+      this.options.logger.info(
+        { subject, fingerprint256, validTo, clientCertificates, reloadIntervalMs },
+        'TLS on for HTTP and gRPC',
+      );
+    }
     // Fastify logs the address it listens on.
     await this.http.listen({ host: this.options.config.host, port: this.options.config.httpPort });
     await this.grpc.start();
+    certificates?.start();
   }
 
   /**
@@ -72,7 +94,7 @@ export class EdgeServer implements Lifecycle {
 
   async #drain(gracePeriodMs: number): Promise<DrainResult> {
     this.grpc.setServing(false);
-    const closing = Promise.all([this.http.close(), this.grpc.shutdown()]);
+    const closing = Promise.all([this.http.close(), this.grpc.shutdown(), this.certificates?.stop()]);
     const timer = new AbortController();
     const outcome = await Promise.race([
       closing.then(() => 'drained' as const),

@@ -12,4 +12,4 @@ export { StringEnum } from './schema.js';
 export { noLifecycle, type Lifecycle } from './lifecycle.js';
 export { DirectoryLock } from './directory-lock.js';
 export { syncDirectory, writeFileAtomically } from './durable-fs.js';
-export { checkTenantId, defaultTenant, isTenantId } from './tenant.js';
+export { checkTenantId, defaultTenant, isTenantId, tenantIdPattern } from './tenant.js';

@@ -7,11 +7,13 @@ import { StrataError } from './errors/strata-error.js';
  */
 export const defaultTenant = 'default';
 
-const tenantPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a tenant id may be, as a JSON Schema `pattern` for configuration schemas. */
+export const tenantIdPattern = '^[A-Za-z0-9_-]{1,64}$';
+const tenantRegExp = new RegExp(tenantIdPattern);
 
 /** Whether `tenant` is a valid tenant id: 1 to 64 letters, digits, '_' or '-'. */
 export function isTenantId(tenant: string): boolean {
-  return tenantPattern.test(tenant);
+  return tenantRegExp.test(tenant);
 }
 
 /** Returns `tenant`, or throws INVALID_ARGUMENT naming where it came from. */

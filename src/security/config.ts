@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { tenantIdPattern } from '../kernel/index.js';
 import { identityConfigSchema } from './identity/config.js';
 
 const rateRule = (description: string, ratePerSecond: number, burst: number) =>
@@ -79,7 +80,7 @@ export const securityConfigSchema = Type.Object(
     quotas: Type.Object(
       {
         ...quotaFields,
-        tenants: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), tenantQuotasSchema, {
+        tenants: Type.Record(Type.String({ pattern: tenantIdPattern }), tenantQuotasSchema, {
           default: {},
           description:
             'Per-tenant quotas that replace the ones above for that tenant, field by field: `{acme: {storedVectors: 1000000}}`.',

@@ -37,7 +37,17 @@ export {
   type PostgresConnection,
 } from './audit/postgres-table.js';
 export { CompositeAuditLog } from './audit/composite.js';
-export { type Identity, type ApiKeyRejection, type JwtRejection } from './identity/identity.js';
+export {
+  type Identity,
+  type ApiKeyRejection,
+  type CertificateRejection,
+  type JwtRejection,
+} from './identity/identity.js';
+export {
+  CertificateIdentities,
+  type CertificateMapping,
+  type ClientCertificate,
+} from './identity/certificate-identities.js';
 export {
   type ApiKeyRecord,
   type ApiKeyStore,

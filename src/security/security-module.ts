@@ -7,6 +7,7 @@ import { FileAuditLog } from './audit/file-log.js';
 import type { SecurityConfig, TenantQuotas } from './config.js';
 import type { ApiKeyStore } from './identity/api-key.js';
 import { Authorizer } from './identity/authorizer.js';
+import { CertificateIdentities, type ClientCertificate } from './identity/certificate-identities.js';
 import { FileApiKeyStore } from './identity/file-api-key-store.js';
 import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
@@ -32,6 +33,8 @@ export interface Credentials {
   readonly authorization?: string | undefined;
   /** `api-key` header value (Qdrant's clients). */
   readonly apiKey?: string | undefined;
+  /** The connection's client certificate, only when the TLS handshake verified it (mTLS). */
+  readonly clientCertificate?: ClientCertificate | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export interface Credentials {
  */
 export class SecurityModule implements Lifecycle {
   readonly authorizer: Authorizer;
+  readonly #certificates: CertificateIdentities;
   #keys: ApiKeyStore | undefined;
   #jwt: JwtVerifier | undefined;
   #audit: AuditLog | undefined;
@@ -50,6 +54,7 @@ export class SecurityModule implements Lifecycle {
 
   constructor(private readonly options: SecurityModuleOptions) {
     this.authorizer = new Authorizer(options.config.identity.roles);
+    this.#certificates = new CertificateIdentities(options.config.identity.certificates);
   }
 
   /** Whether requests must authenticate (`security.auth.enabled`). */
@@ -97,13 +102,18 @@ export class SecurityModule implements Lifecycle {
 
   /**
    * The identity the credentials prove. `api-key` or `Authorization: Bearer`; a bearer value that
-   * starts with `strata_` is an API key, anything else a JWT. Throws UNAUTHENTICATED.
+   * starts with `strata_` is an API key, anything else a JWT. Without either, a verified client
+   * certificate: a credential sent with the request is the more specific claim, so it wins over
+   * the connection's certificate. Throws UNAUTHENTICATED.
    */
   async authenticate(credentials: Credentials): Promise<Identity> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
     const token = credentials.apiKey ?? bearer;
     if (token === undefined) {
       const malformed = credentials.authorization !== undefined;
+      if (!malformed && credentials.clientCertificate !== undefined) {
+        return this.#certificates.identify(credentials.clientCertificate);
+      }
       throw new StrataError(
         'UNAUTHENTICATED',
         malformed

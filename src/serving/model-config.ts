@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { StrataError, StringEnum } from '../kernel/index.js';
+import { StrataError, StringEnum, tenantIdPattern } from '../kernel/index.js';
 import { datatypes } from './tensor.js';
 
 /**
@@ -280,7 +280,7 @@ export const modelConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    tenants: Type.Array(Type.String({ pattern: '^([A-Za-z0-9_-]{1,64}|\\*)$' }), {
+    tenants: Type.Array(Type.Union([Type.String({ pattern: tenantIdPattern }), Type.Literal('*')]), {
       minItems: 1,
       default: ['default'],
       description:

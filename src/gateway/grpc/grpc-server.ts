@@ -21,6 +21,8 @@ export class GrpcEdge {
   constructor(
     private readonly config: ServerConfig,
     private readonly logger: Logger,
+    /** TLS credentials with `server.tls`; plaintext without. */
+    private readonly credentials: ServerCredentials = ServerCredentials.createInsecure(),
   ) {
     this.server = new Server({
       'grpc.max_receive_message_length': config.grpcMaxMessageBytes,
@@ -48,16 +50,15 @@ export class GrpcEdge {
     new ReflectionService(Object.assign({}, ...this.#packages) as PackageDefinition).addToServer(this.server);
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
     this.#port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(
-        `${host}:${this.config.grpcPort}`,
-        ServerCredentials.createInsecure(),
-        (error, port) => {
-          if (error === null) resolve(port);
-          else reject(error);
-        },
-      );
+      this.server.bindAsync(`${host}:${this.config.grpcPort}`, this.credentials, (error, port) => {
+        if (error === null) resolve(port);
+        else reject(error);
+      });
     });
-    this.logger.info({ address: `${host}:${this.#port}` }, 'gRPC server listening');
+    this.logger.info(
+      { address: `${host}:${this.#port}`, tls: this.config.tls !== undefined },
+      'gRPC server listening',
+    );
   }
 
   /** Stops accepting calls and resolves once every call in flight has finished. */

@@ -7,6 +7,7 @@ import {
   type SecurityModule,
 } from '../../security/index.js';
 import type { Caller } from '../procedures/guard.js';
+import { verifiedClientCertificate } from '../tls/client-certificate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,6 +87,7 @@ async function authenticate(request: FastifyRequest, security: SecurityModule): 
     return await security.authenticate({
       authorization: header(request.headers.authorization),
       apiKey: header(request.headers['api-key']),
+      clientCertificate: verifiedClientCertificate(request.raw.socket),
     });
   } catch (error) {
     const failure = toStrataError(error);

@@ -1,8 +1,9 @@
+import { Server as TlsServer } from 'node:tls';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../kernel/index.js';
+import { StrataError, type Logger } from '../../kernel/index.js';
 import type { SecurityModule } from '../../security/index.js';
 import { registerKeyRoutes } from './admin/keys.js';
 import { installAuthentication } from './authentication.js';
@@ -13,6 +14,8 @@ import { installProblemHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOperationRoutes, type ReadinessProbe } from './operations.js';
 import { installRequestContext, requestIdFor } from './request-context.js';
+import { secureContextOptions } from '../tls/server-certificate.js';
+import type { ServerCertificates } from '../tls/server-certificates.js';
 
 export interface HttpServerOptions {
   /** Absent in tests of single route families, which run without authentication. */
@@ -22,6 +25,8 @@ export interface HttpServerOptions {
   readonly registry: Registry;
   readonly readiness: ReadinessProbe;
   readonly version: string;
+  /** With `server.tls`: the listener speaks HTTPS only, with this certificate as it reloads. */
+  readonly certificates?: ServerCertificates | undefined;
 }
 
 /** The Fastify instance with the cross-cutting hooks and the operational routes; not yet listening. */
@@ -35,7 +40,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,
+    ...(options.certificates === undefined ? {} : { https: httpsOptions(options.certificates) }),
   });
+  if (options.certificates !== undefined) followReloads(app, options.certificates, options.logger);
   installRequestContext(app, createHttpMetrics(options.registry));
   await installBrowserPolicies(app, options.config);
   if (options.security?.enabled === true) {
@@ -47,6 +54,37 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   await registerOpenApi(app, options.version);
   registerOperationRoutes(app, options.registry, options.readiness);
   return app;
+}
+
+/**
+ * `require` has Node refuse the handshake without a certificate the CA verifies; `request` asks
+ * for one but lets every client in, and only a verified one becomes an identity (authentication.ts).
+ */
+function httpsOptions(certificates: ServerCertificates) {
+  const mode = certificates.config.clientCertificates;
+  return {
+    ...secureContextOptions(certificates.current),
+    requestCert: mode !== 'none',
+    rejectUnauthorized: mode === 'require',
+  };
+}
+
+/**
+ * New handshakes get each reloaded certificate; open connections keep the context they were made
+ * with. Handshakes that fail (no or another CA's client certificate, a plain-HTTP request) are
+ * logged at debug level only: scanners and misconfigured clients would flood anything louder.
+ */
+function followReloads(app: FastifyInstance, certificates: ServerCertificates, logger: Logger): void {
+  const server = app.server;
+  if (!(server instanceof TlsServer)) {
+    throw new StrataError('INTERNAL', 'Fastify was given https options but did not create a TLS server');
+  }
+  certificates.onReload((certificate) => {
+    server.setSecureContext(secureContextOptions(certificate));
+  });
+  server.on('tlsClientError', (error: Error & { code?: string }, socket) => {
+    logger.debug({ code: error.code, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
+  });
 }
 
 /**

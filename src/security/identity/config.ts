@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../kernel/index.js';
+import { StringEnum, tenantIdPattern } from '../../kernel/index.js';
 import { jwtAlgorithms } from './jwt-verifier.js';
 
 const grantSchema = Type.Object(
@@ -88,7 +88,20 @@ const jwtSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Identities: custom roles, and JWT verification when bearer tokens are accepted. */
+/** A client certificate (mTLS) accepted as an identity; the field names are CertificateMapping's. */
+const certificateSchema = Type.Object(
+  {
+    commonName: Type.Optional(Type.String({ minLength: 1 })),
+    fingerprint256: Type.Optional(
+      Type.String({ pattern: '^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$' }),
+    ),
+    tenant: Type.String({ pattern: tenantIdPattern }),
+    roles: Type.Array(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Identities: custom roles, JWT verification when bearer tokens are accepted, client certificates. */
 export const identityConfigSchema = Type.Object(
   {
     roles: Type.Array(roleSchema, {
@@ -96,6 +109,11 @@ export const identityConfigSchema = Type.Object(
       description: 'Custom roles, next to the built-in admin, editor and viewer.',
     }),
     jwt: Type.Optional(jwtSchema),
+    certificates: Type.Array(certificateSchema, {
+      default: [],
+      description:
+        'Client certificates accepted as identities when server.tls asks for them: entries `{ commonName?, fingerprint256?, tenant, roles }`. A certificate the CA verified acts as the first entry whose given fields match it (fingerprint: SHA-256, hex, colons optional), with subject `cert:<CN>`; an API key or bearer token on the request takes precedence. A verified certificate that matches no entry is refused (401).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

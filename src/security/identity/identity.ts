@@ -28,10 +28,13 @@ export type JwtRejection =
   | 'wrong_audience'
   | 'unsupported_algorithm';
 
+/** A client certificate the CA verified that no `security.identity.certificates` entry maps. */
+export type CertificateRejection = 'unknown_certificate';
+
 /** An UNAUTHENTICATED error; `details.reason` says why, for logs, audit and the client. */
 export function unauthenticated(
   message: string,
-  reason: ApiKeyRejection | JwtRejection,
+  reason: ApiKeyRejection | JwtRejection | CertificateRejection,
   details: Readonly<Record<string, unknown>> = {},
   cause?: unknown,
 ): StrataError {

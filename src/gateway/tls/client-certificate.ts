@@ -1,0 +1,21 @@
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { ClientCertificate } from '../../security/index.js';
+
+/**
+ * The connection's client certificate, only when the handshake verified it against
+ * `server.tls.caFile`. In `request` mode a connection may complete with an unverified certificate
+ * (`authorized` false: another CA, expired); that one proves nothing and is not returned.
+ */
+export function verifiedClientCertificate(socket: Socket): ClientCertificate | undefined {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const peer = socket.getPeerCertificate();
+  if (typeof peer.fingerprint256 !== 'string' || peer.fingerprint256 === '') return undefined;
+  // Node gives a repeated attribute as an array; the first common name names the client.
+  const commonName: unknown = peer.subject.CN;
+  const first = Array.isArray(commonName) ? (commonName[0] as unknown) : commonName;
+  return {
+    fingerprint256: peer.fingerprint256,
+    ...(typeof first === 'string' && first !== '' ? { commonName: first } : {}),
+  };
+}
