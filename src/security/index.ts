@@ -33,11 +33,8 @@ export type { AuditProblem, AuditVerification, VerifyOptions } from './audit/cha
 export { verifyAuditFile } from './audit/file-verify.js';
 export { FileAuditLog, type AuditFsyncPolicy, type FileAuditLogOptions } from './audit/file-log.js';
 export { PostgresAuditSink } from './audit/postgres-sink.js';
-export {
-  verifyAuditTable,
-  type PostgresAuditOptions,
-  type PostgresConnection,
-} from './audit/postgres-table.js';
+export { verifyAuditTable, type PostgresAuditOptions } from './audit/postgres-table.js';
+export type { PostgresConnection } from './postgres.js';
 export { CompositeAuditLog } from './audit/composite.js';
 export { type Identity, type ApiKeyRejection, type JwtRejection } from './identity/identity.js';
 export {
