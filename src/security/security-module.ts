@@ -157,12 +157,14 @@ export class SecurityModule implements Lifecycle {
    * where only this user can read it, and says where; the key itself never reaches a log.
    */
   async #firstStart(): Promise<void> {
-    if ((await this.keys.list()).length > 0) return;
-    const issued = await this.keys.create({
+    // Atomic in the store: of replicas starting together on one shared store, one creates the key
+    // and writes the file; the others write nothing.
+    const issued = await this.keys.createFirst({
       tenant: 'default',
       name: 'admin (first start)',
       roles: ['admin'],
     });
+    if (issued === undefined) return;
     const path = this.options.config.auth.adminKeyFile ?? join(this.options.dataDir, 'admin.key');
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, `${issued.key}\n`, { mode: 0o600 });
