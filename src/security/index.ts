@@ -45,6 +45,7 @@ export {
   type RotateOptions,
 } from './identity/api-key.js';
 export { FileApiKeyStore, type FileApiKeyStoreOptions } from './identity/file-api-key-store.js';
+export { PostgresApiKeyStore, type PostgresApiKeyStoreOptions } from './identity/postgres-api-key-store.js';
 export {
   JwtVerifier,
   jwtAlgorithms,
