@@ -1,13 +1,13 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { AuditEntry, AuditLog } from './audit/record.js';
-import { FileAuditLog } from './audit/file-log.js';
+import { openAuditLog, openKeyStore, type BackendContext } from './backends.js';
 import type { SecurityConfig } from './config.js';
 import type { ApiKeyStore } from './identity/api-key.js';
 import { Authorizer } from './identity/authorizer.js';
-import { FileApiKeyStore } from './identity/file-api-key-store.js';
 import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
 import type { Action } from './identity/resources.js';
@@ -15,6 +15,7 @@ import { rateLimitedError } from './limits/headers.js';
 import type { RateDecision, RateLimiter } from './limits/limits.js';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+import { connect } from './postgres.js';
 
 export interface SecurityModuleOptions {
   readonly dataDir: string;
@@ -22,6 +23,8 @@ export interface SecurityModuleOptions {
   readonly logger: Logger;
   /** `backends.redis.url`, used when `rateLimit.backend` is `redis`. */
   readonly redisUrl: string;
+  /** `backends.postgres.url`, used when the key store or the audit sink is `postgres`. */
+  readonly postgresUrl: string;
 }
 
 /** The credentials a request carries, as the transports find them (HTTP headers, gRPC metadata). */
@@ -44,6 +47,8 @@ export class SecurityModule implements Lifecycle {
   #audit: AuditLog | undefined;
   #limiter: RateLimiter | undefined;
   #redis: Redis | undefined;
+  /** One pool for the key table and the audit table. */
+  #postgres: pg.Pool | undefined;
 
   constructor(private readonly options: SecurityModuleOptions) {
     this.authorizer = new Authorizer(options.config.identity.roles);
@@ -65,31 +70,40 @@ export class SecurityModule implements Lifecycle {
   }
 
   async start(): Promise<void> {
-    const { config, dataDir } = this.options;
+    const { config, dataDir, logger } = this.options;
     if (!config.auth.enabled) {
-      this.options.logger.warn(
-        'authentication is switched off (security.auth.enabled=false): every request is trusted',
-      );
+      logger.warn('authentication is switched off (security.auth.enabled=false): every request is trusted');
       return;
     }
+    const backends: BackendContext = {
+      config,
+      dataDir,
+      logger,
+      postgres: () =>
+        (this.#postgres ??= connect({ connectionString: this.options.postgresUrl }, logger).pool),
+    };
     // Records name who acted, so without authentication there is nothing to write, and the
     // whole log is not read (to resume its chain) at every start.
-    if (config.audit.enabled) {
-      const path = config.audit.file ?? join(dataDir, 'audit', 'audit.jsonl');
-      await mkdir(dirname(path), { recursive: true });
-      this.#audit = await FileAuditLog.open({ path, logger: this.options.logger, fsync: config.audit.fsync });
-    }
-    this.#keys = await FileApiKeyStore.open(join(dataDir, 'security'));
+    if (config.audit.enabled) this.#audit = await openAuditLog(backends);
+    this.#keys = await openKeyStore(backends);
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
     this.#limiter = this.#createLimiter();
     await this.#firstStart();
   }
 
+  /** Releases what start acquired, also after a failed start; the audit log first, while its pool is open. */
   async stop(): Promise<void> {
-    await this.#audit?.close();
+    const audit = this.#audit;
+    const postgres = this.#postgres;
     this.#audit = undefined;
+    this.#postgres = undefined;
     this.#redis?.disconnect();
     this.#redis = undefined;
+    try {
+      await audit?.close();
+    } finally {
+      await postgres?.end();
+    }
   }
 
   /**
@@ -149,7 +163,7 @@ export class SecurityModule implements Lifecycle {
     this.#redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     // Failures surface as UNAVAILABLE from each take; the client's own error events only repeat them.
     this.#redis.on('error', () => undefined);
-    return new RedisRateLimiter(this.#redis, { keyPrefix: 'strata:rl:' });
+    return new RedisRateLimiter(this.#redis, { keyPrefix: this.options.config.rateLimit.redisKeyPrefix });
   }
 
   /**

@@ -44,8 +44,10 @@ interface Row {
   readonly hash: string;
 }
 
+export const defaultAuditTable = 'strata_audit';
+
 /** The audit table named `name`, `strata_audit` by default. */
-export function auditTable(name = 'strata_audit'): Table {
+export function auditTable(name = defaultAuditTable): Table {
   return tableOf(name, 'audit');
 }
 
