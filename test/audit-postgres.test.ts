@@ -1,10 +1,11 @@
 /**
- * The audit log's PostgreSQL table against the real server: the chain is stored and resumed, and
- * rows changed or deleted in SQL are found. Each run uses its own table and drops it.
+ * The audit log's PostgreSQL table against the real server: the chain is stored and resumed, rows
+ * changed or deleted in SQL are found, and a started Strata writes to it when configured to. Each
+ * run uses its own table and drops it.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -20,6 +21,7 @@ import {
   type AuditEntry,
 } from '../src/security/index.js';
 import { requireBackend } from './support/backends.js';
+import { startPlatform, tempDataDir } from './support/platform.js';
 
 const { url } = loadConfig({ env: process.env }).backends.postgres;
 const logger = createLogger('silent');
@@ -147,5 +149,69 @@ describe('CompositeAuditLog over a file and PostgreSQL', () => {
     );
     assert.equal((await verifyAuditFile(path)).ok, true);
     assert.equal((await verifyAuditTable({ pool, table, chain: 'composite' })).ok, true);
+  });
+});
+
+describe('security.audit.sink on a started Strata', () => {
+  /** Starts Strata with `sink`, fails a login, creates a collection, stops; the data directory. */
+  async function audited(sink: 'postgres' | 'both', chain: string): Promise<string> {
+    const dataDir = tempDataDir('audit-sink');
+    const { platform, url: base } = await startPlatform(dataDir, ['vector'], {
+      'security.auth.enabled': 'true',
+      'security.audit.sink': sink,
+      'security.audit.table': table,
+      'security.audit.chain': chain,
+      'backends.postgres.url': url,
+    });
+    try {
+      const admin = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
+      const forged = `${admin.slice(0, -4)}AAAA`;
+      const refused = await fetch(`${base}/collections`, { headers: { authorization: `Bearer ${forged}` } });
+      assert.equal(refused.status, 401);
+      const created = await fetch(`${base}/collections/docs`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ vectors: { size: 2, distance: 'Dot' } }),
+      });
+      assert.equal(created.status, 200, await created.clone().text());
+    } finally {
+      await platform.shutdown();
+    }
+    return dataDir;
+  }
+
+  async function tableActions(chain: string): Promise<string[]> {
+    const verification = await verifyAuditTable({ pool, table, chain });
+    assert.equal(verification.ok, true, JSON.stringify(verification));
+    const { rows } = await pool.query<{ action: string; outcome: string }>(
+      `SELECT action, outcome FROM ${table} WHERE chain = $1 ORDER BY seq`,
+      [chain],
+    );
+    return rows.map((row) => `${row.action} ${row.outcome}`);
+  }
+
+  it('with `postgres`, records a failed login and a collection creation in the table, and no file', async (t) => {
+    if (!reachable(t)) return;
+    const dataDir = await audited('postgres', 'strata-postgres');
+    assert.deepEqual(await tableActions('strata-postgres'), [
+      'apikey.create success',
+      'auth.authenticate denied',
+      'createCollection success',
+    ]);
+    await assert.rejects(access(join(dataDir, 'audit')), { code: 'ENOENT' });
+  });
+
+  it('with `both`, records the same entries in the file and the table', async (t) => {
+    if (!reachable(t)) return;
+    const dataDir = await audited('both', 'strata-both');
+    const path = join(dataDir, 'audit', 'audit.jsonl');
+    assert.equal((await verifyAuditFile(path)).ok, true);
+    const fileActions = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; outcome: string })
+      .map((record) => `${record.action} ${record.outcome}`);
+    assert.equal(fileActions.length, 3);
+    assert.deepEqual(await tableActions('strata-both'), fileActions);
   });
 });

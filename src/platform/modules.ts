@@ -71,6 +71,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
       config: context.config.security,
       logger: context.logger,
       redisUrl: context.config.backends.redis.url,
+      postgresUrl: context.config.backends.postgres.url,
     }),
   server: (context) =>
     EdgeServer.create({

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { tenantIdPattern } from '../kernel/index.js';
+import { StringEnum, tenantIdPattern } from '../kernel/index.js';
+import { defaultAuditTable } from './audit/postgres-table.js';
 import { identityConfigSchema } from './identity/config.js';
+import { tableNamePattern } from './postgres.js';
 
 const rateRule = (description: string, ratePerSecond: number, burst: number) =>
   Type.Object(
@@ -72,6 +74,12 @@ export const securityConfigSchema = Type.Object(
           description:
             'Where the token buckets live: this process (`memory`), or Redis (`backends.redis.url`), so that limits hold across replicas.',
         }),
+        redisKeyPrefix: Type.String({
+          minLength: 1,
+          default: 'strata:rl:',
+          description:
+            'With `backend: redis`, what the bucket and daily quota keys in Redis start with. Replicas that share limits use the same prefix; deployments that share one Redis, different ones.',
+        }),
         perKey: rateRule('Token bucket of each API key or token subject.', 200, 400),
         perTenant: rateRule('Token bucket of each tenant, all its keys together.', 1000, 2000),
       },
@@ -103,13 +111,33 @@ export const securityConfigSchema = Type.Object(
         file: Type.Optional(
           Type.String({
             minLength: 1,
-            description: 'Audit log file. Default: `<dataDir>/audit/audit.jsonl`.',
+            description:
+              'With sink `file` or `both`, the audit log file. Default: `<dataDir>/audit/audit.jsonl`.',
           }),
         ),
+        sink: StringEnum(['file', 'postgres', 'both'], {
+          default: 'file',
+          description:
+            'Where records go: the file (`file`), a PostgreSQL table (`postgres`, `backends.postgres.url`), or both (`both`; a record counts as written once both have it).',
+        }),
         fsync: Type.Union([Type.Literal('always'), Type.Literal('interval')], {
           default: 'always',
-          description: '`always`: every acknowledged record is on disk; `interval`: synced once a second.',
+          description:
+            'For the file: `always`: every acknowledged record is on disk; `interval`: synced once a second.',
         }),
+        table: Type.String({
+          pattern: tableNamePattern,
+          default: defaultAuditTable,
+          description:
+            'With sink `postgres` or `both`, the audit table (`name` or `schema.name`); created if missing. Grant Strata INSERT and SELECT on it only.',
+        }),
+        chain: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "With sink `postgres` or `both`, this process's chain in the table; each writer needs its own, so give each replica a different one. Default: the host name.",
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -31,11 +31,8 @@ export type { AuditProblem, AuditVerification, VerifyOptions } from './audit/cha
 export { verifyAuditFile } from './audit/file-verify.js';
 export { FileAuditLog, type AuditFsyncPolicy, type FileAuditLogOptions } from './audit/file-log.js';
 export { PostgresAuditSink } from './audit/postgres-sink.js';
-export {
-  verifyAuditTable,
-  type PostgresAuditOptions,
-  type PostgresConnection,
-} from './audit/postgres-table.js';
+export { verifyAuditTable, type PostgresAuditOptions } from './audit/postgres-table.js';
+export type { PostgresConnection } from './postgres.js';
 export { CompositeAuditLog } from './audit/composite.js';
 export {
   type Identity,
@@ -56,6 +53,7 @@ export {
   type RotateOptions,
 } from './identity/api-key.js';
 export { FileApiKeyStore, type FileApiKeyStoreOptions } from './identity/file-api-key-store.js';
+export { PostgresApiKeyStore, type PostgresApiKeyStoreOptions } from './identity/postgres-api-key-store.js';
 export {
   JwtVerifier,
   jwtAlgorithms,

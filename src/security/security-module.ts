@@ -1,14 +1,14 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { AuditEntry, AuditLog } from './audit/record.js';
-import { FileAuditLog } from './audit/file-log.js';
+import { openAuditLog, openKeyStore, type BackendContext } from './backends.js';
 import type { SecurityConfig, TenantQuotas } from './config.js';
 import type { ApiKeyStore } from './identity/api-key.js';
 import { Authorizer } from './identity/authorizer.js';
 import { CertificateIdentities, type ClientCertificate } from './identity/certificate-identities.js';
-import { FileApiKeyStore } from './identity/file-api-key-store.js';
 import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
 import type { Action } from './identity/resources.js';
@@ -18,6 +18,7 @@ import { MemoryQuotaCounter } from './limits/memory-quota-counter.js';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
 import { RedisQuotaCounter } from './limits/redis-quota-counter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+import { connect } from './postgres.js';
 
 export interface SecurityModuleOptions {
   readonly dataDir: string;
@@ -25,6 +26,8 @@ export interface SecurityModuleOptions {
   readonly logger: Logger;
   /** `backends.redis.url`, used when `rateLimit.backend` is `redis`. */
   readonly redisUrl: string;
+  /** `backends.postgres.url`, used when the key store or the audit sink is `postgres`. */
+  readonly postgresUrl: string;
 }
 
 /** The credentials a request carries, as the transports find them (HTTP headers, gRPC metadata). */
@@ -51,6 +54,8 @@ export class SecurityModule implements Lifecycle {
   #limiter: RateLimiter | undefined;
   #quotas: QuotaCounter | undefined;
   #redis: Redis | undefined;
+  /** One pool for the key table and the audit table. */
+  #postgres: pg.Pool | undefined;
 
   constructor(private readonly options: SecurityModuleOptions) {
     this.authorizer = new Authorizer(options.config.identity.roles);
@@ -73,31 +78,40 @@ export class SecurityModule implements Lifecycle {
   }
 
   async start(): Promise<void> {
-    const { config, dataDir } = this.options;
+    const { config, dataDir, logger } = this.options;
     if (!config.auth.enabled) {
-      this.options.logger.warn(
-        'authentication is switched off (security.auth.enabled=false): every request is trusted',
-      );
+      logger.warn('authentication is switched off (security.auth.enabled=false): every request is trusted');
       return;
     }
+    const backends: BackendContext = {
+      config,
+      dataDir,
+      logger,
+      postgres: () =>
+        (this.#postgres ??= connect({ connectionString: this.options.postgresUrl }, logger).pool),
+    };
     // Records name who acted, so without authentication there is nothing to write, and the
     // whole log is not read (to resume its chain) at every start.
-    if (config.audit.enabled) {
-      const path = config.audit.file ?? join(dataDir, 'audit', 'audit.jsonl');
-      await mkdir(dirname(path), { recursive: true });
-      this.#audit = await FileAuditLog.open({ path, logger: this.options.logger, fsync: config.audit.fsync });
-    }
-    this.#keys = await FileApiKeyStore.open(join(dataDir, 'security'));
+    if (config.audit.enabled) this.#audit = await openAuditLog(backends);
+    this.#keys = await openKeyStore(backends);
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
     this.#createLimits();
     await this.#firstStart();
   }
 
+  /** Releases what start acquired, also after a failed start; the audit log first, while its pool is open. */
   async stop(): Promise<void> {
-    await this.#audit?.close();
+    const audit = this.#audit;
+    const postgres = this.#postgres;
     this.#audit = undefined;
+    this.#postgres = undefined;
     this.#redis?.disconnect();
     this.#redis = undefined;
+    try {
+      await audit?.close();
+    } finally {
+      await postgres?.end();
+    }
   }
 
   /**
@@ -190,8 +204,9 @@ export class SecurityModule implements Lifecycle {
     this.#redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     // Failures surface as UNAVAILABLE from each take; the client's own error events only repeat them.
     this.#redis.on('error', () => undefined);
-    this.#limiter = new RedisRateLimiter(this.#redis, { keyPrefix: 'strata:rl:' });
-    this.#quotas = new RedisQuotaCounter(this.#redis, { keyPrefix: 'strata:quota:' });
+    const prefix = this.options.config.rateLimit.redisKeyPrefix;
+    this.#limiter = new RedisRateLimiter(this.#redis, { keyPrefix: prefix });
+    this.#quotas = new RedisQuotaCounter(this.#redis, { keyPrefix: `${prefix}quota:` });
   }
 
   /**
@@ -199,12 +214,14 @@ export class SecurityModule implements Lifecycle {
    * where only this user can read it, and says where; the key itself never reaches a log.
    */
   async #firstStart(): Promise<void> {
-    if ((await this.keys.list()).length > 0) return;
-    const issued = await this.keys.create({
+    // Atomic in the store: of replicas starting together on one shared store, one creates the key
+    // and writes the file; the others write nothing.
+    const issued = await this.keys.createFirst({
       tenant: 'default',
       name: 'admin (first start)',
       roles: ['admin'],
     });
+    if (issued === undefined) return;
     const path = this.options.config.auth.adminKeyFile ?? join(this.options.dataDir, 'admin.key');
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, `${issued.key}\n`, { mode: 0o600 });

@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import { StrataError, type Logger } from '../../kernel/index.js';
+import { connect, createTableOnce, query, type Table } from '../postgres.js';
 import {
+  auditTable,
   batchLimit,
-  connect,
   createTableSql,
   insertSql,
-  query,
-  quoteTable,
   rowValues,
   verifyRows,
   type PostgresAuditOptions,
@@ -35,7 +34,7 @@ export class PostgresAuditSink implements AuditLog {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
-    private readonly table: string,
+    private readonly table: Table,
     readonly chain: string,
     head: ChainHead,
   ) {
@@ -44,17 +43,17 @@ export class PostgresAuditSink implements AuditLog {
 
   /** Creates the table if missing and resumes the chain; a damaged chain is not extended. */
   static async open(options: PostgresAuditOptions & { readonly logger: Logger }): Promise<PostgresAuditSink> {
-    const table = quoteTable(options.table ?? 'strata_audit');
+    const table = auditTable(options.table);
     const chain = options.chain ?? 'default';
     const { pool, owned } = connect(options, options.logger);
     try {
-      await query(pool, table, createTableSql(table), []);
+      await createTableOnce(pool, table, createTableSql(table.sql));
       const verification = await verifyRows(pool, table, chain, {});
       if (!verification.ok) {
         throw new StrataError(
           'INTERNAL',
-          `The audit chain "${chain}" in table ${table} is damaged, so Strata will not extend it: ${verification.reason}. Keep the rows as evidence and write to another chain or table.`,
-          { details: { table, chain, ...verification } },
+          `The audit chain "${chain}" in ${table.label} is damaged, so Strata will not extend it: ${verification.reason}. Keep the rows as evidence and write to another chain or table.`,
+          { details: { table: table.sql, chain, ...verification } },
         );
       }
       const head = { seq: verification.lastSeq, hash: verification.lastHash };
@@ -67,7 +66,7 @@ export class PostgresAuditSink implements AuditLog {
 
   async record(entry: AuditEntry): Promise<void> {
     if (this.#closed) {
-      throw new StrataError('SHUTTING_DOWN', `The audit table ${this.table} is closed.`);
+      throw new StrataError('SHUTTING_DOWN', `The ${this.table.label} is closed.`);
     }
     checkEntry(entry);
     return this.#commits.add(entry);
@@ -92,7 +91,7 @@ export class PostgresAuditSink implements AuditLog {
       await query(
         this.pool,
         this.table,
-        insertSql(this.table, records.length),
+        insertSql(this.table.sql, records.length),
         rowValues(this.chain, records),
       );
       this.#head = { seq: head.seq, hash: head.hash };
@@ -106,7 +105,7 @@ export class PostgresAuditSink implements AuditLog {
     const { rows } = await query<{ seq: string; hash: string }>(
       this.pool,
       this.table,
-      `SELECT seq, hash FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
+      `SELECT seq, hash FROM ${this.table.sql} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
       [this.chain],
     );
     const last = rows[0];

@@ -1,12 +1,10 @@
-import pg from 'pg';
-import { StrataError, isStrataError, type Logger } from '../../kernel/index.js';
+import type pg from 'pg';
+import type { Logger } from '../../kernel/index.js';
+import { connect, query, table as tableOf, type PostgresConnection, type Table } from '../postgres.js';
 import { ChainVerifier, type AuditVerification, type VerifyOptions } from './chain-verifier.js';
 import type { AuditRecord } from './record.js';
 
 // The SQL side of the PostgreSQL audit sink: the table, its rows, and the chain check over them.
-
-/** A pool the caller owns (left open by `close`), or a connection string for a pool of our own. */
-export type PostgresConnection = { readonly pool: pg.Pool } | { readonly connectionString: string };
 
 export type PostgresAuditOptions = PostgresConnection & {
   /** The table, `name` or `schema.name`; created if missing. Default `strata_audit`. */
@@ -17,14 +15,13 @@ export type PostgresAuditOptions = PostgresConnection & {
 
 /** Rows per INSERT and per verify page; 12 parameters a row stays far below PostgreSQL's 65535. */
 export const batchLimit = 1000;
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const columns = 'seq, time, prev, actor, tenant, action, resource, outcome, request_id, details, hash';
 
 /** `verifyAuditFile` for a table: the same checks on the chain's rows in seq order. */
 export async function verifyAuditTable(
   options: PostgresAuditOptions & VerifyOptions & { readonly logger?: Logger },
 ): Promise<AuditVerification> {
-  const table = quoteTable(options.table ?? 'strata_audit');
+  const table = auditTable(options.table);
   const { pool, owned } = connect(options, options.logger);
   try {
     return await verifyRows(pool, table, options.chain ?? 'default', options);
@@ -47,9 +44,16 @@ interface Row {
   readonly hash: string;
 }
 
+export const defaultAuditTable = 'strata_audit';
+
+/** The audit table named `name`, `strata_audit` by default. */
+export function auditTable(name = defaultAuditTable): Table {
+  return tableOf(name, 'audit');
+}
+
 export async function verifyRows(
   pool: pg.Pool,
-  table: string,
+  table: Table,
   chain: string,
   options: VerifyOptions,
 ): Promise<AuditVerification> {
@@ -59,7 +63,7 @@ export async function verifyRows(
     const { rows } = await query<Row>(
       pool,
       table,
-      `SELECT ${columns} FROM ${table} WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${batchLimit}`,
+      `SELECT ${columns} FROM ${table.sql} WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${batchLimit}`,
       [chain, after],
     );
     for (const row of rows) {
@@ -130,57 +134,4 @@ export function createTableSql(table: string): string {
     hash text NOT NULL,
     PRIMARY KEY (chain, seq)
   )`;
-}
-
-export function quoteTable(name: string): string {
-  if (!identifier.test(name)) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `The audit table name "${name}" is not a plain SQL identifier; use letters, digits and _ (optionally schema.table).`,
-      { details: { table: name } },
-    );
-  }
-  return name
-    .split('.')
-    .map((part) => `"${part}"`)
-    .join('.');
-}
-
-export function connect(
-  connection: PostgresConnection,
-  logger: Logger | undefined,
-): { pool: pg.Pool; owned: boolean } {
-  if ('pool' in connection) return { pool: connection.pool, owned: false };
-  const pool = new pg.Pool({ connectionString: connection.connectionString, connectionTimeoutMillis: 5000 });
-  // An idle connection that dies emits here; the next query reports the failure to its caller.
-  pool.on('error', (error) => {
-    logger?.warn({ err: error }, 'audit table: an idle PostgreSQL connection failed');
-  });
-  return { pool, owned: true };
-}
-
-export async function query<R extends pg.QueryResultRow>(
-  pool: pg.Pool,
-  table: string,
-  sql: string,
-  values: unknown[],
-): Promise<pg.QueryResult<R>> {
-  try {
-    return await pool.query<R>(sql, values);
-  } catch (error) {
-    if (isStrataError(error)) throw error;
-    const code = (error as { code?: unknown }).code;
-    if (code === '42P01') {
-      throw new StrataError('NOT_FOUND', `There is no audit table ${table}; check the table name.`, {
-        cause: error,
-      });
-    }
-    throw new StrataError(
-      'UNAVAILABLE',
-      `The audit table ${table} could not be read or written: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
 }

@@ -1,23 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { StrataError, writeFileAtomically } from '../../kernel/index.js';
-import type { ApiKeyRecord } from './api-key.js';
+import type { StoredKey } from './stored-key.js';
 
 /** The on-disk form of FileApiKeyStore: `{ version: 1, keys: [...] }`, hashes included. */
-export interface StoredKey extends ApiKeyRecord {
-  readonly hash: string;
-  /** The secret a rotation with a grace period replaced, valid until `previousValidUntil`. */
-  readonly previousHash?: string;
-  readonly previousValidUntil?: string;
-}
-
 export interface StoreFile {
   readonly version: 1;
   readonly keys: readonly StoredKey[];
-}
-
-export function toRecord(stored: StoredKey): ApiKeyRecord {
-  const { hash: _hash, previousHash: _previous, previousValidUntil: _until, ...record } = stored;
-  return record;
 }
 
 export async function load(path: string): Promise<Map<string, StoredKey>> {

@@ -43,6 +43,11 @@ export interface IssuedApiKey {
 /** Where API keys live. Every method that changes a key is durable when its promise resolves. */
 export interface ApiKeyStore {
   create(request: CreateApiKey): Promise<IssuedApiKey>;
+  /**
+   * Creates the key only if the store holds none at all, revoked ones included; undefined if it
+   * held one. Atomic: of several callers at once, processes sharing the store included, one wins.
+   */
+  createFirst(request: CreateApiKey): Promise<IssuedApiKey | undefined>;
   list(tenant?: string): Promise<ApiKeyRecord[]>;
   /** @throws StrataError NOT_FOUND */
   get(id: string): Promise<ApiKeyRecord>;

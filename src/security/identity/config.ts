@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, tenantIdPattern } from '../../kernel/index.js';
+import { tableNamePattern } from '../postgres.js';
 import { jwtAlgorithms } from './jwt-verifier.js';
+import { defaultKeyCacheMs } from './postgres-api-key-store.js';
+import { defaultKeyTable } from './postgres-api-key-table.js';
 
 const grantSchema = Type.Object(
   {
@@ -101,9 +104,26 @@ const certificateSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Identities: custom roles, JWT verification when bearer tokens are accepted, client certificates. */
+/** Identities: where API keys live, custom roles, JWT verification when bearer tokens are accepted, client certificates. */
 export const identityConfigSchema = Type.Object(
   {
+    keyStore: StringEnum(['file', 'postgres'], {
+      default: 'file',
+      description:
+        'Where API keys live: a file under `<dataDir>/security` that this process alone uses (`file`), or a PostgreSQL table (`backends.postgres.url`) that replicas share (`postgres`).',
+    }),
+    keyTable: Type.String({
+      pattern: tableNamePattern,
+      default: defaultKeyTable,
+      description:
+        'With `keyStore: postgres`, the table of API keys (`name` or `schema.name`); created if missing.',
+    }),
+    keyCacheMs: Type.Integer({
+      minimum: 0,
+      default: defaultKeyCacheMs,
+      description:
+        'With `keyStore: postgres`, how long a verified API key is trusted without reading its row again: a key revoked or rotated through another replica is refused here within this time (through this one, at once).',
+    }),
     roles: Type.Array(roleSchema, {
       default: [],
       description: 'Custom roles, next to the built-in admin, editor and viewer.',

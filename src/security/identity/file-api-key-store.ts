@@ -1,29 +1,35 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StrataError, isTenantId } from '../../kernel/index.js';
 import {
   hashKey,
   newKey,
   newKeyId,
   parseKeyId,
-  sameHash,
   type ApiKeyRecord,
   type ApiKeyStore,
   type CreateApiKey,
   type IssuedApiKey,
   type RotateOptions,
 } from './api-key.js';
-import { load, toRecord, writeAtomically, type StoredKey } from './api-key-file.js';
-import { scopeProblem } from './authorizer.js';
-import { unauthenticated, type Identity } from './identity.js';
+import { load, writeAtomically } from './api-key-file.js';
+import type { Identity } from './identity.js';
+import {
+  checkCreate,
+  gracePeriodSeconds,
+  malformedKey,
+  newStoredKey,
+  noSuchKey,
+  revokedCannotRotate,
+  toRecord,
+  verifyStored,
+  type StoredKey,
+} from './stored-key.js';
+import { VerifiedKeys } from './verified-keys.js';
 
 export interface FileApiKeyStoreOptions {
   /** The clock for expiry and grace periods; tests pass their own. */
   readonly now?: () => Date;
 }
-
-const rejected =
-  'The API key is not valid; check that it was copied whole, or ask an administrator for a new one.';
 
 /**
  * API keys in one JSON file, `api-keys.json` in the given directory, readable by this user only
@@ -31,22 +37,15 @@ const rejected =
  * directory) and changes are serialised, so a crash leaves either the old or the new set of keys
  * and concurrent calls never lose each other's writes. Verification reads memory, never the file.
  * One process owns the file: a second process writing the same directory would overwrite changes
- * it has not read.
+ * it has not read. Replicas that share keys use PostgresApiKeyStore.
  */
-/** Verified keys remembered at most; beyond, the memory starts over. */
-const maxVerified = 10_000;
-
 export class FileApiKeyStore implements ApiKeyStore {
   static readonly fileName = 'api-keys.json';
 
   #keys: ReadonlyMap<string, StoredKey>;
   #queue: Promise<unknown> = Promise.resolve();
-  /**
-   * Keys verified before, by their full text, with the identity they prove and until when (ms):
-   * a repeat request skips parsing and hashing and shares one identity object. Every change of
-   * the keys empties it, so a revoked or rotated key fails on its next request.
-   */
-  #verified = new Map<string, { readonly identity: Identity; readonly until: number }>();
+  /** Emptied by every change, so a revoked or rotated key fails on its next request. */
+  readonly #verified = new VerifiedKeys();
 
   private constructor(
     readonly directory: string,
@@ -67,24 +66,15 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   async create(request: CreateApiKey): Promise<IssuedApiKey> {
-    validateCreate(request, this.now());
-    return this.#change((keys) => {
-      let id = newKeyId();
-      while (keys.has(id)) id = newKeyId();
-      const key = newKey(id);
-      const stored: StoredKey = {
-        id,
-        tenant: request.tenant,
-        name: request.name,
-        roles: [...request.roles],
-        ...(request.scopes === undefined ? {} : { scopes: [...request.scopes] }),
-        createdAt: this.now().toISOString(),
-        ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt.toISOString() }),
-        hash: hashKey(key),
-      };
-      keys.set(id, stored);
-      return { key, record: toRecord(stored) };
-    });
+    checkCreate(request, this.now());
+    return this.#change((keys) => this.#add(keys, request));
+  }
+
+  async createFirst(request: CreateApiKey): Promise<IssuedApiKey | undefined> {
+    checkCreate(request, this.now());
+    // Every start asks; only an empty store needs the (serialised, rechecked) change and its write.
+    if (this.#keys.size > 0) return undefined;
+    return this.#change((keys) => (keys.size > 0 ? undefined : this.#add(keys, request)));
   }
 
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
@@ -110,27 +100,10 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   async rotate(id: string, options: RotateOptions = {}): Promise<IssuedApiKey> {
-    const grace = options.gracePeriodSeconds ?? 0;
-    if (!Number.isFinite(grace) || grace < 0) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        'gracePeriodSeconds must be a number of seconds, 0 or more.',
-        {
-          details: { gracePeriodSeconds: grace },
-        },
-      );
-    }
+    const grace = gracePeriodSeconds(options);
     return this.#change((keys) => {
       const current = this.#find(keys, id);
-      if (current.revokedAt !== undefined) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `API key ${id} is revoked and cannot be rotated; create a new key.`,
-          {
-            details: { id },
-          },
-        );
-      }
+      if (current.revokedAt !== undefined) throw revokedCannotRotate(id);
       const now = this.now();
       const key = newKey(id);
       const { previousHash: _hash, previousValidUntil: _until, ...rest } = current;
@@ -151,44 +124,23 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   async verify(key: string): Promise<Identity> {
-    const known = this.#verified.get(key);
-    if (known !== undefined) {
-      if (this.now().getTime() < known.until) return known.identity;
-      this.#verified.delete(key);
-    }
-    const id = parseKeyId(key);
-    if (id === undefined) throw unauthenticated(rejected, 'malformed');
-    const stored = this.#keys.get(id);
-    const hash = hashKey(key);
     const now = this.now();
-    const matches =
-      stored !== undefined &&
-      (sameHash(hash, stored.hash) ||
-        (stored.previousHash !== undefined &&
-          stored.previousValidUntil !== undefined &&
-          now < new Date(stored.previousValidUntil) &&
-          sameHash(hash, stored.previousHash)));
-    // A wrong secret for a real id reads as unknown: the caller learns nothing about which ids exist.
-    if (!matches) throw unauthenticated(rejected, 'unknown', { keyId: id });
-    if (stored.revokedAt !== undefined) throw unauthenticated(rejected, 'revoked', { keyId: id });
-    if (stored.expiresAt !== undefined && now >= new Date(stored.expiresAt)) {
-      throw unauthenticated(rejected, 'expired', { keyId: id });
-    }
-    const identity: Identity = {
-      subject: `api-key:${id}`,
-      tenant: stored.tenant,
-      roles: stored.roles,
-      ...(stored.scopes === undefined ? {} : { scopes: stored.scopes }),
-      via: 'api-key',
-    };
-    // Valid until the key expires, or the previous secret's grace period ends if that matched.
-    const viaPrevious = !sameHash(hash, stored.hash);
-    const ends = [stored.expiresAt, viaPrevious ? stored.previousValidUntil : undefined]
-      .filter((at): at is string => at !== undefined)
-      .map((at) => new Date(at).getTime());
-    if (this.#verified.size >= maxVerified) this.#verified.clear();
-    this.#verified.set(key, { identity, until: Math.min(Infinity, ...ends) });
+    const known = this.#verified.get(key, now.getTime());
+    if (known !== undefined) return known;
+    const id = parseKeyId(key);
+    if (id === undefined) throw malformedKey();
+    const { identity, until } = verifyStored(this.#keys.get(id), key, id, now);
+    this.#verified.set(key, identity, until, now.getTime());
     return identity;
+  }
+
+  #add(keys: Map<string, StoredKey>, request: CreateApiKey): IssuedApiKey {
+    let id = newKeyId();
+    while (keys.has(id)) id = newKeyId();
+    const key = newKey(id);
+    const stored = newStoredKey(id, request, hashKey(key), this.now());
+    keys.set(id, stored);
+    return { key, record: toRecord(stored) };
   }
 
   /** Applies `change` to a copy of the keys, writes it, and only then makes it the store's state. */
@@ -207,30 +159,7 @@ export class FileApiKeyStore implements ApiKeyStore {
 
   #find(keys: ReadonlyMap<string, StoredKey>, id: string): StoredKey {
     const key = keys.get(id);
-    if (key === undefined) {
-      throw new StrataError('NOT_FOUND', `No API key with id ${id}; list the keys to see their ids.`, {
-        details: { id },
-      });
-    }
+    if (key === undefined) throw noSuchKey(id);
     return key;
-  }
-}
-
-function validateCreate(request: CreateApiKey, now: Date): void {
-  const problems: string[] = [];
-  if (!isTenantId(request.tenant)) problems.push("tenant must be 1 to 64 letters, digits, '_' or '-'");
-  if (request.name.trim() === '') problems.push('name must not be empty');
-  if (request.roles.some((role) => role.trim() === '')) problems.push('roles must not contain an empty name');
-  for (const scope of request.scopes ?? []) {
-    const problem = scopeProblem(scope);
-    if (problem !== undefined) problems.push(problem);
-  }
-  if (request.expiresAt !== undefined && !(request.expiresAt > now)) {
-    problems.push('expiresAt must be a valid date in the future');
-  }
-  if (problems.length > 0) {
-    throw new StrataError('INVALID_ARGUMENT', `Cannot create the API key: ${problems.join('; ')}.`, {
-      details: { problems },
-    });
   }
 }
