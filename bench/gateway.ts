@@ -1,18 +1,24 @@
-// npm run bench:gateway -- [--seconds 3] [--rounds 5] [--concurrency 1,32] [--client node|fetch]
+// npm run bench:gateway -- [--seconds 3] [--rounds 5] [--block 0.25] [--concurrency 1,32] [--client node|fetch]
 // What security costs a request: the same cheap route (GET /collections on an empty vector
-// store) on two platforms in one process, one with authentication on (an API key checked and the
+// store) on two Strata processes, one with authentication on (an API key checked and the
 // key's and tenant's token buckets taken on every request) and one with it off, loaded alternately
-// by closed-loop callers in a worker thread. Throughput and p50/p99 per side; the issue's targets
+// by closed-loop callers in a worker thread: within each round the sides take turns in blocks of
+// --block seconds (who goes first alternating), so that the shared host's drift, which moves a
+// side's throughput by ±10-30% from second to second, falls on both alike; a side's throughput
+// in a round is its requests over its own summed time. Throughput and p50/p99 per side; the issue's targets
 // (≥ 90% of the unauthenticated throughput, ≤ 0.3 ms added p50) checked. A full run (default
 // options) writes bench/results/gateway.md.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { argv, stderr, version } from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startPlatform, tempDataDir } from '../test/support/platform.js';
+import { Child, cliPath } from '../test/support/cli.js';
+import { tempDataDir } from '../test/support/platform.js';
 import { median, percentile, type LoadResult } from './closed-loop.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
 import { writeResultSection } from './results-file.js';
@@ -22,17 +28,25 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '5' },
+    block: { type: 'string', default: '0.25' },
     concurrency: { type: 'string', default: '1,32' },
     client: { type: 'string', default: 'node' },
   },
 });
 const seconds = Number(values.seconds);
 const rounds = Math.max(1, Number(values.rounds));
+const block = Number(values.block);
+const blocks = Math.max(1, Math.round(seconds / block));
 const concurrencies = values.concurrency.split(',').map(Number);
 if (values.client !== 'fetch' && values.client !== 'node')
   throw new Error(`--client ${values.client}: use fetch or node`);
 const client: HttpClient = values.client;
-const full = values.seconds === '3' && rounds >= 5 && values.concurrency === '1,32' && client === 'node';
+const full =
+  values.seconds === '3' &&
+  rounds >= 5 &&
+  values.block === '0.25' &&
+  values.concurrency === '1,32' &&
+  client === 'node';
 const log = (message: string): void => {
   stderr.write(`[bench:gateway] ${message}\n`);
 };
@@ -46,13 +60,85 @@ const unlimited = {
   'security.rateLimit.perTenant.ratePerSecond': '1000000000',
 };
 
-const secureDir = tempDataDir('bench-gateway-on');
-const secured = await startPlatform(secureDir, ['vector'], { 'security.auth.enabled': 'true', ...unlimited });
-const key = (await readFile(join(secureDir, 'admin.key'), 'utf8')).trim();
-const open = await startPlatform(tempDataDir('bench-gateway-off'), ['vector']);
+/**
+ * One `strata start` process per side, so that neither server shares a V8 isolate with the other:
+ * in one process the two Fastify instances share compiled code, and the secured one's extra hook
+ * and request shape slowed both unevenly (a 2-3× larger gap in CPU per request than separate
+ * processes show).
+ */
+async function startServer(
+  name: string,
+  settings: Readonly<Record<string, string>>,
+): Promise<{ child: Child; url: string; dataDir: string }> {
+  const dataDir = tempDataDir(`bench-gateway-${name}`);
+  const port = await freePort();
+  // Warnings only: an access-log line per request would be measured too, and the child's output
+  // is kept in memory.
+  const flags = {
+    'server.httpPort': String(port),
+    'server.grpcPort': '0',
+    'logging.level': 'warn',
+    ...settings,
+  };
+  const child = new Child(cliPath, [
+    'start',
+    '--target',
+    'vector',
+    '--data-dir',
+    dataDir,
+    ...Object.entries(flags).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+  ]);
+  const url = `http://127.0.0.1:${String(port)}`;
+  for (let tries = 0; ; tries++) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return { child, url, dataDir };
+    if (child.process.exitCode !== null || tries > 300)
+      throw new Error(`strata (${name}) did not become ready: ${child.stderr}${child.stdout}`);
+    await sleep(100);
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields =
+      readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ') ?? [];
+    // After the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 per s).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  });
+}
+
+const secured = await startServer('on', { 'security.auth.enabled': 'true', ...unlimited });
+const key = (await readFile(join(secured.dataDir, 'admin.key'), 'utf8')).trim();
+const open = await startServer('off', { 'security.auth.enabled': 'false' });
 const sides = [
-  { name: 'security off', url: open.url, headers: {} },
-  { name: 'API key + rate limit', url: secured.url, headers: { authorization: `Bearer ${key}` } },
+  { name: 'security off', url: open.url, pid: open.child.process.pid, headers: {} },
+  {
+    name: 'API key + rate limit',
+    url: secured.url,
+    pid: secured.child.process.pid,
+    headers: { authorization: `Bearer ${key}` },
+  },
 ] as const;
 for (const side of sides) {
   const answer = await fetch(side.url + ROUTE, { headers: side.headers });
@@ -67,6 +153,8 @@ log(
 
 const loads = sides.map((side) => HttpLoad.start(side.url, client));
 const results = new Map<string, LoadResult[]>();
+/** The server process's CPU time per request (user + system), µs, per round. */
+const cpuPerRequests = new Map<string, number[]>();
 const cell = (side: number, concurrency: number): string => `${side}/${concurrency}`;
 for (const [i, load] of loads.entries()) {
   for (const concurrency of concurrencies) {
@@ -75,29 +163,53 @@ for (const [i, load] of loads.entries()) {
 }
 for (let r = 0; r < rounds; r++) {
   for (const concurrency of concurrencies) {
-    // Alternating which side goes first, so drift on the shared host hits both alike.
-    const order = r % 2 === 0 ? [0, 1] : [1, 0];
-    for (const i of order) {
-      const load = loads[i];
-      if (load === undefined) continue;
-      const result = await load.run({
-        path: ROUTE,
-        bodies: [],
-        headers: sides[i]?.headers ?? {},
-        concurrency,
-        seconds,
-      });
+    const passes: LoadResult[][] = [[], []];
+    const serverCpu = [0, 0];
+    for (let b = 0; b < blocks; b++) {
+      // Alternating which side goes first, so drift on the shared host hits both alike.
+      for (const i of (r * blocks + b) % 2 === 0 ? [0, 1] : [1, 0]) {
+        const load = loads[i];
+        const server = sides[i];
+        if (load === undefined || server === undefined) continue;
+        const before = cpuSeconds(server.pid);
+        passes[i]?.push(
+          await load.run({ path: ROUTE, bodies: [], headers: server.headers, concurrency, seconds: block }),
+        );
+        serverCpu[i] = (serverCpu[i] ?? 0) + cpuSeconds(server.pid) - before;
+      }
+    }
+    for (const [i, side] of passes.entries()) {
+      const result = merged(side);
       const id = cell(i, concurrency);
       results.set(id, [...(results.get(id) ?? []), result]);
+      const cpuPerRequest = (1e6 * (serverCpu[i] ?? 0)) / result.requests;
+      cpuPerRequests.set(id, [...(cpuPerRequests.get(id) ?? []), cpuPerRequest]);
       log(
-        `round ${r + 1}/${rounds} ${sides[i]?.name} × ${concurrency}: ${(result.requests / result.seconds).toFixed(0)} requests/s, p50 ${percentile(result.latencies, 0.5).toFixed(3)} ms`,
+        `round ${r + 1}/${rounds} ${sides[i]?.name} × ${concurrency}: ${(result.requests / result.seconds).toFixed(0)} requests/s, p50 ${percentile(result.latencies, 0.5).toFixed(3)} ms, server CPU ${cpuPerRequest.toFixed(1)} µs per request`,
       );
     }
   }
 }
 for (const load of loads) await load.close();
-await secured.platform.shutdown();
-await open.platform.shutdown();
+for (const server of [secured, open]) {
+  server.child.process.kill('SIGTERM');
+  await server.child.exited();
+}
+
+/** One side's blocks of a round as one pass: requests over the summed time, latencies pooled. */
+function merged(passes: readonly LoadResult[]): LoadResult {
+  const latencies = Float64Array.from(passes.flatMap((pass) => [...pass.latencies])).sort();
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  const weighted = (key: 'ownCores' | 'machineCores') =>
+    passes.reduce((sum, pass) => sum + pass[key] * pass.seconds, 0) / seconds;
+  return {
+    requests: latencies.length,
+    seconds,
+    latencies,
+    ownCores: weighted('ownCores'),
+    machineCores: weighted('machineCores'),
+  };
+}
 
 interface Summary {
   readonly rps: number;
@@ -118,19 +230,21 @@ const lines = [
   '',
   `- command: \`npm run bench:gateway${argv.length > 2 ? ` -- ${argv.slice(2).join(' ')}` : ''}\``,
   `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}`,
-  `- route: \`GET ${ROUTE}\` (an empty vector store) on two platforms (target vector) in one process; callers in a worker thread (${client === 'node' ? 'node:http' : "Node's fetch"}, keep-alive); ${rounds} rounds × ${seconds} s per cell, sides alternating; medians of the rounds`,
-  "- secured side: `Authorization: Bearer <API key>` verified on every request (SHA-256, constant-time compare), then the key's and the tenant's token buckets (in memory) taken; the guard checks the admin role on `collection:*`",
+  `- route: \`GET ${ROUTE}\` (an empty vector store) on two \`strata start --target vector\` processes; callers in a worker thread of the benchmark process (${client === 'node' ? 'node:http' : "Node's fetch"}, keep-alive); ${rounds} rounds × ${seconds} s per side and callers, in blocks of ${block} s with the sides taking turns; medians of the rounds`,
+  "- secured side: `Authorization: Bearer <API key>` checked on every request (a key verified before is remembered), then the key's and the tenant's token buckets (in memory) taken and the tenant's daily request quota counted; the guard checks the admin role on `collection:*` within the key's tenant",
+  "- server CPU: user + system time of the side's server process (/proc) over its blocks, per request answered: steadier than throughput on a shared host",
   '',
-  '| callers | side | requests/s | p50 ms | p99 ms | requests/s per round |',
-  '| ---: | --- | ---: | ---: | ---: | --- |',
+  '| callers | side | requests/s | p50 ms | p99 ms | server CPU µs/request | requests/s per round |',
+  '| ---: | --- | ---: | ---: | ---: | ---: | --- |',
 ];
 const verdicts: string[] = [];
 for (const concurrency of concurrencies) {
   const [off, on] = [0, 1].map((i) => summary(results.get(cell(i, concurrency)) ?? []));
   if (off === undefined || on === undefined) continue;
   for (const [i, s] of [off, on].entries()) {
+    const serverCpu = median(cpuPerRequests.get(cell(i, concurrency)) ?? []);
     lines.push(
-      `| ${concurrency} | ${sides[i]?.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(3)} | ${s.p99.toFixed(3)} | ${s.perRound} |`,
+      `| ${concurrency} | ${sides[i]?.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(3)} | ${s.p99.toFixed(3)} | ${serverCpu.toFixed(1)} | ${s.perRound} |`,
     );
   }
   const ratio = on.rps / off.rps;

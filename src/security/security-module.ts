@@ -13,12 +13,28 @@ import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
 import type { Action } from './identity/resources.js';
 import { rateLimitedError } from './limits/headers.js';
-import type { QuotaCounter, RateDecision, RateLimiter } from './limits/limits.js';
+import type { QuotaDecision, QuotaRule, RateDecision, RateRule } from './limits/limits.js';
 import { MemoryQuotaCounter } from './limits/memory-quota-counter.js';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.js';
 import { RedisQuotaCounter } from './limits/redis-quota-counter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import { connect } from './postgres.js';
+
+/** Token buckets and daily counts; in this process they answer at once, without a promise. */
+interface Limits {
+  take(key: string, rule: RateRule): RateDecision | Promise<RateDecision>;
+  consume(key: string, rule: QuotaRule, amount: number): QuotaDecision | Promise<QuotaDecision>;
+}
+
+/** `next(value)`, after `value` settles when it is a promise, at once when it is not. */
+function then<T, U>(value: T | Promise<T>, next: (settled: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/** The API key or token the credentials carry: `api-key`, else `Authorization: Bearer`. */
+function tokenOf(credentials: Credentials): string | undefined {
+  return credentials.apiKey ?? /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
+}
 
 export interface SecurityModuleOptions {
   readonly dataDir: string;
@@ -51,8 +67,7 @@ export class SecurityModule implements Lifecycle {
   #keys: ApiKeyStore | undefined;
   #jwt: JwtVerifier | undefined;
   #audit: AuditLog | undefined;
-  #limiter: RateLimiter | undefined;
-  #quotas: QuotaCounter | undefined;
+  #limits: Limits | undefined;
   #redis: Redis | undefined;
   /** One pool for the key table and the audit table. */
   #postgres: pg.Pool | undefined;
@@ -95,7 +110,7 @@ export class SecurityModule implements Lifecycle {
     if (config.audit.enabled) this.#audit = await openAuditLog(backends);
     this.#keys = await openKeyStore(backends);
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
-    this.#createLimits();
+    this.#limits = this.#createLimits();
     await this.#firstStart();
   }
 
@@ -121,8 +136,7 @@ export class SecurityModule implements Lifecycle {
    * the connection's certificate. Throws UNAUTHENTICATED.
    */
   async authenticate(credentials: Credentials): Promise<Identity> {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
-    const token = credentials.apiKey ?? bearer;
+    const token = tokenOf(credentials);
     if (token === undefined) {
       const malformed = credentials.authorization !== undefined;
       if (!malformed && credentials.clientCertificate !== undefined) {
@@ -140,6 +154,15 @@ export class SecurityModule implements Lifecycle {
     return this.#jwt.verify(token);
   }
 
+  /**
+   * The identity of credentials carrying an API key this process verified before, without
+   * waiting; undefined when only `authenticate` can tell (a new key, a JWT, a certificate, none).
+   */
+  authenticateNow(credentials: Credentials): Identity | undefined {
+    const token = tokenOf(credentials);
+    return token?.startsWith('strata_') === true ? this.#keys?.remembered(token) : undefined;
+  }
+
   /** Throws PERMISSION_DENIED unless the identity's roles grant `action` on `resource`. */
   authorize(identity: Identity, action: Action, resource: string): void {
     this.authorizer.check(identity, action, resource);
@@ -148,18 +171,22 @@ export class SecurityModule implements Lifecycle {
   /**
    * One request against the caller's buckets (per key, then per tenant) and its tenant's daily
    * request quota; the decision whose headers the response carries, the tighter bucket. Throws
-   * RATE_LIMITED when a bucket is empty or the quota used up.
+   * RATE_LIMITED when a bucket is empty or the quota used up. Answers at once when the limits
+   * live in this process (`rateLimit.backend: memory`), with a promise from Redis.
    */
-  async admit(identity: Identity): Promise<RateDecision | undefined> {
-    const limiter = this.#limiter;
-    if (limiter === undefined) return undefined;
+  admit(identity: Identity): RateDecision | undefined | Promise<RateDecision | undefined> {
+    const limits = this.#limits;
+    if (limits === undefined) return undefined;
     const { perKey, perTenant } = this.options.config.rateLimit;
-    const key = await limiter.take(`subject:${identity.subject}`, perKey);
-    if (!key.allowed) throw rateLimitedError(key, `the rate limit of ${identity.subject}`);
-    const tenant = await limiter.take(`tenant:${identity.tenant}`, perTenant);
-    if (!tenant.allowed) throw rateLimitedError(tenant, `the rate limit of tenant ${identity.tenant}`);
-    await this.#consume(identity.tenant, 'requests', 1);
-    return tenant.remaining < key.remaining ? tenant : key;
+    return then(limits.take(`subject:${identity.subject}`, perKey), (key) => {
+      if (!key.allowed) throw rateLimitedError(key, `the rate limit of ${identity.subject}`);
+      return then(limits.take(`tenant:${identity.tenant}`, perTenant), (tenant) => {
+        if (!tenant.allowed) throw rateLimitedError(tenant, `the rate limit of tenant ${identity.tenant}`);
+        return then(this.#consume(identity.tenant, 'requests', 1), () =>
+          tenant.remaining < key.remaining ? tenant : key,
+        );
+      });
+    });
   }
 
   /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */
@@ -169,18 +196,19 @@ export class SecurityModule implements Lifecycle {
   }
 
   /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */
-  countInference(tenant: string, items: number): Promise<void> {
-    return this.#consume(tenant, 'inferenceItems', items);
+  async countInference(tenant: string, items: number): Promise<void> {
+    await this.#consume(tenant, 'inferenceItems', items);
   }
 
-  async #consume(tenant: string, quota: 'requests' | 'inferenceItems', amount: number): Promise<void> {
+  #consume(tenant: string, quota: 'requests' | 'inferenceItems', amount: number): void | Promise<void> {
     const limit = this.quotasOf(tenant)[quota === 'requests' ? 'requestsPerDay' : 'inferenceItemsPerDay'];
-    if (limit === undefined || this.#quotas === undefined || amount === 0) return;
-    const decision = await this.#quotas.consume(`${quota}:${tenant}`, { limit, period: 'day' }, amount);
-    if (!decision.allowed) {
-      const what = quota === 'requests' ? 'requests' : 'inference items';
-      throw rateLimitedError(decision, `${what} of tenant ${tenant}`);
-    }
+    if (limit === undefined || this.#limits === undefined || amount === 0) return;
+    return then(this.#limits.consume(`${quota}:${tenant}`, { limit, period: 'day' }, amount), (decision) => {
+      if (!decision.allowed) {
+        const what = quota === 'requests' ? 'requests' : 'inference items';
+        throw rateLimitedError(decision, `${what} of tenant ${tenant}`);
+      }
+    });
   }
 
   /** Appends to the audit log when it is on; a failure to write is logged, never swallowed silently. */
@@ -195,18 +223,25 @@ export class SecurityModule implements Lifecycle {
   }
 
   /** Token buckets and daily quotas, both in this process or both in Redis (`rateLimit.backend`). */
-  #createLimits(): void {
+  #createLimits(): Limits {
     if (this.options.config.rateLimit.backend === 'memory') {
-      this.#limiter = new MemoryRateLimiter();
-      this.#quotas = new MemoryQuotaCounter();
-      return;
+      const limiter = new MemoryRateLimiter();
+      const quotas = new MemoryQuotaCounter();
+      return {
+        take: (key, rule) => limiter.takeNow(key, rule),
+        consume: (key, rule, amount) => quotas.consumeNow(key, rule, amount),
+      };
     }
     this.#redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     // Failures surface as UNAVAILABLE from each take; the client's own error events only repeat them.
     this.#redis.on('error', () => undefined);
     const prefix = this.options.config.rateLimit.redisKeyPrefix;
-    this.#limiter = new RedisRateLimiter(this.#redis, { keyPrefix: prefix });
-    this.#quotas = new RedisQuotaCounter(this.#redis, { keyPrefix: `${prefix}quota:` });
+    const limiter = new RedisRateLimiter(this.#redis, { keyPrefix: prefix });
+    const quotas = new RedisQuotaCounter(this.#redis, { keyPrefix: `${prefix}quota:` });
+    return {
+      take: (key, rule) => limiter.take(key, rule),
+      consume: (key, rule, amount) => quotas.consume(key, rule, amount),
+    };
   }
 
   /**

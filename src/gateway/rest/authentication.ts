@@ -1,9 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toStrataError } from '../../kernel/index.js';
 import {
   rateLimitHeaders,
   type AuditOutcome,
+  type Credentials,
   type Identity,
+  type RateDecision,
   type SecurityModule,
 } from '../../security/index.js';
 import type { Caller } from '../procedures/guard.js';
@@ -45,15 +47,65 @@ function header(value: string | string[] | undefined): string | undefined {
  * left to the 404 handler.
  */
 export function installAuthentication(app: FastifyInstance, security: SecurityModule): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook with a synchronous path: a repeated API key with in-memory limits (the common
+  // case) is checked without a promise, which kept security's cost on a cheap route within its
+  // target (bench/results/gateway.md). New keys, JWTs, certificates and Redis limits wait.
+  // Declared up front so that every request object has the same shape (Fastify's advice).
+  app.decorateRequest('identity', undefined);
+  app.decorateRequest('caller', undefined);
+  app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
-    if (route === undefined || publicRoutes.has(route) || route.startsWith('/docs')) return;
-    const identity = await authenticate(request, security);
-    request.identity = identity;
-    request.caller = callerOf(request, identity, security);
-    const decision = await security.admit(identity);
-    if (decision !== undefined) void reply.headers(rateLimitHeaders(decision));
+    if (route === undefined || publicRoutes.has(route) || route.startsWith('/docs')) {
+      done();
+      return;
+    }
+    const settled = (error?: unknown) => {
+      done(error === undefined ? undefined : toStrataError(error));
+    };
+    try {
+      const known = security.authenticateNow(headerCredentialsOf(request));
+      const admitted =
+        known === undefined
+          ? authenticate(request, security).then((identity) => admit(request, reply, identity, security))
+          : admit(request, reply, known, security);
+      if (admitted instanceof Promise) {
+        admitted.then(() => {
+          settled();
+        }, settled);
+      } else settled();
+    } catch (error) {
+      settled(error);
+    }
   });
+}
+
+/** Sets the request's identity and caller, then takes its rate limits (at once when in memory). */
+function admit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  identity: Identity,
+  security: SecurityModule,
+): undefined | Promise<void> {
+  request.identity = identity;
+  request.caller = callerOf(request, identity, security);
+  const decision = security.admit(identity);
+  const headers = (taken: RateDecision | undefined): void => {
+    if (taken !== undefined) void reply.headers(rateLimitHeaders(taken));
+  };
+  if (decision instanceof Promise) return decision.then(headers);
+  headers(decision);
+  return undefined;
+}
+
+function headerCredentialsOf(request: FastifyRequest): Credentials {
+  return { authorization: header(request.headers.authorization), apiKey: header(request.headers['api-key']) };
+}
+
+function credentialsOf(request: FastifyRequest): Credentials {
+  return {
+    ...headerCredentialsOf(request),
+    clientCertificate: verifiedClientCertificate(request.raw.socket),
+  };
 }
 
 function callerOf(request: FastifyRequest, identity: Identity, security: SecurityModule): Caller {
@@ -84,11 +136,7 @@ function callerOf(request: FastifyRequest, identity: Identity, security: Securit
 
 async function authenticate(request: FastifyRequest, security: SecurityModule): Promise<Identity> {
   try {
-    return await security.authenticate({
-      authorization: header(request.headers.authorization),
-      apiKey: header(request.headers['api-key']),
-      clientCertificate: verifiedClientCertificate(request.raw.socket),
-    });
+    return await security.authenticate(credentialsOf(request));
   } catch (error) {
     const failure = toStrataError(error);
     await security.audit({

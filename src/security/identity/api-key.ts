@@ -57,6 +57,11 @@ export interface ApiKeyStore {
   rotate(id: string, options?: RotateOptions): Promise<IssuedApiKey>;
   /** @throws StrataError UNAUTHENTICATED with details.reason malformed, unknown, revoked or expired */
   verify(key: string): Promise<Identity>;
+  /**
+   * The identity of a key verified before and still remembered, without waiting; undefined when
+   * only `verify` can tell. The gateway's fast path: most requests repeat a key.
+   */
+  remembered(key: string): Identity | undefined;
 }
 
 /**

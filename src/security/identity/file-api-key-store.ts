@@ -123,6 +123,10 @@ export class FileApiKeyStore implements ApiKeyStore {
     });
   }
 
+  remembered(key: string): Identity | undefined {
+    return this.#verified.get(key, this.now().getTime());
+  }
+
   async verify(key: string): Promise<Identity> {
     const now = this.now();
     const known = this.#verified.get(key, now.getTime());

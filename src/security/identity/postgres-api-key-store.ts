@@ -173,6 +173,10 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     throw revokedCannotRotate(id);
   }
 
+  remembered(key: string): Identity | undefined {
+    return this.#verified.get(key, this.now().getTime());
+  }
+
   async verify(key: string): Promise<Identity> {
     const now = this.now();
     const known = this.#verified.get(key, now.getTime());

@@ -22,6 +22,11 @@ export class MemoryQuotaCounter implements QuotaCounter {
   }
 
   async consume(key: string, rule: QuotaRule, amount = 1): Promise<QuotaDecision> {
+    return this.consumeNow(key, rule, amount);
+  }
+
+  /** `consume` without a promise: the in-memory count answers at once. */
+  consumeNow(key: string, rule: QuotaRule, amount = 1): QuotaDecision {
     validateConsume(key, rule, amount);
     const { day, millisLeft } = utcDay(this.#now());
     if (day !== this.#day) {

@@ -38,6 +38,11 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
+    return this.takeNow(key, rule, cost);
+  }
+
+  /** `take` without a promise: the in-memory bucket answers at once. */
+  takeNow(key: string, rule: RateRule, cost = 1): RateDecision {
     validateTake(key, rule, cost);
     const now = this.#now() * 1000;
     const step = gcra(now, this.#tats.get(key), rule, cost);
