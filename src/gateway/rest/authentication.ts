@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toStrataError } from '../../kernel/index.js';
 import {
   rateLimitHeaders,
+  type Action,
+  type AuditEntry,
   type AuditOutcome,
   type Credentials,
   type Identity,
@@ -109,29 +111,47 @@ function credentialsOf(request: FastifyRequest): Credentials {
 }
 
 function callerOf(request: FastifyRequest, identity: Identity, security: SecurityModule): Caller {
-  const entry = (action: string, resource: string, outcome: AuditOutcome) => ({
-    actor: identity.subject,
-    tenant: identity.tenant,
-    action,
-    resource,
-    outcome,
-    requestId: request.id,
-  });
-  return {
-    tenant: identity.tenant,
-    storedVectors: security.quotasOf(identity.tenant).storedVectors,
-    countInference: (items) => security.countInference(identity.tenant, items),
-    authorize(action, resource) {
-      try {
-        security.authorize(identity, action, resource);
-      } catch (error) {
-        // The denial is answered at once; its record follows (a failure to write it is logged).
-        security.audit(entry(action, resource, 'denied')).catch(() => undefined);
-        throw error;
-      }
-    },
-    audit: (procedure, resource, outcome) => security.audit(entry(procedure, resource, outcome)),
-  };
+  return new RequestCaller(request.id, identity, security);
+}
+
+/** One request's caller; a class, so that the many requests share its methods. */
+class RequestCaller implements Caller {
+  constructor(
+    private readonly requestId: string,
+    private readonly identity: Identity,
+    private readonly security: SecurityModule,
+  ) {}
+
+  get tenant(): string {
+    return this.identity.tenant;
+  }
+
+  get storedVectors(): number | undefined {
+    return this.security.quotasOf(this.identity.tenant).storedVectors;
+  }
+
+  countInference(items: number): Promise<void> {
+    return this.security.countInference(this.identity.tenant, items);
+  }
+
+  authorize(action: Action, resource: string): void {
+    try {
+      this.security.authorize(this.identity, action, resource);
+    } catch (error) {
+      // The denial is answered at once; its record follows (a failure to write it is logged).
+      this.security.audit(this.#entry(action, resource, 'denied')).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  audit(procedure: string, resource: string, outcome: 'success' | 'failure'): Promise<void> {
+    return this.security.audit(this.#entry(procedure, resource, outcome));
+  }
+
+  #entry(action: string, resource: string, outcome: AuditOutcome): AuditEntry {
+    const { subject: actor, tenant } = this.identity;
+    return { actor, tenant, action, resource, outcome, requestId: this.requestId };
+  }
 }
 
 async function authenticate(request: FastifyRequest, security: SecurityModule): Promise<Identity> {
