@@ -49,20 +49,19 @@ function header(value: string | string[] | undefined): string | undefined {
  * left to the 404 handler.
  */
 export function installAuthentication(app: FastifyInstance, security: SecurityModule): void {
-  // A callback hook with a synchronous path: a repeated API key with in-memory limits (the common
-  // case) is checked without a promise, which kept security's cost on a cheap route within its
-  // target (bench/results/gateway.md). New keys, JWTs, certificates and Redis limits wait.
   // Declared up front so that every request object has the same shape (Fastify's advice).
   app.decorateRequest('identity', undefined);
   app.decorateRequest('caller', undefined);
+  // A callback hook with a synchronous path: a repeated API key with in-memory limits (the common
+  // case) is checked without a promise. New keys, JWTs, certificates and Redis limits wait.
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
     if (route === undefined || publicRoutes.has(route) || route.startsWith('/docs')) {
       done();
       return;
     }
-    const settled = (error?: unknown) => {
-      done(error === undefined ? undefined : toStrataError(error));
+    const fail = (error: unknown) => {
+      done(toStrataError(error));
     };
     try {
       const known = security.authenticateNow(headerCredentialsOf(request));
@@ -70,13 +69,13 @@ export function installAuthentication(app: FastifyInstance, security: SecurityMo
         known === undefined
           ? authenticate(request, security).then((identity) => admit(request, reply, identity, security))
           : admit(request, reply, known, security);
-      if (admitted instanceof Promise) {
+      if (admitted === undefined) done();
+      else
         admitted.then(() => {
-          settled();
-        }, settled);
-      } else settled();
+          done();
+        }, fail);
     } catch (error) {
-      settled(error);
+      fail(error);
     }
   });
 }

@@ -123,24 +123,25 @@ export class Authorizer {
    */
   check(identity: Identity, action: Action, resource: string): void {
     assertRequest(action, resource);
+    const allowedByRoles = this.#byRoles(identity, action, resource);
+    if (allowedByRoles && byScopes(identity, action, resource)) return;
+    // Refused: only now is the message worth building.
     const roles = identity.roles.map((role) => (this.#roles.has(role) ? role : `${role} (not defined)`));
     const shown = roles.length === 0 ? 'no roles' : `roles ${roles.join(', ')}`;
     const details = { action, resource, subject: identity.subject, roles: identity.roles };
-    if (!this.#byRoles(identity, action, resource)) {
+    if (!allowedByRoles) {
       throw new StrataError(
         'PERMISSION_DENIED',
         `${identity.subject} (${shown}) may not ${action} ${resource}; ask an administrator for a role that grants it.`,
         { details },
       );
     }
-    if (!byScopes(identity, action, resource)) {
-      const scopes = identity.scopes ?? [];
-      throw new StrataError(
-        'PERMISSION_DENIED',
-        `${identity.subject} (${shown}) may not ${action} ${resource}: its scopes (${scopes.join(', ') || 'none'}) do not cover it; use a credential whose scopes do.`,
-        { details: { ...details, scopes } },
-      );
-    }
+    const scopes = identity.scopes ?? [];
+    throw new StrataError(
+      'PERMISSION_DENIED',
+      `${identity.subject} (${shown}) may not ${action} ${resource}: its scopes (${scopes.join(', ') || 'none'}) do not cover it; use a credential whose scopes do.`,
+      { details: { ...details, scopes } },
+    );
   }
 
   #byRoles(identity: Identity, action: Action, resource: string): boolean {
