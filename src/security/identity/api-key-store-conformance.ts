@@ -2,7 +2,8 @@
 // postgres-api-key-store.test.ts: one suite, each store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, it, type TestContext } from 'node:test';
+import { describe } from 'node:test';
+import { harnessTest, type HarnessFactory } from '../conformance-harness.js';
 import { isStrataError } from '../../kernel/index.js';
 import type { ApiKeyStore } from './api-key.js';
 
@@ -18,7 +19,7 @@ export interface ApiKeyStoreHarness {
 }
 
 /** Fresh storage for one test, or undefined when the test was skipped (backend missing). */
-export type ApiKeyStoreFactory = (t: TestContext) => Promise<ApiKeyStoreHarness | undefined>;
+export type ApiKeyStoreFactory = HarnessFactory<ApiKeyStoreHarness>;
 
 const keyShape = /^strata_[0-9a-hjkmnp-tv-z]{12}_[A-Za-z0-9_-]{43}$/;
 
@@ -32,17 +33,7 @@ export async function rejectsAs(promise: Promise<unknown>, reason: string): Prom
 }
 
 export function apiKeyStoreConformance(name: string, create: ApiKeyStoreFactory): void {
-  const test = (title: string, body: (h: ApiKeyStoreHarness) => Promise<void>): void => {
-    it(title, async (t) => {
-      const harness = await create(t);
-      if (harness === undefined) return;
-      try {
-        await body(harness);
-      } finally {
-        await harness.close?.();
-      }
-    });
-  };
+  const test = harnessTest(create);
 
   describe(`ApiKeyStore conformance: ${name}`, () => {
     test('issues a key once and verifies it as an identity', async ({ open }) => {

@@ -2,7 +2,8 @@
 // and redis.test.ts. A backend on a fake clock is checked to the microsecond; one on a real clock
 // (Redis TIME) within a tolerance, with rules chosen so that a slow machine cannot change a count.
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe } from 'node:test';
+import { harnessTest, type HarnessFactory } from '../conformance-harness.js';
 import { isStrataError, type ErrorCode } from '../../kernel/index.js';
 import type { QuotaCounter, RateLimiter } from './limits.js';
 import { utcDay } from './utc-day.js';
@@ -25,24 +26,11 @@ export interface QuotaHarness {
   close?(): Promise<void>;
 }
 
-/** A fresh backend for one test, or undefined when the test was skipped (backend missing). */
-export type HarnessFactory<H> = (t: TestContext) => Promise<H | undefined>;
-
 /** Slow enough that no token comes back during a test: one per 1000 s. */
 const frozen = 0.001;
 
 export function rateLimiterConformance(name: string, create: HarnessFactory<RateHarness>): void {
-  const test = (title: string, body: (h: RateHarness) => Promise<void>): void => {
-    it(title, async (t) => {
-      const harness = await create(t);
-      if (harness === undefined) return;
-      try {
-        await body(harness);
-      } finally {
-        await harness.close?.();
-      }
-    });
-  };
+  const test = harnessTest(create);
 
   describe(`RateLimiter conformance: ${name}`, () => {
     test('admits a full burst at once, counting down, then refuses', async ({ limiter }) => {
@@ -153,17 +141,7 @@ export function rateLimiterConformance(name: string, create: HarnessFactory<Rate
 }
 
 export function quotaCounterConformance(name: string, create: HarnessFactory<QuotaHarness>): void {
-  const test = (title: string, body: (h: QuotaHarness) => Promise<void>): void => {
-    it(title, async (t) => {
-      const harness = await create(t);
-      if (harness === undefined) return;
-      try {
-        await body(harness);
-      } finally {
-        await harness.close?.();
-      }
-    });
-  };
+  const test = harnessTest(create);
   const daily = (limit: number) => ({ limit, period: 'day' }) as const;
 
   describe(`QuotaCounter conformance: ${name}`, () => {
