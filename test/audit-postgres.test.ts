@@ -9,7 +9,7 @@ import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import { createLogger, isStrataError } from '../src/kernel/index.js';
 import { loadConfig } from '../src/platform/index.js';
 import {
@@ -20,7 +20,7 @@ import {
   verifyAuditTable,
   type AuditEntry,
 } from '../src/security/index.js';
-import { requireBackend } from './support/backends.js';
+import { openPostgres, requireBackend } from './support/backends.js';
 import { startPlatform, tempDataDir } from './support/platform.js';
 
 const { url } = loadConfig({ env: process.env }).backends.postgres;
@@ -43,13 +43,7 @@ const entry = (n: number): AuditEntry => ({
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-audit-pg-'));
-  pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 3000, max: 4 });
-  pool.on('error', () => undefined);
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    unreachable = error ?? new Error('unreachable');
-  }
+  ({ pool, unreachable } = await openPostgres(url, 4));
 });
 
 after(async () => {

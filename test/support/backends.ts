@@ -1,5 +1,6 @@
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { loadConfig } from '../../src/platform/index.js';
 
 /**
@@ -41,5 +42,23 @@ export async function connectRedis(t: TestContext, url: string): Promise<Redis |
     client.disconnect();
     requireBackend(t, 'Redis', url, socketError ?? error);
     return undefined;
+  }
+}
+
+/**
+ * A PostgreSQL pool, and why the server could not be reached (undefined when it answered): a test
+ * hands that reason to requireBackend.
+ */
+export async function openPostgres(
+  url: string,
+  max: number,
+): Promise<{ pool: pg.Pool; unreachable: unknown }> {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 3000, max });
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+    return { pool, unreachable: undefined };
+  } catch (error) {
+    return { pool, unreachable: error ?? new Error('unreachable') };
   }
 }

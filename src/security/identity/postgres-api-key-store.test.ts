@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import pg from 'pg';
-import { backendUrls, requireBackend } from '../../../test/support/backends.js';
+import type pg from 'pg';
+import { backendUrls, openPostgres, requireBackend } from '../../../test/support/backends.js';
 import { apiKeyStoreConformance, rejectsAs } from './api-key-store-conformance.js';
 import { PostgresApiKeyStore } from './postgres-api-key-store.js';
 
@@ -18,13 +18,7 @@ let pool: pg.Pool;
 let unreachable: unknown;
 
 before(async () => {
-  pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 3000, max: 8 });
-  pool.on('error', () => undefined);
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    unreachable = error ?? new Error('unreachable');
-  }
+  ({ pool, unreachable } = await openPostgres(url, 8));
 });
 
 after(async () => {
