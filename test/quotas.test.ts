@@ -1,7 +1,7 @@
 /**
  * Tenants' quotas (issue 5, `security.quotas`) on a started platform: requests per day, inference
  * items per day and stored vectors, each refused with its code once used up, and only for the
- * tenant whose quota it is.
+ * tenant whose quota it is; and a route class's bucket (`security.rateLimit.perRouteClass`).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -45,13 +45,15 @@ before(async () => {
   ({ platform, url } = await startPlatform(dataDir, ['all'], {
     'security.auth.enabled': 'true',
     'serving.startupModels': 'scale',
+    'security.rateLimit.perRouteClass.inference.ratePerSecond': '0.001',
+    'security.rateLimit.perRouteClass.inference.burst': '4',
     'security.quotas.tenants': JSON.stringify({
       tiny: { requestsPerDay: 3 },
       small: { inferenceItemsPerDay: 5, storedVectors: 3 },
     }),
   }));
   owner = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
-  for (const tenant of ['tiny', 'small']) {
+  for (const tenant of ['tiny', 'small', 'bursty']) {
     const response = await call('POST', '/admin/keys', owner, { tenant, name: tenant, roles: ['admin'] });
     assert.equal(response.status, 201);
     keys[tenant] = ((await response.json()) as { key: string }).key;
@@ -63,6 +65,17 @@ after(async () => {
 });
 
 describe('quotas', () => {
+  it('takes a route class’s bucket per tenant: inference refused past its burst, other routes served', async () => {
+    const key = keys['bursty'] ?? '';
+    for (let i = 0; i < 4; i++)
+      await expectStatus(await call('POST', '/v2/models/scale/infer', key, rows(1)), 200);
+    const refused = await call('POST', '/v2/models/scale/infer', key, rows(1));
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.match(await refused.clone().text(), /inference rate limit of tenant bursty/);
+    await expectStatus(refused, 429, 'RATE_LIMITED');
+    await expectStatus(await call('GET', '/collections', key), 200);
+  });
+
   it('refuses requests past the tenant’s daily request quota with 429 and Retry-After until midnight UTC', async () => {
     const key = keys['tiny'] ?? '';
     for (let i = 0; i < 3; i++) await expectStatus(await call('GET', '/collections', key), 200);

@@ -21,6 +21,15 @@ const rateRule = (description: string, ratePerSecond: number, burst: number) =>
     { additionalProperties: false, default: {}, description },
   );
 
+/** A bucket with no defaults: both numbers are given, or the bucket is absent. */
+const requiredRateRule = Type.Object(
+  {
+    ratePerSecond: Type.Number({ exclusiveMinimum: 0, description: 'Sustained requests per second.' }),
+    burst: Type.Integer({ minimum: 1, description: 'Requests allowed at once on a full bucket.' }),
+  },
+  { additionalProperties: false },
+);
+
 const quotaFields = {
   requestsPerDay: Type.Optional(
     Type.Integer({ minimum: 1, description: 'Authenticated requests per UTC day, all keys together.' }),
@@ -82,6 +91,19 @@ export const securityConfigSchema = Type.Object(
         }),
         perKey: rateRule('Token bucket of each API key or token subject.', 200, 400),
         perTenant: rateRule('Token bucket of each tenant, all its keys together.', 1000, 2000),
+        perRouteClass: Type.Object(
+          {
+            inference: Type.Optional(requiredRateRule),
+            vectors: Type.Optional(requiredRateRule),
+            admin: Type.Optional(requiredRateRule),
+          },
+          {
+            additionalProperties: false,
+            default: {},
+            description:
+              "Token buckets of each tenant per route class — `inference` (/v2, /v1), `vectors` (/collections), `admin` (/admin) — taken after the key's and the tenant's; none by default. E.g. `{inference: {ratePerSecond: 50, burst: 100}}`.",
+          },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -146,3 +168,9 @@ export const securityConfigSchema = Type.Object(
 );
 
 export type SecurityConfig = Static<typeof securityConfigSchema>;
+
+/**
+ * What a route is for, for per-class buckets: inference (Open Inference Protocol, OpenAI API),
+ * vectors (the Qdrant API), admin (API keys).
+ */
+export type RouteClass = keyof SecurityConfig['rateLimit']['perRouteClass'];

@@ -69,5 +69,5 @@ export {
 } from './identity/authorizer.js';
 export { actions, resourceTypes, type Action, type ResourceType } from './identity/resources.js';
 export { identityConfigSchema, type IdentityConfig } from './identity/config.js';
-export { securityConfigSchema, type SecurityConfig } from './config.js';
+export { securityConfigSchema, type RouteClass, type SecurityConfig } from './config.js';
 export { SecurityModule, type Credentials, type SecurityModuleOptions } from './security-module.js';

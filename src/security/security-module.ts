@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { StrataError, type Lifecycle, type Logger } from '../kernel/index.js';
 import type { AuditEntry, AuditLog } from './audit/record.js';
 import { openAuditLog, openKeyStore, type BackendContext } from './backends.js';
-import type { SecurityConfig, TenantQuotas } from './config.js';
+import type { RouteClass, SecurityConfig, TenantQuotas } from './config.js';
 import type { ApiKeyStore } from './identity/api-key.js';
 import { Authorizer } from './identity/authorizer.js';
 import { CertificateIdentities, type ClientCertificate } from './identity/certificate-identities.js';
@@ -24,6 +24,29 @@ import { connect } from './postgres.js';
 interface Limits {
   take(key: string, rule: RateRule): RateDecision | Promise<RateDecision>;
   consume(key: string, rule: QuotaRule, amount: number): QuotaDecision | Promise<QuotaDecision>;
+}
+
+interface Bucket {
+  readonly key: string;
+  readonly rule: RateRule;
+  /** The limit as a refusal names it. */
+  readonly what: string;
+}
+
+/** Takes one token from each bucket in turn, refusing at the first empty one; the tightest decision. */
+function takeAll(
+  limits: Limits,
+  buckets: readonly Bucket[],
+  index: number,
+  tightest: RateDecision | undefined,
+): RateDecision | undefined | Promise<RateDecision | undefined> {
+  const bucket = buckets[index];
+  if (bucket === undefined) return tightest;
+  return then(limits.take(bucket.key, bucket.rule), (decision) => {
+    if (!decision.allowed) throw rateLimitedError(decision, bucket.what);
+    const tighter = tightest === undefined || decision.remaining < tightest.remaining ? decision : tightest;
+    return takeAll(limits, buckets, index + 1, tighter);
+  });
 }
 
 /** `next(value)`, after `value` settles when it is a promise, at once when it is not. */
@@ -171,22 +194,30 @@ export class SecurityModule implements Lifecycle {
   /**
    * One request against the caller's buckets (per key, then per tenant) and its tenant's daily
    * request quota; the decision whose headers the response carries, the tighter bucket. Throws
-   * RATE_LIMITED when a bucket is empty or the quota used up. Answers at once when the limits
+   * RATE_LIMITED when a bucket is empty or the quota used up. With a route class that has a
+   * bucket (`rateLimit.perRouteClass`), the tenant's bucket of that class too. Answers at once when the limits
    * live in this process (`rateLimit.backend: memory`), with a promise from Redis.
    */
-  admit(identity: Identity): RateDecision | undefined | Promise<RateDecision | undefined> {
+  admit(
+    identity: Identity,
+    routeClass?: RouteClass,
+  ): RateDecision | undefined | Promise<RateDecision | undefined> {
     const limits = this.#limits;
     if (limits === undefined) return undefined;
-    const { perKey, perTenant } = this.options.config.rateLimit;
-    return then(limits.take(`subject:${identity.subject}`, perKey), (key) => {
-      if (!key.allowed) throw rateLimitedError(key, `the rate limit of ${identity.subject}`);
-      return then(limits.take(`tenant:${identity.tenant}`, perTenant), (tenant) => {
-        if (!tenant.allowed) throw rateLimitedError(tenant, `the rate limit of tenant ${identity.tenant}`);
-        return then(this.#consume(identity.tenant, 'requests', 1), () =>
-          tenant.remaining < key.remaining ? tenant : key,
-        );
-      });
-    });
+    const { perKey, perTenant, perRouteClass } = this.options.config.rateLimit;
+    const { subject, tenant } = identity;
+    const buckets: Bucket[] = [
+      { key: `subject:${subject}`, rule: perKey, what: `the rate limit of ${subject}` },
+      { key: `tenant:${tenant}`, rule: perTenant, what: `the rate limit of tenant ${tenant}` },
+    ];
+    const classRule = routeClass === undefined ? undefined : perRouteClass[routeClass];
+    if (classRule !== undefined && routeClass !== undefined) {
+      const what = `the ${routeClass} rate limit of tenant ${tenant}`;
+      buckets.push({ key: `route:${routeClass}:${tenant}`, rule: classRule, what });
+    }
+    return then(takeAll(limits, buckets, 0, undefined), (tightest) =>
+      then(this.#consume(tenant, 'requests', 1), () => tightest),
+    );
   }
 
   /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */

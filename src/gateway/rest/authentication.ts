@@ -8,6 +8,7 @@ import {
   type Credentials,
   type Identity,
   type RateDecision,
+  type RouteClass,
   type SecurityModule,
 } from '../../security/index.js';
 import type { Caller } from '../procedures/guard.js';
@@ -89,12 +90,21 @@ function admit(
 ): undefined | Promise<void> {
   request.identity = identity;
   request.caller = callerOf(request, identity, security);
-  const decision = security.admit(identity);
+  const decision = security.admit(identity, routeClassOf(request.routeOptions.url));
   const headers = (taken: RateDecision | undefined): void => {
     if (taken !== undefined) void reply.headers(rateLimitHeaders(taken));
   };
   if (decision instanceof Promise) return decision.then(headers);
   headers(decision);
+  return undefined;
+}
+
+/** The route class whose bucket a route takes (`security.rateLimit.perRouteClass`), if any. */
+function routeClassOf(route: string | undefined): RouteClass | undefined {
+  if (route === undefined) return undefined;
+  if (route.startsWith('/v2/') || route.startsWith('/v1/')) return 'inference';
+  if (route.startsWith('/collections')) return 'vectors';
+  if (route.startsWith('/admin/')) return 'admin';
   return undefined;
 }
 
