@@ -63,35 +63,35 @@ export class VectorProcedures {
     return this.store.deleteCollection(this.#stored(name));
   }
 
-  async upsert(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
-    const collection = this.store.collection(name);
+  async upsert(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    const collection = this.store.collection(stored);
     const points = upsertPoints(body(request), collection.params.dimension);
     this.#checkStoredVectors(points.filter((point) => collection.get(point.id) === undefined).length);
-    const end = this.metrics.upsertDuration.startTimer({ collection: name });
-    const result = await this.store.mutate(name, { op: 'upsert', points });
+    const end = this.metrics.upsertDuration.startTimer({ collection: stored });
+    const result = await this.store.mutate(stored, { op: 'upsert', points });
     end();
     return result;
   }
 
-  retrieve(collectionName: string, request: unknown): queries.PointResult[] {
-    const name = this.#stored(collectionName);
-    return queries.retrieve(this.store.collection(name), body(request));
+  retrieve(name: string, request: unknown): queries.PointResult[] {
+    const stored = this.#stored(name);
+    return queries.retrieve(this.store.collection(stored), body(request));
   }
 
-  getPoint(collectionName: string, id: string): queries.PointResult {
-    const name = this.#stored(collectionName);
+  getPoint(name: string, id: string): queries.PointResult {
+    const stored = this.#stored(name);
     const parsed = /^\d+$/.test(id) ? Number(id) : id;
-    return queries.retrieveOne(this.store.collection(name), parsePointId(parsed, 'id'));
+    return queries.retrieveOne(this.store.collection(stored), parsePointId(parsed, 'id'));
   }
 
-  deletePoints(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
-    return this.store.mutate(name, { op: 'delete', ids: this.#selected(name, body(request)) });
+  deletePoints(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    return this.store.mutate(stored, { op: 'delete', ids: this.#selected(stored, body(request)) });
   }
 
-  setPayload(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
+  setPayload(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
     const json = body(request);
     const key = json['key'];
     if (key !== undefined && key !== null && typeof key !== 'string') {
@@ -99,74 +99,74 @@ export class VectorProcedures {
     }
     const operation: Operation = {
       op: 'set_payload',
-      ids: this.#selected(name, json),
+      ids: this.#selected(stored, json),
       payload: payloadOf(json),
       ...(typeof key === 'string' ? { key } : {}),
     };
-    return this.store.mutate(name, operation);
+    return this.store.mutate(stored, operation);
   }
 
-  overwritePayload(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
+  overwritePayload(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
     const json = body(request);
-    return this.store.mutate(name, {
+    return this.store.mutate(stored, {
       op: 'overwrite_payload',
-      ids: this.#selected(name, json),
+      ids: this.#selected(stored, json),
       payload: payloadOf(json),
     });
   }
 
-  deletePayload(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
+  deletePayload(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
     const json = body(request);
     const keys = stringList(json['keys'], 'keys');
-    return this.store.mutate(name, { op: 'delete_payload', ids: this.#selected(name, json), keys });
+    return this.store.mutate(stored, { op: 'delete_payload', ids: this.#selected(stored, json), keys });
   }
 
-  clearPayload(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
-    return this.store.mutate(name, { op: 'clear_payload', ids: this.#selected(name, body(request)) });
+  clearPayload(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    return this.store.mutate(stored, { op: 'clear_payload', ids: this.#selected(stored, body(request)) });
   }
 
-  scroll(collectionName: string, request: unknown): ReturnType<typeof queries.scroll> {
-    const name = this.#stored(collectionName);
-    const collection = this.store.collection(name);
+  scroll(name: string, request: unknown): ReturnType<typeof queries.scroll> {
+    const stored = this.#stored(name);
+    const collection = this.store.collection(stored);
     const json = body(request);
     return queries.scroll(collection, json, planFilter(collection, json['filter']));
   }
 
-  count(collectionName: string, request: unknown): { count: number } {
-    const name = this.#stored(collectionName);
-    const collection = this.store.collection(name);
+  count(name: string, request: unknown): { count: number } {
+    const stored = this.#stored(name);
+    const collection = this.store.collection(stored);
     const json = body(request);
     return queries.count(collection, json, planFilter(collection, json['filter']));
   }
 
-  search(collectionName: string, request: unknown): queries.ScoredPointResult[] {
-    const name = this.#stored(collectionName);
-    return this.#timed(name, () => this.#search(name, request));
+  search(name: string, request: unknown): queries.ScoredPointResult[] {
+    const stored = this.#stored(name);
+    return this.#timed(stored, () => this.#search(stored, request));
   }
 
-  searchBatch(collectionName: string, request: unknown): queries.ScoredPointResult[][] {
-    const name = this.#stored(collectionName);
+  searchBatch(name: string, request: unknown): queries.ScoredPointResult[][] {
+    const stored = this.#stored(name);
     const searches = this.#batch(body(request)['searches'], 'searches');
-    return this.#timed(name, () => searches.map((search) => this.#search(name, search)));
+    return this.#timed(stored, () => searches.map((search) => this.#search(stored, search)));
   }
 
   /** Qdrant's universal query, in its nearest-vector forms: `query: [..]` or `query: {nearest: [..]}`. */
-  query(collectionName: string, request: unknown): { points: queries.ScoredPointResult[] } {
-    const name = this.#stored(collectionName);
-    return this.#timed(name, () => this.#query(name, request));
+  query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
+    const stored = this.#stored(name);
+    return this.#timed(stored, () => this.#query(stored, request));
   }
 
-  queryBatch(collectionName: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
-    const name = this.#stored(collectionName);
+  queryBatch(name: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
+    const stored = this.#stored(name);
     const searches = this.#batch(body(request)['searches'], 'searches');
-    return this.#timed(name, () => searches.map((search) => this.#query(name, search)));
+    return this.#timed(stored, () => searches.map((search) => this.#query(stored, search)));
   }
 
-  createPayloadIndex(collectionName: string, request: unknown): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
+  createPayloadIndex(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
     const json = body(request);
     const field = json['field_name'];
     if (typeof field !== 'string' || field === '')
@@ -176,12 +176,12 @@ export class VectorProcedures {
     if (typeof type !== 'string' || !['keyword', 'integer', 'float', 'bool'].includes(type)) {
       throw new StrataError('INVALID_ARGUMENT', 'field_schema must be one of keyword, integer, float, bool');
     }
-    return this.store.mutate(name, { op: 'create_payload_index', field, schema: type });
+    return this.store.mutate(stored, { op: 'create_payload_index', field, schema: type });
   }
 
-  deletePayloadIndex(collectionName: string, field: string): Promise<UpdateResult> {
-    const name = this.#stored(collectionName);
-    return this.store.mutate(name, { op: 'delete_payload_index', field });
+  deletePayloadIndex(name: string, field: string): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    return this.store.mutate(stored, { op: 'delete_payload_index', field });
   }
 
   /**
