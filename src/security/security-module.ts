@@ -91,6 +91,8 @@ export class SecurityModule implements Lifecycle {
   #jwt: JwtVerifier | undefined;
   #audit: AuditLog | undefined;
   #limits: Limits | undefined;
+  /** Each tenant's quotas, merged from configuration once. */
+  readonly #quotas = new Map<string, TenantQuotas>();
   #redis: Redis | undefined;
   /** One pool for the key table and the audit table. */
   #postgres: pg.Pool | undefined;
@@ -222,8 +224,13 @@ export class SecurityModule implements Lifecycle {
 
   /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */
   quotasOf(tenant: string): TenantQuotas {
-    const { tenants, ...defaults } = this.options.config.quotas;
-    return { ...defaults, ...tenants[tenant] };
+    let quotas = this.#quotas.get(tenant);
+    if (quotas === undefined) {
+      const { tenants, ...defaults } = this.options.config.quotas;
+      quotas = { ...defaults, ...tenants[tenant] };
+      this.#quotas.set(tenant, quotas);
+    }
+    return quotas;
   }
 
   /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */

@@ -11,9 +11,9 @@ describe('rateLimitHeaders', () => {
     const limiter = new MemoryRateLimiter({ now: () => 0 });
     const decision = await limiter.take('k', { ratePerSecond: 4, burst: 10 }, 3);
     assert.deepEqual(rateLimitHeaders(decision), {
-      'RateLimit-Limit': '10',
-      'RateLimit-Remaining': '7',
-      'RateLimit-Reset': '1',
+      'ratelimit-limit': '10',
+      'ratelimit-remaining': '7',
+      'ratelimit-reset': '1',
     });
   });
 
@@ -22,10 +22,10 @@ describe('rateLimitHeaders', () => {
     const rule = { ratePerSecond: 0.4, burst: 2 };
     await limiter.take('k', rule, 2);
     assert.deepEqual(rateLimitHeaders(await limiter.take('k', rule)), {
-      'RateLimit-Limit': '2',
-      'RateLimit-Remaining': '0',
-      'RateLimit-Reset': '5',
-      'Retry-After': '3',
+      'ratelimit-limit': '2',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '5',
+      'retry-after': '3',
     });
   });
 
@@ -34,10 +34,10 @@ describe('rateLimitHeaders', () => {
     const rule = { limit: 3, period: 'day' } as const;
     await counter.consume('k', rule, 3);
     assert.deepEqual(rateLimitHeaders(await counter.consume('k', rule)), {
-      'RateLimit-Limit': '3',
-      'RateLimit-Remaining': '0',
-      'RateLimit-Reset': '43200',
-      'Retry-After': '43200',
+      'ratelimit-limit': '3',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '43200',
+      'retry-after': '43200',
     });
   });
 });

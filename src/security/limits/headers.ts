@@ -4,15 +4,17 @@ import type { QuotaDecision, RateDecision } from './limits.js';
 /**
  * The rate-limit header fields of draft-ietf-httpapi-ratelimit-headers (the separate-field form
  * that Kong, GitHub and most gateways send), plus Retry-After (RFC 9110 §10.2.3) when refused.
- * Seconds are rounded up: a client that waits as long as told finds the capacity there.
+ * Seconds are rounded up: a client that waits as long as told finds the capacity there. Names are
+ * lower case, as HTTP/2 writes them and as Node and Fastify store them (HTTP/1.1 names are
+ * case-insensitive): no request pays for lower-casing them.
  */
 export function rateLimitHeaders(decision: RateDecision | QuotaDecision): Record<string, string> {
   const headers: Record<string, string> = {
-    'RateLimit-Limit': String(decision.limit),
-    'RateLimit-Remaining': String(decision.remaining),
-    'RateLimit-Reset': String(Math.ceil(decision.resetSeconds)),
+    'ratelimit-limit': String(decision.limit),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': String(Math.ceil(decision.resetSeconds)),
   };
-  if (!decision.allowed) headers['Retry-After'] = String(Math.ceil(retryAfter(decision)));
+  if (!decision.allowed) headers['retry-after'] = String(Math.ceil(retryAfter(decision)));
   return headers;
 }
 
