@@ -388,7 +388,11 @@ describe('inference.GRPCInferenceService, authentication on', () => {
     await writeModel(join(dataDir, 'models'), 'scale', scaleConfig(), {
       1: { 'model.js': scaleHandler('grpc-auth-scale', 2) },
     });
-    ({ platform, url } = await startPlatform(dataDir, ['all'], { 'security.auth.enabled': 'true' }));
+    ({ platform, url } = await startPlatform(dataDir, ['all'], {
+      'security.auth.enabled': 'true',
+      'security.rateLimit.perKey.burst': '20',
+      'security.rateLimit.perKey.ratePerSecond': '0.01',
+    }));
     admin = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
     rpc = clientFor(platform.server.grpc.port);
   });
@@ -438,6 +442,19 @@ describe('inference.GRPCInferenceService, authentication on', () => {
     const inferred = await statusOf(rpc.call('ModelInfer', scaleRequest, bearer(acme)));
     assert.equal(inferred.code, status.NOT_FOUND);
     assert.deepEqual(await rpc.call('ModelReady', { name: 'scale' }, bearer(acme)), { ready: false });
+  });
+
+  it('answers RESOURCE_EXHAUSTED with retry-after metadata once a key’s burst is spent', async () => {
+    const key = await newKey({ name: 'grpc burst', roles: ['viewer'] });
+    for (let i = 0; i < 20; i++) await rpc.call('ServerMetadata', {}, bearer(key));
+    const refused = await rpc.call('ServerMetadata', {}, bearer(key)).then(
+      () => assert.fail('the 21st call was admitted'),
+      (error: unknown) => error as ServiceError,
+    );
+    assert.equal(refused.code, status.RESOURCE_EXHAUSTED);
+    assert.match(refused.details, /retry after \d+ s/);
+    assert.deepEqual(refused.metadata.get('strata-error-code'), ['RATE_LIMITED']);
+    assert.ok(Number(refused.metadata.get('retry-after')[0]) > 0);
   });
 
   it('answers what REST answers for the same request', async () => {
