@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Metadata } from '@grpc/grpc-js';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { StrataError } from '../../kernel/index.js';
 import type { Credentials, SecurityModule } from '../../security/index.js';
 import { authenticate, IdentityCaller } from '../procedures/caller.js';
+import { clientCertificateOf } from '../tls/client-certificate.js';
 
 /**
  * What a gRPC service needs from a call before it reaches the procedures: the caller the
  * credentials in its metadata prove (`authorization: Bearer <key>` or `api-key: <key>`, as the
- * HTTP headers; docs/decisions/0008), admitted by the rate limits, and the metadata as headers.
+ * HTTP headers; docs/decisions/0008) or its verified client certificate, admitted by the rate
+ * limits, and the metadata as headers.
  */
+
+/** What every kind of call has: its metadata and its connection's auth context. */
+type ServerSurfaceCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getAuthContext'>;
 
 /** A metadata entry's first text value; binary (`-bin`) entries carry no credentials. */
 function first(metadata: Metadata, key: string): string | undefined {
@@ -16,8 +21,20 @@ function first(metadata: Metadata, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function credentialsOf(metadata: Metadata): Credentials {
+function metadataCredentialsOf(metadata: Metadata): Credentials {
   return { authorization: first(metadata, 'authorization'), apiKey: first(metadata, 'api-key') };
+}
+
+/**
+ * The call's credentials: its metadata's, and its connection's client certificate when the TLS
+ * handshake verified it (grpc-js gives `sslPeerCertificate` only then), as HTTP takes them.
+ */
+export function credentialsOf(call: ServerSurfaceCall): Credentials {
+  const peer = call.getAuthContext().sslPeerCertificate;
+  return {
+    ...metadataCredentialsOf(call.metadata),
+    clientCertificate: peer === undefined ? undefined : clientCertificateOf(peer),
+  };
 }
 
 /** Text metadata as request headers (for A/B routing by header), repeated values joined as HTTP does. */
@@ -45,15 +62,15 @@ export function requestIdOf(metadata: Metadata): string {
  */
 export async function callerOf(
   security: SecurityModule | undefined,
-  metadata: Metadata,
+  call: ServerSurfaceCall,
   path: string,
 ): Promise<IdentityCaller | undefined> {
   if (security?.enabled !== true) return undefined;
-  const requestId = requestIdOf(metadata);
-  const credentials = credentialsOf(metadata);
+  const requestId = requestIdOf(call.metadata);
+  const headerCredentials = metadataCredentialsOf(call.metadata);
   const identity =
-    security.authenticateNow(credentials) ??
-    (await authenticate(security, credentials, { requestId, resource: path }));
+    security.authenticateNow(headerCredentials) ??
+    (await authenticate(security, credentialsOf(call), { requestId, resource: path }));
   await security.admit(identity);
   return new IdentityCaller(requestId, identity, security);
 }
