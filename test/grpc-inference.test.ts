@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +25,10 @@ import { startPlatform, tempDataDir } from './support/platform.js';
  * tritonclient's gRPC client would call it, against started platforms: one with authentication
  * off for the protocol, one with it on for metadata credentials.
  */
+
+const reflectionProtoPath = createRequire(import.meta.url).resolve(
+  '@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
+);
 
 /** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */
 const identityHandler = `
@@ -200,6 +205,29 @@ describe('inference.GRPCInferenceService, authentication off', () => {
     const metadata = await rpc.call<{ name: string; extensions: string[] }>('ServerMetadata');
     assert.equal(metadata.name, 'strata');
     assert.ok(metadata.extensions.includes('model_repository'));
+  });
+
+  it('lists the service through server reflection', async () => {
+    const reflection = loadPackageDefinition(
+      loadSync(reflectionProtoPath, { keepCase: true }),
+    ) as unknown as { grpc: { reflection: { v1: Record<string, ServiceClientConstructor> } } };
+    const Reflection = reflection.grpc.reflection.v1['ServerReflection'];
+    assert.ok(Reflection !== undefined);
+    const client = new Reflection(
+      `127.0.0.1:${platform.server.grpc.port ?? 0}`,
+      credentials.createInsecure(),
+    );
+    const call = (client['ServerReflectionInfo'] as () => ClientDuplexStream<unknown, unknown>).call(client);
+    call.end({ list_services: '' });
+    const services: string[] = [];
+    for await (const message of call) {
+      const { list_services_response } = message as {
+        list_services_response?: { service: { name: string }[] };
+      };
+      services.push(...(list_services_response?.service.map((service) => service.name) ?? []));
+    }
+    client.close();
+    assert.ok(services.includes('inference.GRPCInferenceService'), services.join(', '));
   });
 
   it('answers ModelReady and ModelMetadata with -1 for any-size dimensions', async () => {
