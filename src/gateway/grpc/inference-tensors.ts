@@ -2,6 +2,7 @@ import { StrataError } from '../../kernel/index.js';
 import {
   BinaryReader,
   decodeTensor,
+  isDatatype,
   tensorBinary,
   type Datatype,
   type InferRequest,
@@ -139,7 +140,7 @@ function decodeInput(input: InputTensorMessage, index: number, raw: Buffer | und
     binary.finish();
     return tensor;
   }
-  const field = typeof input.datatype === 'string' ? contentsField[input.datatype as Datatype] : undefined;
+  const field = isDatatype(input.datatype) ? contentsField[input.datatype] : undefined;
   if (input.datatype === 'FP16') {
     throw invalid(`input '${input.name}': FP16 has no typed contents field; send it in raw_input_contents`);
   }
