@@ -458,6 +458,25 @@ describe('inference.GRPCInferenceService, authentication on', () => {
     assert.deepEqual(inferred.outputs[0]?.contents?.['fp32_contents'], [2, 5]);
     const byApiKey = await rpc.call<InferResponse>('ModelInfer', scaleRequest, { 'api-key': viewer });
     assert.deepEqual(byApiKey.outputs, inferred.outputs);
+    const metadata = new Metadata();
+    metadata.set('api-key', viewer);
+    const stream = (
+      rpc.client['ModelStreamInfer'] as (metadata: Metadata) => ClientDuplexStream<unknown, unknown>
+    ).call(rpc.client, metadata);
+    const answers: { error_message: string }[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('data', (answer: { error_message: string }) => answers.push(answer));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    stream.write(scaleRequest);
+    stream.write(scaleRequest);
+    stream.end();
+    await ended;
+    assert.deepEqual(
+      answers.map((a) => a.error_message),
+      ['', ''],
+    );
     const load = await statusOf(rpc.call('RepositoryModelLoad', { model_name: 'scale' }, bearer(viewer)));
     assert.equal(load.code, status.PERMISSION_DENIED);
     await rpc.call('RepositoryModelLoad', { model_name: 'scale' }, bearer(admin));
