@@ -7,12 +7,12 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { createLogger, isStrataError } from '../src/kernel/index.js';
 import { Platform, loadConfig } from '../src/platform/index.js';
 import { createAuthority, type TestAuthority, type TestCertificate } from './support/certificates.js';
 import { tempDataDir } from './support/platform.js';
-import { call, healthCheck, openTls, servedFingerprint } from './support/tls-clients.js';
+import { call, healthCheck, inferenceStatus, openTls, servedFingerprint } from './support/tls-clients.js';
 
 const pkiDir = tempDataDir('tls-pki');
 let ca: TestAuthority;
@@ -40,8 +40,12 @@ interface Started {
   readonly logs: Record<string, unknown>[];
 }
 
-/** A platform (vector target) configured by a JSON file, its log lines kept for the test. */
-async function startPlatform(name: string, config: Record<string, unknown>): Promise<Started> {
+/** A platform (vector target unless told) configured by a JSON file, its log lines kept for the test. */
+async function startPlatform(
+  name: string,
+  config: Record<string, unknown>,
+  target = 'vector',
+): Promise<Started> {
   const dataDir = tempDataDir(name);
   const file = join(dataDir, 'strata.json');
   writeFileSync(file, JSON.stringify(config));
@@ -49,7 +53,7 @@ async function startPlatform(name: string, config: Record<string, unknown>): Pro
   const platform = await Platform.create({
     config: loadConfig({
       file,
-      flags: { target: 'vector', dataDir, 'server.httpPort': '0', 'server.grpcPort': '0' },
+      flags: { target, dataDir, 'server.httpPort': '0', 'server.grpcPort': '0' },
     }),
     logger: createLogger('debug', {
       write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
@@ -224,17 +228,21 @@ describe('mutual TLS', () => {
     let started: Started;
     let admin: string;
     before(async () => {
-      started = await startPlatform('tls-request', {
-        server: {
-          tls: {
-            certFile: serverA.certFile,
-            keyFile: serverA.keyFile,
-            caFile: ca.certFile,
-            clientCertificates: 'request',
+      started = await startPlatform(
+        'tls-request',
+        {
+          server: {
+            tls: {
+              certFile: serverA.certFile,
+              keyFile: serverA.keyFile,
+              caFile: ca.certFile,
+              clientCertificates: 'request',
+            },
           },
+          security: { identity: { certificates: mapped } },
         },
-        security: { identity: { certificates: mapped } },
-      });
+        'vector,serving',
+      );
       admin = readFileSync(join(started.dataDir, 'admin.key'), 'utf8').trim();
     });
     after(async () => {
@@ -271,6 +279,29 @@ describe('mutual TLS', () => {
         body: { vectors: { size: 2, distance: 'Dot' } },
       });
       assert.equal(create.status, 200, create.body);
+    });
+
+    it('takes the same identities on gRPC: a verified certificate, metadata before it, nothing else', async () => {
+      const port = started.platform.server.grpc.port ?? 0;
+      const as = (client?: TestCertificate) =>
+        client === undefined
+          ? credentials.createSsl(ca.cert)
+          : credentials.createSsl(ca.cert, client.key, client.cert);
+      const index = (client?: TestCertificate) => inferenceStatus(port, as(client), 'RepositoryIndex', {});
+      const load = { model_name: 'nope' };
+      assert.equal(await index(viewerClient), status.OK);
+      assert.equal(
+        await inferenceStatus(port, as(viewerClient), 'RepositoryModelLoad', load),
+        status.PERMISSION_DENIED,
+      );
+      const asAdmin = { authorization: `Bearer ${admin}` };
+      assert.equal(
+        await inferenceStatus(port, as(viewerClient), 'RepositoryModelLoad', load, asAdmin),
+        status.NOT_FOUND,
+      );
+      assert.equal(await index(strangerClient), status.UNAUTHENTICATED);
+      assert.equal(await index(otherCaClient), status.UNAUTHENTICATED);
+      assert.equal(await index(), status.UNAUTHENTICATED);
     });
 
     it('ignores a certificate another CA signed: it proves nothing', async () => {

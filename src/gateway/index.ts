@@ -13,3 +13,5 @@ export { EdgeServer, type DrainResult, type EdgeServerOptions } from './server.j
 export { registerQdrantRoutes } from './rest/qdrant/routes.js';
 export { registerInferenceRoutes, type InferenceRoutesOptions } from './rest/inference/routes.js';
 export { registerOpenAIRoutes } from './rest/openai/routes.js';
+export { registerInferenceService, type InferenceServiceOptions } from './grpc/inference-service.js';
+export { inferenceProtoPath, loadOptions as inferenceLoadOptions } from './grpc/inference-messages.js';

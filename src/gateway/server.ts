@@ -51,6 +51,7 @@ export class EdgeServer implements Lifecycle {
       options.config,
       options.logger,
       certificates === undefined ? undefined : new ReloadingServerCredentials(certificates),
+      options.security,
     );
     return new EdgeServer(http, grpc, options, certificates);
   }

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import {
   EdgeServer,
   registerInferenceRoutes,
+  registerInferenceService,
   registerOpenAIRoutes,
   registerQdrantRoutes,
   type ReadinessProbe,
@@ -103,6 +104,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
       secrets: context.secrets,
     });
     await registerInferenceRoutes(context.get('server').http, serving.service, { version: context.version });
+    registerInferenceService(context.get('server').grpc, serving.service, { version: context.version });
     await registerOpenAIRoutes(context.get('server').http, serving.service);
     return serving;
   },

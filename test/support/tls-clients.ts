@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { TLSSocket, connect } from 'node:tls';
-import { Client, type ChannelCredentials } from '@grpc/grpc-js';
+import { Client, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { inferenceLoadOptions, inferenceProtoPath } from '../../src/gateway/index.js';
 import type { TestCertificate } from './certificates.js';
 
 // Clients for TLS tests: each call makes its own handshake, so that it sees the certificate the
@@ -91,14 +92,55 @@ export function healthCheck(port: number, channel: ChannelCredentials): Promise<
   const definition = loadSync(healthProtoPath, { keepCase: true, enums: String });
   const check = (definition['grpc.health.v1.Health'] as ServiceDefinition | undefined)?.['Check'];
   assert.ok(check !== undefined && 'path' in check);
+  return unary(port, channel, check, { service: '' });
+}
+
+/**
+ * One `inference.GRPCInferenceService` call over `channel`, with `metadata`; resolves with the
+ * status code (0 for OK) so that tests compare refusals and successes alike.
+ */
+export async function inferenceStatus(
+  port: number,
+  channel: ChannelCredentials,
+  method: string,
+  request: object,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<number> {
+  const definition = loadSync(inferenceProtoPath, inferenceLoadOptions);
+  const rpc = (definition['inference.GRPCInferenceService'] as ServiceDefinition | undefined)?.[method];
+  assert.ok(rpc !== undefined && 'path' in rpc, method);
+  const md = new Metadata();
+  for (const [key, value] of Object.entries(metadata)) md.set(key, value);
+  try {
+    await unary(port, channel, rpc, request, md);
+    return 0;
+  } catch (error) {
+    return (error as ServiceError).code;
+  }
+}
+
+interface UnaryMethod {
+  readonly path: string;
+  readonly requestSerialize: (value: object) => Buffer;
+  readonly responseDeserialize: (bytes: Buffer) => unknown;
+}
+
+function unary(
+  port: number,
+  channel: ChannelCredentials,
+  method: UnaryMethod,
+  request: object,
+  metadata = new Metadata(),
+): Promise<unknown> {
   // The certificate names localhost too; an IP address as TLS server name is deprecated (RFC 6066).
   const client = new Client(`127.0.0.1:${port}`, channel, { 'grpc.ssl_target_name_override': 'localhost' });
   return new Promise((resolve, reject) => {
     client.makeUnaryRequest(
-      check.path,
-      check.requestSerialize,
-      check.responseDeserialize,
-      { service: '' },
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      metadata,
       { deadline: Date.now() + 5_000 },
       (error, response) => {
         client.close();

@@ -1,5 +1,6 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { errorCatalog, type ErrorCode, type StrataError } from '../../kernel/index.js';
+import { retryAfterSeconds } from './http.js';
 
 /** Every code's gRPC status, after the canonical mapping in google.rpc.Code. */
 export const grpcStatusByCode = {
@@ -30,12 +31,16 @@ export const grpcStatusByCode = {
 
 /**
  * The gRPC error for a StrataError: the status from the map, the message as `details`, and the
- * stable code and retry hint as trailing metadata (`strata-error-code`, `strata-retryable`).
+ * stable code and retry hint as trailing metadata (`strata-error-code`, `strata-retryable`, and
+ * `retry-after` in seconds when the error names a wait).
  */
 export function toGrpcError(error: StrataError): Partial<ServiceError> {
   const metadata = new Metadata();
   metadata.set('strata-error-code', error.code);
   metadata.set('strata-retryable', String(errorCatalog[error.code].retryable));
+  // A rate limit's wait, as the HTTP Retry-After header gives it (whole seconds).
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) metadata.set('retry-after', retryAfter);
   return {
     code: grpcStatusByCode[error.code],
     details: error.code === 'INTERNAL' ? 'internal error; see the server log' : error.message,

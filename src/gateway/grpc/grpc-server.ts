@@ -3,6 +3,7 @@ import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from '../../kernel/index.js';
+import type { SecurityModule } from '../../security/index.js';
 import type { ServerConfig } from '../config.js';
 
 /** `grpc.health.v1` answers for the empty service name with the state of the whole process. */
@@ -23,6 +24,8 @@ export class GrpcEdge {
     private readonly logger: Logger,
     /** TLS credentials with `server.tls`; plaintext without. */
     private readonly credentials: ServerCredentials = ServerCredentials.createInsecure(),
+    /** What services authenticate their calls with; health and reflection stay public. */
+    readonly security?: SecurityModule,
   ) {
     this.server = new Server({
       'grpc.max_receive_message_length': config.grpcMaxMessageBytes,

@@ -2,15 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toStrataError } from '../../kernel/index.js';
 import {
   rateLimitHeaders,
-  type Action,
-  type AuditEntry,
-  type AuditOutcome,
   type Credentials,
   type Identity,
   type RateDecision,
   type RouteClass,
   type SecurityModule,
 } from '../../security/index.js';
+import { authenticate as authenticateCredentials, IdentityCaller } from '../procedures/caller.js';
 import type { Caller } from '../procedures/guard.js';
 import { verifiedClientCertificate } from '../tls/client-certificate.js';
 
@@ -120,67 +118,12 @@ function credentialsOf(request: FastifyRequest): Credentials {
 }
 
 function callerOf(request: FastifyRequest, identity: Identity, security: SecurityModule): Caller {
-  return new RequestCaller(request.id, identity, security);
+  return new IdentityCaller(request.id, identity, security);
 }
 
-/** One request's caller; a class, so that the many requests share its methods. */
-class RequestCaller implements Caller {
-  constructor(
-    private readonly requestId: string,
-    private readonly identity: Identity,
-    private readonly security: SecurityModule,
-  ) {}
-
-  get tenant(): string {
-    return this.identity.tenant;
-  }
-
-  get storedVectors(): number | undefined {
-    return this.security.quotasOf(this.identity.tenant).storedVectors;
-  }
-
-  countInference(items: number): Promise<void> {
-    return this.security.countInference(this.identity.tenant, items);
-  }
-
-  authorize(action: Action, resource: string): void {
-    try {
-      this.security.authorize(this.identity, action, resource);
-    } catch (error) {
-      // The denial is answered at once; its record follows (a failure to write it is logged).
-      this.security.audit(this.#entry(action, resource, 'denied')).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  audit(procedure: string, resource: string, outcome: 'success' | 'failure'): Promise<void> {
-    return this.security.audit(this.#entry(procedure, resource, outcome));
-  }
-
-  #entry(action: string, resource: string, outcome: AuditOutcome): AuditEntry {
-    const { subject: actor, tenant } = this.identity;
-    return { actor, tenant, action, resource, outcome, requestId: this.requestId };
-  }
-}
-
-async function authenticate(request: FastifyRequest, security: SecurityModule): Promise<Identity> {
-  try {
-    return await security.authenticate(credentialsOf(request));
-  } catch (error) {
-    const failure = toStrataError(error);
-    await security.audit({
-      actor: 'anonymous',
-      tenant: '-',
-      action: 'auth.authenticate',
-      resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
-      outcome: 'denied',
-      requestId: request.id,
-      details: { code: failure.code, reason: reasonOf(failure.details?.['reason']) },
-    });
-    throw failure;
-  }
-}
-
-function reasonOf(reason: unknown): string {
-  return typeof reason === 'string' ? reason : 'unknown';
+function authenticate(request: FastifyRequest, security: SecurityModule): Promise<Identity> {
+  return authenticateCredentials(security, credentialsOf(request), {
+    requestId: request.id,
+    resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
+  });
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type PeerCertificate } from 'node:tls';
 import type { ClientCertificate } from '../../security/index.js';
 
 /**
@@ -9,9 +9,16 @@ import type { ClientCertificate } from '../../security/index.js';
  */
 export function verifiedClientCertificate(socket: Socket): ClientCertificate | undefined {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
-  const peer = socket.getPeerCertificate();
+  return clientCertificateOf(socket.getPeerCertificate());
+}
+
+/**
+ * A verified peer certificate as security's credential: its fingerprint, and its first common
+ * name (Node gives a repeated attribute as an array). gRPC calls hand over the certificate of
+ * their connection only when the handshake verified it (grpc-js's auth context).
+ */
+export function clientCertificateOf(peer: PeerCertificate): ClientCertificate | undefined {
   if (typeof peer.fingerprint256 !== 'string' || peer.fingerprint256 === '') return undefined;
-  // Node gives a repeated attribute as an array; the first common name names the client.
   const commonName: unknown = peer.subject.CN;
   const first = Array.isArray(commonName) ? (commonName[0] as unknown) : commonName;
   return {
