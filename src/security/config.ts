@@ -101,7 +101,7 @@ export const securityConfigSchema = Type.Object(
             additionalProperties: false,
             default: {},
             description:
-              "Token buckets of each tenant per route class — `inference` (/v2, /v1), `vectors` (/collections), `admin` (/admin) — taken after the key's and the tenant's; none by default. E.g. `{inference: {ratePerSecond: 50, burst: 100}}`.",
+              "Token buckets of each tenant per route class — `inference` (/v2, /v1 and gRPC `inference.GRPCInferenceService`), `vectors` (/collections), `admin` (/admin) — taken after the key's and the tenant's; none by default. E.g. `{inference: {ratePerSecond: 50, burst: 100}}`.",
           },
         ),
       },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { StrataError } from '../../kernel/index.js';
-import type { Credentials, SecurityModule } from '../../security/index.js';
+import type { Credentials, RouteClass, SecurityModule } from '../../security/index.js';
 import { authenticate, IdentityCaller } from '../procedures/caller.js';
 import { clientCertificateOf } from '../tls/client-certificate.js';
 
@@ -58,12 +58,14 @@ export function requestIdOf(metadata: Metadata): string {
 
 /**
  * The call's caller, or undefined when authentication is off. A missing or bad credential is
- * UNAUTHENTICATED (with its audit record); an empty bucket RATE_LIMITED, as on HTTP.
+ * UNAUTHENTICATED (with its audit record); an empty bucket RATE_LIMITED, as on HTTP, the buckets
+ * of `routeClass` included.
  */
 export async function callerOf(
   security: SecurityModule | undefined,
   call: ServerSurfaceCall,
   path: string,
+  routeClass: RouteClass,
 ): Promise<IdentityCaller | undefined> {
   if (security?.enabled !== true) return undefined;
   const requestId = requestIdOf(call.metadata);
@@ -71,7 +73,7 @@ export async function callerOf(
   const identity =
     security.authenticateNow(headerCredentials) ??
     (await authenticate(security, credentialsOf(call), { requestId, resource: path }));
-  await security.admit(identity);
+  await security.admit(identity, routeClass);
   return new IdentityCaller(requestId, identity, security);
 }
 

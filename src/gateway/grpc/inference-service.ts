@@ -135,7 +135,7 @@ function unaryHandler(
 ): handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     withinDeadline(call.getDeadline(), async () => {
-      const caller = await callerOf(security, call, path);
+      const caller = await callerOf(security, call, path, 'inference');
       // grpc-js decoded the request with the method's message type, which the table's entry names.
       return rpc(guardServing(serving, caller), call.request as never, call.metadata);
     }).then(
@@ -162,7 +162,7 @@ function streamHandler(
 ): handleBidiStreamingCall<ModelInferRequestMessage, ModelStreamInferResponseMessage> {
   const path = `${servicePath}/ModelStreamInfer`;
   return (call: ServerDuplexStream<ModelInferRequestMessage, ModelStreamInferResponseMessage>) => {
-    const opened = callerOf(security, call, path);
+    const opened = callerOf(security, call, path, 'inference');
     const pending = new Set<Promise<void>>();
     let admitted = 0;
     opened.catch((error: unknown) => {
