@@ -62,12 +62,16 @@ export function installAuthentication(app: FastifyInstance, security: SecurityMo
     const fail = (error: unknown) => {
       done(toStrataError(error));
     };
+    // Fastify builds a new object on every read of routeOptions: read it once.
+    const routeClass = routeClassOf(route);
     try {
       const known = security.authenticateNow(headerCredentialsOf(request));
       const admitted =
         known === undefined
-          ? authenticate(request, security).then((identity) => admit(request, reply, identity, security))
-          : admit(request, reply, known, security);
+          ? authenticate(request, security).then((identity) =>
+              admit(request, reply, identity, security, routeClass),
+            )
+          : admit(request, reply, known, security, routeClass);
       if (admitted === undefined) done();
       else
         admitted.then(() => {
@@ -85,10 +89,11 @@ function admit(
   reply: FastifyReply,
   identity: Identity,
   security: SecurityModule,
+  routeClass: RouteClass | undefined,
 ): undefined | Promise<void> {
   request.identity = identity;
   request.caller = callerOf(request, identity, security);
-  const decision = security.admit(identity, routeClassOf(request.routeOptions.url));
+  const decision = security.admit(identity, routeClass);
   const headers = (taken: RateDecision | undefined): void => {
     if (taken !== undefined) void reply.headers(rateLimitHeaders(taken));
   };
@@ -98,8 +103,7 @@ function admit(
 }
 
 /** The route class whose bucket a route takes (`security.rateLimit.perRouteClass`), if any. */
-function routeClassOf(route: string | undefined): RouteClass | undefined {
-  if (route === undefined) return undefined;
+function routeClassOf(route: string): RouteClass | undefined {
   if (route.startsWith('/v2/') || route.startsWith('/v1/')) return 'inference';
   if (route.startsWith('/collections')) return 'vectors';
   if (route.startsWith('/admin/')) return 'admin';
