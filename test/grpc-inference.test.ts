@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  Client,
   credentials,
   loadPackageDefinition,
   Metadata,
   status,
-  type Client,
   type ClientDuplexStream,
   type ServiceClientConstructor,
   type ServiceError,
@@ -17,7 +16,8 @@ import { loadSync } from '@grpc/proto-loader';
 import { inferenceLoadOptions, inferenceProtoPath } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { datatypes, type Datatype } from '../src/serving/index.js';
-import { scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
+import { identityHandler, scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
+import { reflectedServices } from './support/grpc.js';
 import { startPlatform, tempDataDir } from './support/platform.js';
 
 /**
@@ -25,21 +25,6 @@ import { startPlatform, tempDataDir } from './support/platform.js';
  * tritonclient's gRPC client would call it, against started platforms: one with authentication
  * off for the protocol, one with it on for metadata credentials.
  */
-
-const reflectionProtoPath = createRequire(import.meta.url).resolve(
-  '@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
-);
-
-/** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */
-const identityHandler = `
-export default {
-  execute(inputs, context) {
-    return inputs
-      .map((t) => ({ ...t, name: t.name.replace(/^in_/, 'out_') }))
-      .filter((t) => context.outputs.length === 0 || context.outputs.includes(t.name));
-  },
-};
-`;
 
 function identityConfig(types: readonly Datatype[]) {
   return {
@@ -208,24 +193,8 @@ describe('inference.GRPCInferenceService, authentication off', () => {
   });
 
   it('lists the service through server reflection', async () => {
-    const reflection = loadPackageDefinition(
-      loadSync(reflectionProtoPath, { keepCase: true }),
-    ) as unknown as { grpc: { reflection: { v1: Record<string, ServiceClientConstructor> } } };
-    const Reflection = reflection.grpc.reflection.v1['ServerReflection'];
-    assert.ok(Reflection !== undefined);
-    const client = new Reflection(
-      `127.0.0.1:${platform.server.grpc.port ?? 0}`,
-      credentials.createInsecure(),
-    );
-    const call = (client['ServerReflectionInfo'] as () => ClientDuplexStream<unknown, unknown>).call(client);
-    call.end({ list_services: '' });
-    const services: string[] = [];
-    for await (const message of call) {
-      const { list_services_response } = message as {
-        list_services_response?: { service: { name: string }[] };
-      };
-      services.push(...(list_services_response?.service.map((service) => service.name) ?? []));
-    }
+    const client = new Client(`127.0.0.1:${platform.server.grpc.port ?? 0}`, credentials.createInsecure());
+    const services = await reflectedServices(client);
     client.close();
     assert.ok(services.includes('inference.GRPCInferenceService'), services.join(', '));
   });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Client, credentials, status as GrpcStatus } from '@grpc/grpc-js';
-import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createLogger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
 import type { ServerConfig } from './config.js';
 import { EdgeServer } from './server.js';
+import { grpcMethod, reflectedServices, unaryCall } from '../../test/support/grpc.js';
 
 const config: ServerConfig = {
   host: '127.0.0.1',
@@ -20,9 +19,6 @@ const config: ServerConfig = {
 };
 
 // The reflection service's own proto, as shipped by @grpc/reflection (no exports map: a plain path).
-const reflectionProtoPath = createRequire(import.meta.url).resolve(
-  '@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
-);
 
 interface LogLine {
   readonly level: number;
@@ -43,36 +39,9 @@ async function createEdgeServer(log: LogLine[] = []): Promise<EdgeServer> {
   });
 }
 
-function grpcMethod(protoPath: string, service: string, name: string): MethodDefinition<object, object> {
-  const definition = loadSync(protoPath, { keepCase: true, enums: String });
-  const method = (definition[service] as ServiceDefinition | undefined)?.[name];
-  assert.ok(method !== undefined && 'path' in method, `${service}/${name} in ${protoPath}`);
-  return method;
-}
-
 function grpcClient(edge: EdgeServer): Client {
   assert.ok(edge.grpc.port !== undefined, 'gRPC is bound');
   return new Client(`127.0.0.1:${edge.grpc.port}`, credentials.createInsecure());
-}
-
-function unaryCall(
-  client: Client,
-  method: MethodDefinition<object, object>,
-  request: object,
-): Promise<object> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      method.path,
-      method.requestSerialize,
-      method.responseDeserialize,
-      request,
-      (error, response) => {
-        if (error !== null) reject(error);
-        else if (response === undefined) reject(new Error(`${method.path} answered nothing`));
-        else resolve(response);
-      },
-    );
-  });
 }
 
 /** A route handler's way to say that its request has arrived. */
@@ -124,24 +93,7 @@ describe('EdgeServer', () => {
     });
 
     it('lists the health service through server reflection', async () => {
-      const reflect = grpcMethod(
-        reflectionProtoPath,
-        'grpc.reflection.v1.ServerReflection',
-        'ServerReflectionInfo',
-      );
-      const call = client.makeBidiStreamRequest(
-        reflect.path,
-        reflect.requestSerialize,
-        reflect.responseDeserialize,
-      );
-      call.end({ list_services: '' });
-      const services: string[] = [];
-      for await (const message of call) {
-        const { list_services_response } = message as {
-          list_services_response?: { service: { name: string }[] };
-        };
-        services.push(...(list_services_response?.service.map((service) => service.name) ?? []));
-      }
+      const services = await reflectedServices(client);
       assert.ok(services.includes('grpc.health.v1.Health'), services.join(', '));
     });
   });

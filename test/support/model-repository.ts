@@ -89,3 +89,14 @@ export async function startServing(
   await module.start();
   return { module, serving: module.service, registry };
 }
+
+/** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */
+export const identityHandler = `
+export default {
+  execute(inputs, context) {
+    return inputs
+      .map((t) => ({ ...t, name: t.name.replace(/^in_/, 'out_') }))
+      .filter((t) => context.outputs.length === 0 || context.outputs.includes(t.name));
+  },
+};
+`;

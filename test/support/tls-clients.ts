@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { TLSSocket, connect } from 'node:tls';
 import { Client, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
+import type { MethodDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { inferenceLoadOptions, inferenceProtoPath } from '../../src/gateway/index.js';
 import type { TestCertificate } from './certificates.js';
+import { grpcMethod, unaryCall } from './grpc.js';
 
 // Clients for TLS tests: each call makes its own handshake, so that it sees the certificate the
 // server holds now, and says which certificate that was.
@@ -89,10 +90,7 @@ export function openTls(port: number, ca: TestCertificate, alpn?: string): Promi
 
 /** `grpc.health.v1.Health/Check` for the whole server over `channel`; rejects as the call fails. */
 export function healthCheck(port: number, channel: ChannelCredentials): Promise<unknown> {
-  const definition = loadSync(healthProtoPath, { keepCase: true, enums: String });
-  const check = (definition['grpc.health.v1.Health'] as ServiceDefinition | undefined)?.['Check'];
-  assert.ok(check !== undefined && 'path' in check);
-  return unary(port, channel, check, { service: '' });
+  return unary(port, channel, grpcMethod(healthProtoPath, 'grpc.health.v1.Health', 'Check'), { service: '' });
 }
 
 /**
@@ -106,9 +104,7 @@ export async function inferenceStatus(
   request: object,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<number> {
-  const definition = loadSync(inferenceProtoPath, inferenceLoadOptions);
-  const rpc = (definition['inference.GRPCInferenceService'] as ServiceDefinition | undefined)?.[method];
-  assert.ok(rpc !== undefined && 'path' in rpc, method);
+  const rpc = grpcMethod(inferenceProtoPath, 'inference.GRPCInferenceService', method, inferenceLoadOptions);
   const md = new Metadata();
   for (const [key, value] of Object.entries(metadata)) md.set(key, value);
   try {
@@ -119,34 +115,18 @@ export async function inferenceStatus(
   }
 }
 
-interface UnaryMethod {
-  readonly path: string;
-  readonly requestSerialize: (value: object) => Buffer;
-  readonly responseDeserialize: (bytes: Buffer) => unknown;
-}
-
-function unary(
+async function unary(
   port: number,
   channel: ChannelCredentials,
-  method: UnaryMethod,
+  method: MethodDefinition<object, object>,
   request: object,
   metadata = new Metadata(),
-): Promise<unknown> {
+): Promise<object> {
   // The certificate names localhost too; an IP address as TLS server name is deprecated (RFC 6066).
   const client = new Client(`127.0.0.1:${port}`, channel, { 'grpc.ssl_target_name_override': 'localhost' });
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      method.path,
-      method.requestSerialize,
-      method.responseDeserialize,
-      request,
-      metadata,
-      { deadline: Date.now() + 5_000 },
-      (error, response) => {
-        client.close();
-        if (error === null) resolve(response);
-        else reject(error);
-      },
-    );
-  });
+  try {
+    return await unaryCall(client, method, request, metadata);
+  } finally {
+    client.close();
+  }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import {
+  identityHandler,
   scaleConfig,
   scaleHandler,
   startServing,
@@ -19,17 +20,6 @@ import { createMetricsRegistry } from '../../../observability/index.js';
 import { datatypes, parseRequestJson, type Datatype, type ServingModule } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
 import { registerInferenceRoutes } from './routes.js';
-
-/** Copies each input `in_<DATATYPE>` to output `out_<DATATYPE>`, returning only the outputs asked for. */
-const identityHandler = `
-export default {
-  execute(inputs, context) {
-    return inputs
-      .map((t) => ({ ...t, name: t.name.replace(/^in_/, 'out_') }))
-      .filter((t) => context.outputs.length === 0 || context.outputs.includes(t.name));
-  },
-};
-`;
 
 const identityConfig = {
   backend: 'typescript',
