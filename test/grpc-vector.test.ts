@@ -127,7 +127,9 @@ describe('strata.vector.v1.VectorService, authentication off', () => {
   let rpc: ReturnType<typeof clientFor>;
 
   before(async () => {
-    ({ platform, url } = await startPlatform(tempDataDir('grpc-vector')));
+    ({ platform, url } = await startPlatform(tempDataDir('grpc-vector'), ['all'], {
+      'server.grpcMaxMessageBytes': String(256 * 1024),
+    }));
     rpc = clientFor(platform.server.grpc.port);
     await rpc.call('CreateCollection', { collection_name: 'docs', size: 4, distance: 'Cosine' });
   });
@@ -255,6 +257,12 @@ describe('strata.vector.v1.VectorService, authentication off', () => {
       rpc.call('Search', { collection_name: 'docs', vector: [1, 0, 0, 0], filter_json: '{' }),
     );
     assert.equal(notJson.code, status.INVALID_ARGUMENT);
+  });
+
+  it('refuses a message over server.grpcMaxMessageBytes with RESOURCE_EXHAUSTED', async () => {
+    const points = Array.from({ length: 5000 }, (_, i) => pointOf(10_000 + i));
+    const tooLarge = await statusOf(rpc.call('Upsert', { collection_name: 'docs', points }));
+    assert.equal(tooLarge.code, status.RESOURCE_EXHAUSTED);
   });
 
   it('fails a stream at its bad batch, naming it, with the batches before it applied', async () => {
