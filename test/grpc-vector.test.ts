@@ -246,6 +246,23 @@ describe('strata.vector.v1.VectorService, authentication off', () => {
     assert.equal(after.points.length, 1);
   });
 
+  it('takes UUID point ids, and refuses integers beyond 2^53 instead of rounding them', async () => {
+    const uuid = '4b1f3c2e-8d7a-4e5f-9a0b-1c2d3e4f5a6b';
+    await rpc.call('Upsert', { collection_name: 'docs', points: [{ ...pointOf(0), id: { uuid } }] });
+    const { points } = await rpc.call<{ points: { id: PointId }[] }>('Retrieve', {
+      collection_name: 'docs',
+      ids: [{ uuid }],
+    });
+    assert.deepEqual(
+      points.map((p) => p.id.uuid),
+      [uuid],
+    );
+    const huge = { ...pointOf(0), id: { num: '9007199254740993' } };
+    const refused = await statusOf(rpc.call('Upsert', { collection_name: 'docs', points: [huge] }));
+    assert.equal(refused.code, status.INVALID_ARGUMENT);
+    await rpc.call('Delete', { collection_name: 'docs', ids: [{ uuid }] });
+  });
+
   it('answers NOT_FOUND and INVALID_ARGUMENT with the procedures’ messages', async () => {
     const missing = await statusOf(rpc.call('Search', { collection_name: 'nope', vector: [1, 0, 0, 0] }));
     assert.equal(missing.code, status.NOT_FOUND);
