@@ -13,11 +13,12 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { inferenceLoadOptions, inferenceProtoPath } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { datatypes, type Datatype } from '../src/serving/index.js';
 import { identityHandler, scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
-import { reflectedServices } from './support/grpc.js';
+import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
 import { startPlatform, tempDataDir } from './support/platform.js';
 
 /**
@@ -192,11 +193,14 @@ describe('inference.GRPCInferenceService, authentication off', () => {
     assert.ok(metadata.extensions.includes('model_repository'));
   });
 
-  it('lists the service through server reflection', async () => {
+  it('lists the service through server reflection and reports it through grpc.health.v1', async () => {
     const client = new Client(`127.0.0.1:${platform.server.grpc.port ?? 0}`, credentials.createInsecure());
     const services = await reflectedServices(client);
-    client.close();
     assert.ok(services.includes('inference.GRPCInferenceService'), services.join(', '));
+    const check = grpcMethod(healthProtoPath, 'grpc.health.v1.Health', 'Check');
+    const serving = await unaryCall(client, check, { service: 'inference.GRPCInferenceService' });
+    client.close();
+    assert.deepEqual(serving, { status: 'SERVING' });
   });
 
   it('answers ModelReady and ModelMetadata with -1 for any-size dimensions', async () => {

@@ -14,4 +14,6 @@ export { registerQdrantRoutes } from './rest/qdrant/routes.js';
 export { registerInferenceRoutes, type InferenceRoutesOptions } from './rest/inference/routes.js';
 export { registerOpenAIRoutes } from './rest/openai/routes.js';
 export { registerInferenceService, type InferenceServiceOptions } from './grpc/inference-service.js';
+export { registerVectorService, vectorServiceName } from './grpc/vector-service.js';
+export { vectorProtoPath, loadOptions as vectorLoadOptions } from './grpc/vector-messages.js';
 export { inferenceProtoPath, loadOptions as inferenceLoadOptions } from './grpc/inference-messages.js';

@@ -5,6 +5,7 @@ import {
   EdgeServer,
   registerInferenceRoutes,
   registerInferenceService,
+  registerVectorService,
   registerOpenAIRoutes,
   registerQdrantRoutes,
   type ReadinessProbe,
@@ -93,6 +94,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
       logger: context.logger,
     });
     await registerQdrantRoutes(context.get('server').http, vector.procedures);
+    registerVectorService(context.get('server').grpc, vector.procedures);
     return vector;
   },
   serving: async (context) => {

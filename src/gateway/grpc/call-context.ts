@@ -103,6 +103,6 @@ export async function withinDeadline<T>(deadline: Date | number, work: () => Pro
 function deadlineExceeded(): StrataError {
   return new StrataError(
     'DEADLINE_EXCEEDED',
-    'the deadline of the call passed before the model answered; give it more time',
+    'the deadline of the call passed before the answer was ready; give it more time',
   );
 }

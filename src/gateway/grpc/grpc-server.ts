@@ -17,6 +17,9 @@ export class GrpcEdge {
   readonly server: Server;
   readonly #health = new HealthImplementation({ [wholeServer]: 'NOT_SERVING' });
   readonly #packages: PackageDefinition[] = [];
+  /** Services that `grpc.health.v1` reports by name, each following the process's readiness. */
+  readonly #healthServices = new Set<string>([wholeServer]);
+  #serving = false;
   #port: number | undefined;
 
   constructor(
@@ -40,8 +43,16 @@ export class GrpcEdge {
     this.#packages.push(definition);
   }
 
+  /** Makes `grpc.health.v1` answer for a service by its full name, as for the whole server. */
+  addHealthService(name: string): void {
+    this.#healthServices.add(name);
+    this.#health.setStatus(name, this.#serving ? 'SERVING' : 'NOT_SERVING');
+  }
+
   setServing(serving: boolean): void {
-    this.#health.setStatus(wholeServer, serving ? 'SERVING' : 'NOT_SERVING');
+    this.#serving = serving;
+    for (const name of this.#healthServices)
+      this.#health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
   }
 
   /** The bound port, known once started (useful when configured as 0). */

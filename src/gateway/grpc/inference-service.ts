@@ -109,7 +109,7 @@ function checkLoadParameters(request: RepositoryModelRequestMessage): void {
   }
 }
 
-/** Adds the service to the gRPC listener and to reflection. */
+/** Adds the service to the gRPC listener, to reflection and to `grpc.health.v1`. */
 export function registerInferenceService(
   edge: GrpcEdge,
   serving: ServingProcedures,
@@ -125,6 +125,7 @@ export function registerInferenceService(
   implementation['ModelStreamInfer'] = streamHandler(edge.security, serving);
   edge.server.addService(service, implementation);
   edge.addReflectedPackage(definition);
+  edge.addHealthService(servicePath.slice(1));
 }
 
 function unaryHandler(

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { createLogger } from '../../kernel/index.js';
+import type { ServerConfig } from '../config.js';
+import { GrpcEdge } from './grpc-server.js';
+
+const config: ServerConfig = {
+  host: '127.0.0.1',
+  httpPort: 0,
+  grpcPort: 0,
+  bodyLimitBytes: 1024,
+  grpcMaxMessageBytes: 1024 * 1024,
+  shutdownGracePeriodMs: 1000,
+};
+
+const health = loadSync(healthProtoPath, { keepCase: true, enums: String })['grpc.health.v1.Health'] as
+  ServiceDefinition | undefined;
+const check = health?.['Check'] as MethodDefinition<object, { status: string }>;
+
+describe('GrpcEdge health', () => {
+  const edge = new GrpcEdge(config, createLogger('silent'));
+  let client: Client;
+
+  function statusOf(service: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(
+        check.path,
+        check.requestSerialize,
+        check.responseDeserialize,
+        { service },
+        (error: ServiceError | null, response?: { status: string }) => {
+          if (error !== null) reject(error);
+          else resolve(response?.status ?? 'none');
+        },
+      );
+    });
+  }
+
+  before(async () => {
+    edge.addHealthService('strata.test.v1.Early');
+    await edge.start();
+    client = new Client(`127.0.0.1:${edge.port ?? 0}`, credentials.createInsecure());
+  });
+
+  after(async () => {
+    client.close();
+    await edge.shutdown();
+  });
+
+  it('reports each registered service as the whole server, following readiness', async () => {
+    assert.equal(await statusOf('strata.test.v1.Early'), 'NOT_SERVING');
+    edge.setServing(true);
+    // A service added while serving starts as serving.
+    edge.addHealthService('strata.test.v1.Late');
+    for (const service of ['', 'strata.test.v1.Early', 'strata.test.v1.Late']) {
+      assert.equal(await statusOf(service), 'SERVING', service);
+    }
+    edge.setServing(false);
+    for (const service of ['', 'strata.test.v1.Early', 'strata.test.v1.Late']) {
+      assert.equal(await statusOf(service), 'NOT_SERVING', service);
+    }
+  });
+});
