@@ -14,7 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { inferenceLoadOptions, inferenceProtoPath } from '../src/gateway/index.js';
+import { protoLoadOptions, inferenceProtoPath } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { datatypes, type Datatype } from '../src/serving/index.js';
 import { identityHandler, scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
@@ -109,7 +109,7 @@ type Unary = (
   callback: (error: ServiceError | null, response: unknown) => void,
 ) => void;
 
-const definition = loadPackageDefinition(loadSync(inferenceProtoPath, inferenceLoadOptions));
+const definition = loadPackageDefinition(loadSync(inferenceProtoPath, protoLoadOptions));
 const Service = (definition['inference'] as Record<string, unknown>)[
   'GRPCInferenceService'
 ] as ServiceClientConstructor;

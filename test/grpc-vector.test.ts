@@ -14,7 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { vectorLoadOptions, vectorProtoPath, vectorServiceName } from '../src/gateway/index.js';
+import { protoLoadOptions, vectorProtoPath, vectorServiceName } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
 import { startPlatform, tempDataDir } from './support/platform.js';
@@ -38,7 +38,7 @@ type Streaming = (
   callback: (error: ServiceError | null, response: unknown) => void,
 ) => ClientWritableStream<unknown>;
 
-const definition = loadPackageDefinition(loadSync(vectorProtoPath, vectorLoadOptions));
+const definition = loadPackageDefinition(loadSync(vectorProtoPath, protoLoadOptions));
 const Service = ((definition['strata'] as Record<string, Record<string, Record<string, unknown>>>)[
   'vector'
 ]?.['v1']?.['VectorService'] ?? assert.fail('VectorService in the proto')) as ServiceClientConstructor;

@@ -15,5 +15,6 @@ export { registerInferenceRoutes, type InferenceRoutesOptions } from './rest/inf
 export { registerOpenAIRoutes } from './rest/openai/routes.js';
 export { registerInferenceService, type InferenceServiceOptions } from './grpc/inference-service.js';
 export { registerVectorService, vectorServiceName } from './grpc/vector-service.js';
-export { vectorProtoPath, loadOptions as vectorLoadOptions } from './grpc/vector-messages.js';
-export { inferenceProtoPath, loadOptions as inferenceLoadOptions } from './grpc/inference-messages.js';
+export { vectorProtoPath } from './grpc/vector-messages.js';
+export { inferenceProtoPath } from './grpc/inference-messages.js';
+export { protoLoadOptions } from './grpc/proto-files.js';

@@ -4,7 +4,7 @@ import { TLSSocket, connect } from 'node:tls';
 import { Client, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { inferenceLoadOptions, inferenceProtoPath } from '../../src/gateway/index.js';
+import { protoLoadOptions, inferenceProtoPath } from '../../src/gateway/index.js';
 import type { TestCertificate } from './certificates.js';
 import { grpcMethod, unaryCall } from './grpc.js';
 
@@ -104,7 +104,7 @@ export async function inferenceStatus(
   request: object,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<number> {
-  const rpc = grpcMethod(inferenceProtoPath, 'inference.GRPCInferenceService', method, inferenceLoadOptions);
+  const rpc = grpcMethod(inferenceProtoPath, 'inference.GRPCInferenceService', method, protoLoadOptions);
   const md = new Metadata();
   for (const [key, value] of Object.entries(metadata)) md.set(key, value);
   try {

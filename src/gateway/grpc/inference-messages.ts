@@ -1,27 +1,13 @@
-import { join } from 'node:path';
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
-import { packageRoot } from '../../kernel/index.js';
+import { protoPath } from './proto-files.js';
 
 /**
- * The `inference` package's messages as @grpc/proto-loader hands them over with `loadOptions`:
+ * The `inference` package's messages as @grpc/proto-loader hands them over with `protoLoadOptions` (proto-files.ts):
  * field names as in the .proto, 64-bit integers as decimal strings (exact), bytes as Buffers,
  * absent fields at their defaults, and a oneof's chosen field named by `parameter_choice`. Only
  * the fields Strata reads or writes are typed.
  */
 
-export const inferenceProtoPath = join(packageRoot(), 'proto', 'grpc_predict_v2.proto');
-
-export const loadOptions = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-} as const;
-
-export function loadInferenceDefinition(): PackageDefinition {
-  return loadSync(inferenceProtoPath, loadOptions);
-}
+export const inferenceProtoPath = protoPath('grpc_predict_v2.proto');
 
 /** 64-bit integers arrive as strings; a server may answer with numbers or strings. */
 type Int64 = string | number;

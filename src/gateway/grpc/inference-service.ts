@@ -1,3 +1,4 @@
+import { loadProto } from './proto-files.js';
 import type {
   handleBidiStreamingCall,
   handleUnaryCall,
@@ -14,7 +15,7 @@ import { guardServing } from '../procedures/guard.js';
 import { callerOf, headersOf, withinDeadline } from './call-context.js';
 import type { GrpcEdge } from './grpc-server.js';
 import {
-  loadInferenceDefinition,
+  inferenceProtoPath,
   type ModelInferRequestMessage,
   type ModelInferResponseMessage,
   type ModelRequestMessage,
@@ -115,7 +116,7 @@ export function registerInferenceService(
   serving: ServingProcedures,
   options: InferenceServiceOptions,
 ): void {
-  const definition = loadInferenceDefinition();
+  const definition = loadProto(inferenceProtoPath);
   const service = definition['inference.GRPCInferenceService'] as ServiceDefinition;
   const implementation: UntypedServiceImplementation = {};
   for (const [name, rpc] of Object.entries(unaryRpcs(options.version))) {

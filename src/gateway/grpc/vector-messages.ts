@@ -1,31 +1,18 @@
-import { join } from 'node:path';
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
-import { packageRoot, StrataError } from '../../kernel/index.js';
+import { protoPath } from './proto-files.js';
+import { StrataError } from '../../kernel/index.js';
 import type { VectorProcedures } from '../../vector/index.js';
 
 type ScoredPointResult = ReturnType<VectorProcedures['search']>[number];
 type PointResult = ReturnType<VectorProcedures['retrieve']>[number];
 
 /**
- * `strata.vector.v1` messages as @grpc/proto-loader hands them over with `loadOptions` (field
+ * `strata.vector.v1` messages as @grpc/proto-loader hands them over with `protoLoadOptions` (proto-files.ts) (field
  * names as in the .proto, 64-bit integers as decimal strings, defaults filled in, a oneof's
  * chosen field named by `kind`), and their translation to and from the Qdrant-shaped JSON that
  * the vector procedures validate. Nothing is validated here beyond what JSON text needs.
  */
 
-export const vectorProtoPath = join(packageRoot(), 'proto', 'strata_vector_v1.proto');
-
-export const loadOptions = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-} as const;
-
-export function loadVectorDefinition(): PackageDefinition {
-  return loadSync(vectorProtoPath, loadOptions);
-}
+export const vectorProtoPath = protoPath('strata_vector_v1.proto');
 
 type Json = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { loadProto } from './proto-files.js';
 import type {
   handleClientStreamingCall,
   handleUnaryCall,
@@ -14,7 +15,7 @@ import { callerOf, withinDeadline } from './call-context.js';
 import type { GrpcEdge } from './grpc-server.js';
 import {
   deleteJson,
-  loadVectorDefinition,
+  vectorProtoPath,
   pointMessage,
   retrieveJson,
   scoredPointMessage,
@@ -92,7 +93,7 @@ function updateMessage(result: { operation_id: number; status: string }): unknow
 
 /** Adds the service to the gRPC listener, to reflection and to `grpc.health.v1`. */
 export function registerVectorService(edge: GrpcEdge, vectors: VectorProcedures): void {
-  const definition = loadVectorDefinition();
+  const definition = loadProto(vectorProtoPath);
   const service = definition[vectorServiceName] as ServiceDefinition;
   const implementation: UntypedServiceImplementation = {};
   for (const [name, rpc] of Object.entries(unaryRpcs)) {
