@@ -19,7 +19,7 @@ import type { Platform } from '../src/platform/index.js';
 import { datatypes, type Datatype } from '../src/serving/index.js';
 import { identityHandler, scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
 import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { createKey, startPlatform, tempDataDir } from './support/platform.js';
 
 /**
  * inference.GRPCInferenceService through a client generated from proto/grpc_predict_v2.proto, as
@@ -371,15 +371,7 @@ describe('inference.GRPCInferenceService, authentication on', () => {
   let admin: string;
   let rpc: ReturnType<typeof clientFor>;
 
-  async function newKey(body: Record<string, unknown>): Promise<string> {
-    const response = await fetch(`${url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(response.status, 201, await response.clone().text());
-    return ((await response.json()) as { key: string }).key;
-  }
+  const newKey = (body: Record<string, unknown>): Promise<string> => createKey(url, admin, body);
 
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   const scaleRequest = { model_name: 'scale', inputs: [fp32Input('x', [1, 2.5])] };

@@ -17,7 +17,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoLoadOptions, vectorProtoPath, vectorServiceName } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { createKey, startPlatform, tempDataDir } from './support/platform.js';
 
 /**
  * strata.vector.v1.VectorService through a client generated from proto/strata_vector_v1.proto,
@@ -324,15 +324,7 @@ describe('strata.vector.v1.VectorService, authentication on', () => {
   let admin: string;
   let rpc: ReturnType<typeof clientFor>;
 
-  async function newKey(body: Record<string, unknown>): Promise<string> {
-    const response = await fetch(`${url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(response.status, 201, await response.clone().text());
-    return ((await response.json()) as { key: string }).key;
-  }
+  const newKey = (body: Record<string, unknown>): Promise<string> => createKey(url, admin, body);
 
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   const search = { collection_name: 'shared', vector: [1, 0, 0, 0], limit: 1 };

@@ -37,3 +37,15 @@ export async function startPlatform(
   if (url === undefined) throw new Error('the platform did not report its HTTP address');
   return { platform, url };
 }
+
+/** Creates an API key through `POST /admin/keys` with an admin key; the new key's text. */
+export async function createKey(url: string, admin: string, body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201)
+    throw new Error(`POST /admin/keys: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { key: string }).key;
+}
