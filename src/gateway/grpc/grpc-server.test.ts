@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
-import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import { Client, credentials } from '@grpc/grpc-js';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createLogger } from '../../kernel/index.js';
 import type { ServerConfig } from '../config.js';
 import { GrpcEdge } from './grpc-server.js';
+import { grpcMethod, unaryCall } from '../../../test/support/grpc.js';
 
 const config: ServerConfig = {
   host: '127.0.0.1',
@@ -16,27 +16,15 @@ const config: ServerConfig = {
   shutdownGracePeriodMs: 1000,
 };
 
-const health = loadSync(healthProtoPath, { keepCase: true, enums: String })['grpc.health.v1.Health'] as
-  ServiceDefinition | undefined;
-const check = health?.['Check'] as MethodDefinition<object, { status: string }>;
+const check = grpcMethod(healthProtoPath, 'grpc.health.v1.Health', 'Check');
 
 describe('GrpcEdge health', () => {
   const edge = new GrpcEdge(config, createLogger('silent'));
   let client: Client;
 
-  function statusOf(service: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
-        check.path,
-        check.requestSerialize,
-        check.responseDeserialize,
-        { service },
-        (error: ServiceError | null, response?: { status: string }) => {
-          if (error !== null) reject(error);
-          else resolve(response?.status ?? 'none');
-        },
-      );
-    });
+  async function statusOf(service: string): Promise<string> {
+    const { status } = (await unaryCall(client, check, { service })) as { status: string };
+    return status;
   }
 
   before(async () => {
