@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { StrataError } from '../../kernel/index.js';
 import type { Credentials, RouteClass, SecurityModule } from '../../security/index.js';
-import { authenticate, IdentityCaller } from '../procedures/caller.js';
+import { authenticate, IdentityCaller, requestIdOf } from '../procedures/caller.js';
 import { clientCertificateOf } from '../tls/client-certificate.js';
 
 /**
@@ -50,12 +49,6 @@ export function headersOf(metadata: Metadata): Record<string, string> {
   return headers;
 }
 
-/** The id the audit log records for a call: the client's `x-request-id` when short and plain. */
-export function requestIdOf(metadata: Metadata): string {
-  const given = first(metadata, 'x-request-id');
-  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-}
-
 /**
  * The call's caller, or undefined when authentication is off. A missing or bad credential is
  * UNAUTHENTICATED (with its audit record); an empty bucket RATE_LIMITED, as on HTTP, the buckets
@@ -68,7 +61,7 @@ export async function callerOf(
   routeClass: RouteClass,
 ): Promise<IdentityCaller | undefined> {
   if (security?.enabled !== true) return undefined;
-  const requestId = requestIdOf(call.metadata);
+  const requestId = requestIdOf(first(call.metadata, 'x-request-id'));
   const headerCredentials = metadataCredentialsOf(call.metadata);
   const identity =
     security.authenticateNow(headerCredentials) ??

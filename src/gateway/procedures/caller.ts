@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { toStrataError } from '../../kernel/index.js';
 import type {
   Action,
@@ -14,6 +15,15 @@ import type { Caller } from './guard.js';
  * them from headers, gRPC from metadata, and both come here, so that an identity is checked,
  * audited and scoped the same way whichever transport carried it.
  */
+
+/**
+ * The id a request is known by in logs and the audit log: the client's `x-request-id` when it is
+ * short and plain; anything else (too long, spaces, control characters that could forge log lines
+ * or headers) is replaced by a fresh id.
+ */
+export function requestIdOf(given: string | undefined): string {
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
 
 /** One request's caller; a class, so that the many requests share its methods. */
 export class IdentityCaller implements Caller {

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, RawRequestDefaultExpression } from 'fastify';
 import type { HttpMetrics } from '../../observability/index.js';
 import { parseTraceparent } from '../../observability/index.js';
+import { requestIdOf } from '../procedures/caller.js';
 
-/**
- * A client's `x-request-id` is kept when it is short and plain; anything else (too long, spaces,
- * control characters that could forge log lines or headers) is replaced by a fresh id.
- */
+/** A request's id: the client's `x-request-id` when plain (see requestIdOf), else a fresh one. */
 export function requestIdFor(request: RawRequestDefaultExpression): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  return requestIdOf(typeof given === 'string' ? given : undefined);
 }
 
 /**
