@@ -46,6 +46,30 @@ const tlsConfigSchema = Type.Object(
 export type TlsConfig = Static<typeof tlsConfigSchema>;
 export type ClientCertificateMode = TlsConfig['clientCertificates'];
 
+/** `/graphql` on the HTTP listener: how large a query may be, and whether GraphiQL is served. */
+const graphqlConfigSchema = Type.Object(
+  {
+    maxDepth: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description:
+        'Deepest selection nesting a GraphQL query may have; deeper queries are refused before they run (400 INVALID_ARGUMENT).',
+    }),
+    maxComplexity: Type.Integer({
+      minimum: 1,
+      default: 5000,
+      description:
+        'Largest cost a GraphQL query may have: each field costs 1, times the `limit` (or the list length) of the list it is under. Costlier queries are refused before they run (400 INVALID_ARGUMENT).',
+    }),
+    graphiql: Type.Boolean({
+      default: true,
+      description:
+        'Serve the GraphiQL page at /graphiql. Its scripts are served from Strata\'s own files; the page loads nothing from elsewhere.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The edges: where the HTTP and gRPC listeners bind and how they shut down. */
 export const serverConfigSchema = Type.Object(
   {
@@ -74,6 +98,7 @@ export const serverConfigSchema = Type.Object(
       }),
     ),
     tls: Type.Optional(tlsConfigSchema),
+    graphql: graphqlConfigSchema,
     shutdownGracePeriodMs: Type.Integer({
       minimum: 0,
       default: 30_000,

@@ -8,15 +8,9 @@ import { createMetricsRegistry } from '../observability/index.js';
 import type { ServerConfig } from './config.js';
 import { EdgeServer } from './server.js';
 import { grpcMethod, reflectedServices, unaryCall } from '../../test/support/grpc.js';
+import { testServerConfig } from '../../test/support/server-config.js';
 
-const config: ServerConfig = {
-  host: '127.0.0.1',
-  httpPort: 0,
-  grpcPort: 0,
-  bodyLimitBytes: 1024 * 1024,
-  grpcMaxMessageBytes: 1024 * 1024,
-  shutdownGracePeriodMs: 1000,
-};
+const config = testServerConfig({ bodyLimitBytes: 1024 * 1024, grpcMaxMessageBytes: 1024 * 1024 });
 
 // The reflection service's own proto, as shipped by @grpc/reflection (no exports map: a plain path).
 

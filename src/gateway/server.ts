@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
 import type { SecurityModule } from '../security/index.js';
 import type { ServerConfig } from './config.js';
+import { adminSchema } from './graphql/admin.js';
+import { GraphQLEdge } from './graphql/graphql-edge.js';
 import { GrpcEdge } from './grpc/grpc-server.js';
 import { createHttpServer } from './rest/http-server.js';
 import type { ReadinessProbe } from './rest/operations.js';
@@ -37,6 +39,8 @@ export class EdgeServer implements Lifecycle {
   private constructor(
     readonly http: FastifyInstance,
     readonly grpc: GrpcEdge,
+    /** /graphql on the HTTP listener, from the schema parts the modules add. */
+    readonly graphql: GraphQLEdge,
     private readonly options: EdgeServerOptions,
     /** With `server.tls`: the certificate both listeners serve, reloaded from its files. */
     readonly certificates: ServerCertificates | undefined,
@@ -53,7 +57,9 @@ export class EdgeServer implements Lifecycle {
       certificates === undefined ? undefined : new ReloadingServerCredentials(certificates),
       options.security,
     );
-    return new EdgeServer(http, grpc, options, certificates);
+    const graphql = new GraphQLEdge();
+    if (options.security?.enabled === true) graphql.add(adminSchema(options.security));
+    return new EdgeServer(http, grpc, graphql, options, certificates);
   }
 
   /** `http://host:port`, or `https://` with TLS, once listening. */
@@ -74,6 +80,7 @@ export class EdgeServer implements Lifecycle {
         'TLS on for HTTP and gRPC',
       );
     }
+    await this.graphql.register(this.http, this.options.config.graphql, this.options.security);
     // Fastify logs the address it listens on.
     await this.http.listen({ host: this.options.config.host, port: this.options.config.httpPort });
     await this.grpc.start();

@@ -233,6 +233,11 @@ export class SecurityModule implements Lifecycle {
     return quotas;
   }
 
+  /** The tenants `security.quotas.tenants` gives quotas of their own. */
+  quotaTenants(): string[] {
+    return Object.keys(this.options.config.quotas.tenants);
+  }
+
   /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */
   async countInference(tenant: string, items: number): Promise<void> {
     await this.#consume(tenant, 'inferenceItems', items);

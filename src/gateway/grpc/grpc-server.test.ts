@@ -6,15 +6,9 @@ import { createLogger } from '../../kernel/index.js';
 import type { ServerConfig } from '../config.js';
 import { GrpcEdge } from './grpc-server.js';
 import { grpcMethod, unaryCall } from '../../../test/support/grpc.js';
+import { testServerConfig } from '../../../test/support/server-config.js';
 
-const config: ServerConfig = {
-  host: '127.0.0.1',
-  httpPort: 0,
-  grpcPort: 0,
-  bodyLimitBytes: 1024,
-  grpcMaxMessageBytes: 1024 * 1024,
-  shutdownGracePeriodMs: 1000,
-};
+const config = testServerConfig({ bodyLimitBytes: 1024, grpcMaxMessageBytes: 1024 * 1024 });
 
 const check = grpcMethod(healthProtoPath, 'grpc.health.v1.Health', 'Check');
 

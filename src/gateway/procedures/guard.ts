@@ -29,7 +29,8 @@ type Args<F> = F extends (...args: infer A) => unknown ? A : never;
 
 interface Rule<A extends readonly unknown[]> {
   readonly action: Action;
-  readonly resource: (...args: A) => string;
+  /** The resource the call touches; a batched read names each, and every one must be allowed. */
+  readonly resource: (...args: A) => string | readonly string[];
   /** Inference items the call counts against the tenant's daily quota (methods returning a promise only). */
   readonly items?: (...args: A) => number;
 }
@@ -60,6 +61,7 @@ const vectorRules: Rules<VectorProcedures> = {
   listCollections: { action: 'read', resource: () => 'collection:*' },
   createCollection: write(collection),
   getCollection: read(collection),
+  getCollections: { action: 'read', resource: (names: readonly string[]) => names.map(collection) },
   collectionExists: read(collection),
   updateCollection: write(collection),
   deleteCollection: write(collection),
@@ -110,7 +112,12 @@ function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): 
       const call = (args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(object, args);
       return (...args: unknown[]): unknown => {
         if (rule === 'open') return call(args);
-        const resource = rule.resource(...args);
+        const resources = rule.resource(...args);
+        if (typeof resources !== 'string') {
+          for (const each of resources) caller.authorize(rule.action, each);
+          return call(args);
+        }
+        const resource = resources;
         caller.authorize(rule.action, resource);
         if (rule.items !== undefined)
           return caller.countInference(rule.items(...args)).then(() => call(args));

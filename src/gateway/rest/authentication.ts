@@ -23,7 +23,8 @@ declare module 'fastify' {
 
 /**
  * Routes anyone may call: liveness and readiness probes (Kubernetes sends no credentials), the
- * metrics Prometheus scrapes, the API description, and Qdrant's version probe. Everything else
+ * metrics Prometheus scrapes, the API description, Qdrant's version probe, and the pages of /docs
+ * and /graphiql (which call the API with the credentials their user enters). Everything else
  * needs credentials.
  */
 const publicRoutes: ReadonlySet<string> = new Set([
@@ -55,7 +56,13 @@ export function installAuthentication(app: FastifyInstance, security: SecurityMo
   // case) is checked without a promise. New keys, JWTs, certificates and Redis limits wait.
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
-    if (route === undefined || publicRoutes.has(route) || route.startsWith('/docs')) {
+    if (
+      route === undefined ||
+      publicRoutes.has(route) ||
+      route.startsWith('/docs') ||
+      route.startsWith('/graphiql') ||
+      isSubscriptionSocket(request, route)
+    ) {
       done();
       return;
     }
@@ -81,6 +88,15 @@ export function installAuthentication(app: FastifyInstance, security: SecurityMo
       fail(error);
     }
   });
+}
+
+/**
+ * The WebSocket upgrade of GraphQL subscriptions: browsers cannot send headers on it, so each
+ * subscription authenticates when it starts, from the connection's init message
+ * (graphql/context.ts), and its rate limits are taken then.
+ */
+function isSubscriptionSocket(request: FastifyRequest, route: string): boolean {
+  return route === '/graphql' && request.headers.upgrade?.toLowerCase() === 'websocket';
 }
 
 /** Sets the request's identity and caller, then takes its rate limits (at once when in memory). */

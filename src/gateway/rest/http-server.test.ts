@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config.js';
 import type { ProblemDetails } from '../errors/http.js';
 import { createHttpServer } from './http-server.js';
 import type { ModuleReadiness } from './operations.js';
+import { testServerConfig } from '../../../test/support/server-config.js';
 
 /** The fields of Strata's log lines that these tests read. */
 interface LogLine {
@@ -25,15 +26,8 @@ interface LogLine {
   readonly err?: { readonly message: string };
 }
 
-const config: ServerConfig = {
-  host: '127.0.0.1',
-  httpPort: 0,
-  grpcPort: 0,
-  // The schema's minimum, so that a small body trips the limit.
-  bodyLimitBytes: 1024,
-  grpcMaxMessageBytes: 1024 * 1024,
-  shutdownGracePeriodMs: 1000,
-};
+// The schema's minimum body limit, so that a small body trips it.
+const config = testServerConfig({ bodyLimitBytes: 1024, grpcMaxMessageBytes: 1024 * 1024 });
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const validTraceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

@@ -6,6 +6,7 @@ import {
   isDatatype,
   shapeText,
   type Datatype,
+  type NumericArray,
   type Tensor,
   type TensorData,
 } from '../tensor.js';
@@ -212,6 +213,38 @@ export function encodeData(tensor: Tensor): string {
     default:
       return `[${(data as Exclude<TensorData, string[]>).join(',')}]`;
   }
+}
+
+/**
+ * A tensor's elements as JSON values, for transports that build their answer as objects (GraphQL).
+ * As encodeData writes them, except that a 64-bit integer beyond 2^53, which a JSON number parsed
+ * into a double would change, is a string of its digits.
+ */
+export function tensorValues(tensor: Tensor): unknown[] {
+  const data = tensor.data;
+  switch (tensor.datatype) {
+    case 'BYTES':
+      return [...(data as string[])];
+    case 'BOOL':
+      return Array.from(data as Uint8Array, (b) => b !== 0);
+    case 'FP16':
+      return Array.from(data as Uint16Array, (bits) => floatValue(fromHalf(bits)));
+    case 'FP32':
+    case 'FP64':
+      return Array.from(data as Float32Array | Float64Array, floatValue);
+    case 'INT64':
+    case 'UINT64':
+      return Array.from(data as BigInt64Array | BigUint64Array, (big) => {
+        const value = Number(big);
+        return Number.isSafeInteger(value) ? value : big.toString();
+      });
+    default:
+      return Array.from(data as Exclude<NumericArray, BigInt64Array | BigUint64Array>);
+  }
+}
+
+function floatValue(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
 }
 
 /**

@@ -50,6 +50,11 @@ export class VectorProcedures {
     return this.store.collectionInfo(this.#stored(name));
   }
 
+  /** Several collections' info in one call (GraphQL's batched loading); NOT_FOUND names the first missing one. */
+  getCollections(names: readonly string[]): Json[] {
+    return names.map((name) => this.store.collectionInfo(this.#stored(name)));
+  }
+
   collectionExists(name: string): { exists: boolean } {
     return { exists: this.store.collectionExists(this.#stored(name)) };
   }

@@ -20,6 +20,7 @@ import { createMetricsRegistry } from '../../../observability/index.js';
 import { datatypes, parseRequestJson, type Datatype, type ServingModule } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
 import { registerInferenceRoutes } from './routes.js';
+import { testServerConfig } from '../../../../test/support/server-config.js';
 
 const identityConfig = {
   backend: 'typescript',
@@ -105,14 +106,7 @@ before(async () => {
     responseCacheBytes: 0,
   }));
   app = await createHttpServer({
-    config: {
-      host: '127.0.0.1',
-      httpPort: 0,
-      grpcPort: 0,
-      bodyLimitBytes: 64 * 1024,
-      grpcMaxMessageBytes: 1024 * 1024,
-      shutdownGracePeriodMs: 1000,
-    },
+    config: testServerConfig({ bodyLimitBytes: 64 * 1024, grpcMaxMessageBytes: 1024 * 1024 }),
     logger: createLogger('silent'),
     registry: createMetricsRegistry(),
     readiness: () => [],

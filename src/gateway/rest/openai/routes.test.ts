@@ -6,6 +6,7 @@ import { createMetricsRegistry } from '../../../observability/index.js';
 import type { ServingProcedures } from '../../../serving/index.js';
 import { createHttpServer } from '../http-server.js';
 import { registerOpenAIRoutes } from './routes.js';
+import { testServerConfig } from '../../../../test/support/server-config.js';
 
 /** Procedures that answer from fixed data, or fail as the model name says. */
 const serving = {
@@ -29,14 +30,7 @@ let app: FastifyInstance;
 
 before(async () => {
   app = await createHttpServer({
-    config: {
-      host: '127.0.0.1',
-      httpPort: 0,
-      grpcPort: 0,
-      bodyLimitBytes: 1024 * 1024,
-      grpcMaxMessageBytes: 1024 * 1024,
-      shutdownGracePeriodMs: 1000,
-    },
+    config: testServerConfig({ bodyLimitBytes: 1024 * 1024, grpcMaxMessageBytes: 1024 * 1024 }),
     logger: createLogger('silent'),
     registry: createMetricsRegistry(),
     readiness: () => [],
