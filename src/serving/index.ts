@@ -39,6 +39,7 @@ export type {
   InferRequest,
   InferResponse,
   ModelMetadata,
+  ModelStateChange,
   OpenAIModel,
   RepositoryEntry,
   ServingProcedures,

@@ -15,6 +15,8 @@ export interface ModelVersionOptions {
   readonly logger: Logger;
   readonly metrics: ServingMetrics;
   readonly secrets: (name: string) => string | undefined;
+  /** Called after every change of `state` (with its `reason`); it must not throw. */
+  readonly onStateChange: (version: ModelVersion) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export class ModelVersion {
   async load(): Promise<void> {
     const { backend, config, logger } = this.#options;
     const started = performance.now();
+    this.#enter('LOADING', '');
     try {
       if (config.max_batch_size > 0 && !backend.capabilities.batching) {
         throw new StrataError(
@@ -112,13 +115,11 @@ export class ModelVersion {
       });
       await this.#warmUp();
     } catch (error) {
-      this.#state = 'UNAVAILABLE';
-      this.#reason = error instanceof Error ? error.message : String(error);
+      this.#enter('UNAVAILABLE', error instanceof Error ? error.message : String(error));
       await this.#release();
       throw error;
     }
-    this.#state = 'READY';
-    this.#reason = '';
+    this.#enter('READY', '');
     logger.info(
       { model: this.model, version: this.version, ms: Math.round(performance.now() - started) },
       'model version ready',
@@ -156,11 +157,17 @@ export class ModelVersion {
 
   /** Refuses new requests, lets queued and running ones finish, then frees the instances. */
   async unload(): Promise<void> {
-    this.#state = 'UNLOADING';
+    this.#enter('UNLOADING', '');
     await this.#batcher?.close();
     await this.#release();
-    this.#state = 'UNAVAILABLE';
-    this.#reason = 'unloaded';
+    this.#enter('UNAVAILABLE', 'unloaded');
+  }
+
+  // The one place the state changes, so that every transition is reported exactly once.
+  #enter(state: VersionState, reason: string): void {
+    this.#state = state;
+    this.#reason = reason;
+    this.#options.onStateChange(this);
   }
 
   async #release(): Promise<void> {

@@ -29,6 +29,20 @@ export interface InferResponse {
 
 export type VersionState = 'LOADING' | 'READY' | 'UNLOADING' | 'UNAVAILABLE';
 
+/**
+ * One transition of a loaded version's state. A reload builds new instances of the versions: they
+ * report LOADING and then READY (or UNAVAILABLE) while the earlier ones keep serving; the earlier
+ * ones' retirement is not reported for the version numbers the new set serves, which stay READY.
+ * If the reload fails, each version the earlier set still serves is reported READY again.
+ */
+export interface ModelStateChange {
+  readonly model: string;
+  readonly version: number;
+  readonly state: VersionState;
+  /** Why a version is UNAVAILABLE: the load's error, or 'unloaded'; '' otherwise. */
+  readonly reason: string;
+}
+
 export interface ModelMetadata {
   readonly name: string;
   readonly versions: readonly number[];
@@ -74,6 +88,13 @@ export interface ServingProcedures {
   /** Embeds each text with a model configured with `openai.embedding`. */
   embed(model: string, texts: readonly string[]): Promise<{ embeddings: Float32Array[]; datatype: Datatype }>;
   chatTarget(model: string): ChatTarget;
+  /**
+   * Calls `listener` with every state change of `model`'s versions (every model's when undefined)
+   * that the caller's tenant may see, until the returned function is called. A load that fails
+   * before any version exists (no such model, an invalid config) changes no state and reports
+   * nothing; its caller gets the error.
+   */
+  watchModels(model: string | undefined, listener: (change: ModelStateChange) => void): () => void;
 }
 
 /** NOT_FOUND for a model that is not loaded, or that the caller's tenant may not see. */

@@ -15,6 +15,7 @@ import {
   writeModel,
 } from '../../test/support/model-repository.js';
 import { ServingModule } from './serving-module.js';
+import type { ModelStateChange } from './procedures.js';
 import type { ServingService } from './service.js';
 import type { Tensor } from './tensor.js';
 
@@ -591,5 +592,189 @@ describe('ServingService backend capabilities', () => {
       await module.stop();
       await rm(repo, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ServingService model state changes', () => {
+  let repo: string;
+  let module: ServingModule;
+  let serving: ServingService;
+  const logLines: string[] = [];
+
+  // [model, version, state, reason]
+  function rows(changes: readonly ModelStateChange[]): [string, number, string, string][] {
+    return changes.map((c) => [c.model, c.version, c.state, c.reason]);
+  }
+
+  before(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'strata-watch-'));
+    for (const name of ['watched', 'other', 'reloaded', 'listened'])
+      await writeModel(repo, name, scaleConfig(), { 1: { 'model.js': scaleHandler(`${name}-v1`, 1) } });
+    await writeModel(repo, 'two', scaleConfig({ version_policy: { all: {} } }), {
+      1: { 'model.js': scaleHandler('two-v1', 1) },
+      2: { 'model.js': scaleHandler('two-v2', 2) },
+    });
+    await writeModel(repo, 'failing', scaleConfig(), {
+      1: { 'model.js': `export default { setup() { throw new Error('no weights'); }, execute: () => [] };` },
+    });
+    await writeModel(repo, 'acme-only', scaleConfig({ tenants: ['acme'] }), {
+      1: { 'model.js': scaleHandler('acme-only-v1', 1) },
+    });
+    await writeModel(repo, 'everyone', scaleConfig({ tenants: ['*'] }), {
+      1: { 'model.js': scaleHandler('everyone-v1', 1) },
+    });
+    module = new ServingModule({
+      dataDir: repo,
+      config: { repository: repo, startupModels: [], responseCacheBytes: 0 },
+      registry: new Registry(),
+      logger: createLogger('error', { write: (line: string) => void logLines.push(line) }),
+      secrets: () => undefined,
+    });
+    await module.start();
+    serving = module.service;
+  });
+
+  after(async () => {
+    await module.stop();
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('reports LOADING then READY for each version on load, and UNLOADING then UNAVAILABLE on unload', async () => {
+    const seen: ModelStateChange[] = [];
+    const stop = serving.watchModels('two', (change) => seen.push(change));
+    await serving.load('two');
+    assert.deepEqual(
+      rows(seen).sort(),
+      [
+        ['two', 1, 'LOADING', ''],
+        ['two', 1, 'READY', ''],
+        ['two', 2, 'LOADING', ''],
+        ['two', 2, 'READY', ''],
+      ].sort(),
+    );
+    for (const version of [1, 2]) {
+      assert.deepEqual(
+        rows(seen.filter((c) => c.version === version)).map((r) => r[2]),
+        ['LOADING', 'READY'],
+      );
+    }
+    seen.length = 0;
+    await serving.unload('two');
+    for (const version of [1, 2]) {
+      assert.deepEqual(rows(seen.filter((c) => c.version === version)), [
+        ['two', version, 'UNLOADING', ''],
+        ['two', version, 'UNAVAILABLE', 'unloaded'],
+      ]);
+    }
+    stop();
+  });
+
+  it('reports LOADING then UNAVAILABLE with its reason when a version fails to load', async () => {
+    const seen: ModelStateChange[] = [];
+    const stop = serving.watchModels('failing', (change) => seen.push(change));
+    await rejectsWith(serving.load('failing'), 'MODEL_EXECUTION_FAILED');
+    stop();
+    assert.deepEqual(
+      seen.map((c) => c.state),
+      ['LOADING', 'UNAVAILABLE'],
+    );
+    assert.match(seen[1]?.reason ?? '', /setup\(\) of model 'failing' version 1 threw: no weights/);
+  });
+
+  it('reports only the watched model, every model when none is named, and nothing after unsubscribing', async () => {
+    const one: ModelStateChange[] = [];
+    const all: ModelStateChange[] = [];
+    const stopOne = serving.watchModels('watched', (change) => one.push(change));
+    const stopAll = serving.watchModels(undefined, (change) => all.push(change));
+    await serving.load('other');
+    assert.equal(one.length, 0, 'a watch on one model saw another');
+    assert.deepEqual(rows(all), [
+      ['other', 1, 'LOADING', ''],
+      ['other', 1, 'READY', ''],
+    ]);
+    await serving.load('watched');
+    assert.deepEqual(
+      one.map((c) => c.state),
+      ['LOADING', 'READY'],
+    );
+    stopOne();
+    stopAll();
+    await serving.unload('watched');
+    await serving.unload('other');
+    assert.equal(one.length, 2);
+    assert.equal(all.length, 4);
+  });
+
+  it('reports a reload as the new instances load, and a failed reload as the earlier versions serving again', async () => {
+    await serving.load('reloaded');
+    const seen: ModelStateChange[] = [];
+    const stop = serving.watchModels('reloaded', (change) => seen.push(change));
+    // The replaced instance's retirement is not reported: version 1 stays READY throughout.
+    await serving.load('reloaded');
+    assert.deepEqual(rows(seen), [
+      ['reloaded', 1, 'LOADING', ''],
+      ['reloaded', 1, 'READY', ''],
+    ]);
+    seen.length = 0;
+    await writeModel(repo, 'reloaded', scaleConfig(), {
+      1: { 'model.js': `export default { setup() { throw new Error('broken edit'); }, execute: () => [] };` },
+    });
+    await rejectsWith(serving.load('reloaded'), 'MODEL_EXECUTION_FAILED');
+    stop();
+    assert.deepEqual(
+      seen.map((c) => c.state),
+      ['LOADING', 'UNAVAILABLE', 'READY'],
+    );
+    assert.match(seen[1]?.reason ?? '', /broken edit/);
+    assert.equal(serving.modelReady('reloaded', 1), true);
+  });
+
+  it('keeps loading when a listener throws, logs it, and still tells the other listeners', async () => {
+    const seen: ModelStateChange[] = [];
+    const stopThrowing = serving.watchModels('listened', () => {
+      throw new Error('listener bug');
+    });
+    const stop = serving.watchModels('listened', (change) => seen.push(change));
+    await serving.load('listened');
+    stopThrowing();
+    stop();
+    assert.equal(serving.modelReady('listened'), true);
+    assert.deepEqual(
+      seen.map((c) => c.state),
+      ['LOADING', 'READY'],
+    );
+    const logged = logLines.filter((line) => line.includes('a model state listener threw'));
+    assert.equal(logged.length, 2);
+    assert.match(logged[0] ?? '', /listener bug/);
+  });
+
+  it("shows a tenant only the changes of models whose config lists it or '*', LOADING included", async () => {
+    const acme: ModelStateChange[] = [];
+    const other: ModelStateChange[] = [];
+    const stopAcme = serving.forTenant('acme').watchModels(undefined, (change) => acme.push(change));
+    const stopOther = serving.forTenant('default').watchModels(undefined, (change) => other.push(change));
+    const stopNamed = serving.forTenant('default').watchModels('acme-only', (change) => other.push(change));
+    await serving.load('acme-only');
+    await serving.load('everyone');
+    await serving.load('watched');
+    await serving.unload('acme-only');
+    stopAcme();
+    stopOther();
+    stopNamed();
+    assert.deepEqual(
+      rows(acme).map(([model, , state]) => `${model} ${state}`),
+      [
+        'acme-only LOADING',
+        'acme-only READY',
+        'everyone LOADING',
+        'everyone READY',
+        'acme-only UNLOADING',
+        'acme-only UNAVAILABLE',
+      ],
+    );
+    assert.deepEqual(
+      rows(other).map(([model, , state]) => `${model} ${state}`),
+      ['everyone LOADING', 'everyone READY', 'watched LOADING', 'watched READY'],
+    );
   });
 });

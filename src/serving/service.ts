@@ -9,12 +9,13 @@ import type {
   InferRequest,
   InferResponse,
   ModelMetadata,
+  ModelStateChange,
   OpenAIModel,
   RepositoryEntry,
   ServingProcedures,
 } from './procedures.js';
 import { modelNotInRepository, modelNotLoaded } from './procedures.js';
-import { TenantServing } from './tenant-view.js';
+import { TenantServing, type TenantModelListener } from './tenant-view.js';
 import { readModelDirectory, scanRepository, selectVersions } from './repository.js';
 import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
 import type { Datatype, Tensor } from './tensor.js';
@@ -51,6 +52,9 @@ export class ServingService implements ServingProcedures, Lifecycle {
   readonly #models = new Map<string, LoadedModel>();
   readonly #operations = new Map<string, Promise<unknown>>();
   readonly #cache: ResponseCache;
+  readonly #watchers = new Set<TenantModelListener>();
+  /** Earlier instances a reload replaced with new instances of the same version numbers. */
+  readonly #replaced = new WeakSet<ModelVersion>();
   #running = false;
   #stopping = false;
 
@@ -111,6 +115,45 @@ export class ServingService implements ServingProcedures, Lifecycle {
     );
   }
 
+  watchModels(model: string | undefined, listener: (change: ModelStateChange) => void): () => void {
+    return this.watchModelsWithTenants(model, (change) => {
+      listener(change);
+    });
+  }
+
+  /** watchModels, each change with the tenants of the config its version was loaded from. */
+  watchModelsWithTenants(model: string | undefined, listener: TenantModelListener): () => void {
+    // A wrapper per call, so that the same listener watched twice is unsubscribed once per watch.
+    const watcher: TenantModelListener = (change, tenants) => {
+      if (model === undefined || change.model === model) listener(change, tenants);
+    };
+    this.#watchers.add(watcher);
+    return () => {
+      this.#watchers.delete(watcher);
+    };
+  }
+
+  #stateChanged(version: ModelVersion): void {
+    if (this.#replaced.has(version)) return;
+    const change: ModelStateChange = Object.freeze({
+      model: version.model,
+      version: version.version,
+      state: version.state,
+      reason: version.reason,
+    });
+    for (const watcher of this.#watchers) {
+      // A listener's failure is its own: the load or unload that reported the change goes on.
+      try {
+        watcher(change, version.config.tenants);
+      } catch (error) {
+        this.#options.logger.error(
+          { err: error, model: change.model, version: change.version, state: change.state },
+          'a model state listener threw; the change was still applied',
+        );
+      }
+    }
+  }
+
   // Runs `operation` after every earlier load or unload of the same model.
   #serialised<T>(model: string, operation: () => Promise<T>): Promise<T> {
     const previous = this.#operations.get(model) ?? Promise.resolve();
@@ -169,6 +212,9 @@ export class ServingService implements ServingProcedures, Lifecycle {
             logger: this.#options.logger,
             metrics: this.#options.metrics,
             secrets: this.#options.secrets,
+            onStateChange: (version) => {
+              this.#stateChanged(version);
+            },
           }),
         );
       }
@@ -177,6 +223,8 @@ export class ServingService implements ServingProcedures, Lifecycle {
       const failed = loads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) {
         await Promise.allSettled(fresh.filter((v) => v.ready).map((v) => v.unload()));
+        // Watchers know a version by its number: the ones the earlier set still serves are READY again.
+        for (const v of current?.versions.values() ?? []) if (versions.has(v.version)) this.#stateChanged(v);
         throw failed.reason;
       }
       this.#models.set(name, {
@@ -187,6 +235,7 @@ export class ServingService implements ServingProcedures, Lifecycle {
         loadedAt: current?.loadedAt ?? Math.floor(Date.now() / 1000),
       });
       const retired = [...(current?.versions.values() ?? [])];
+      for (const v of retired) if (versions.has(v.version)) this.#replaced.add(v);
       await Promise.allSettled(retired.map((v) => v.unload()));
       for (const v of retired) if (!versions.has(v.version)) this.#options.metrics.forget(name, v.version);
     });

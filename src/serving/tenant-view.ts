@@ -6,13 +6,19 @@ import {
   type InferRequest,
   type InferResponse,
   type ModelMetadata,
+  type ModelStateChange,
   type OpenAIModel,
   type RepositoryEntry,
   type ServingProcedures,
 } from './procedures.js';
 
+/** A watcher of state changes that also gets the tenants of the config the version was loaded from. */
+export type TenantModelListener = (change: ModelStateChange, tenants: readonly string[]) => void;
+
 /** What a tenant's view asks of the service behind it (ServingService). */
 export interface TenantAwareServing extends ServingProcedures {
+  /** watchModels, each change with its version's tenants. */
+  watchModelsWithTenants(model: string | undefined, listener: TenantModelListener): () => void;
   /** A loaded model's tenants; undefined when it is not loaded. */
   modelTenants(model: string): readonly string[] | undefined;
   /** A repository model's tenants, loaded or not; undefined when the repository does not hold it. */
@@ -88,6 +94,18 @@ export class TenantServing implements ServingProcedures {
   chatTarget(model: string): ChatTarget {
     this.#check(model);
     return this.service.chatTarget(model);
+  }
+
+  /**
+   * A change is this tenant's when the config its version was loaded from lists the tenant (or
+   * `*`). That config is read before any version exists, so even a first load's LOADING is
+   * decided exactly, without asking the repository (which could answer after READY had passed);
+   * during a reload that changes `tenants`, each instance is judged by its own config.
+   */
+  watchModels(model: string | undefined, listener: (change: ModelStateChange) => void): () => void {
+    return this.service.watchModelsWithTenants(model, (change, tenants) => {
+      if (this.#serves(tenants)) listener(change);
+    });
   }
 
   #serves(tenants: readonly string[] | undefined): boolean {

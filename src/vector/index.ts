@@ -34,6 +34,7 @@ export {
 export { vectorConfigSchema, type VectorConfig } from './config.js';
 export { VectorModule, type VectorModuleOptions } from './vector-module.js';
 export type { VectorProcedures } from './store/procedures.js';
+export type { CollectionChange } from './store/vector-store.js';
 export {
   FileLog,
   FsBlobStore,

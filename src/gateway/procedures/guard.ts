@@ -51,6 +51,11 @@ const write = (resource: (name: string) => string): Rule<[string, ...unknown[]]>
   action: 'write',
   resource,
 });
+/** Read on the one resource named, or on all of its type (`collection:*`) when no name is given. */
+const readOneOrAll = (resource: (name: string) => string): Rule<[string | undefined, ...unknown[]]> => ({
+  action: 'read',
+  resource: (name) => resource(name ?? '*'),
+});
 
 /** The rows of an inference request: its first input's first dimension (1 for a scalar). */
 function rows(request: InferRequest): number {
@@ -81,6 +86,8 @@ const vectorRules: Rules<VectorProcedures> = {
   queryBatch: read(collection),
   createPayloadIndex: write(collection),
   deletePayloadIndex: write(collection),
+  // The listener passes through untouched; the rule sees only the name.
+  watchCollections: readOneOrAll(collection),
 };
 
 const servingRules: Rules<ServingProcedures> = {
@@ -98,6 +105,7 @@ const servingRules: Rules<ServingProcedures> = {
     items: (_model: string, texts: readonly string[]) => texts.length,
   },
   chatTarget: { action: 'infer', resource: model },
+  watchModels: readOneOrAll(model),
 };
 
 function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): T {

@@ -11,7 +11,7 @@ import type { VectorMetrics } from '../metrics.js';
 export interface TenantLimits {
   readonly storedVectors?: number | undefined;
 }
-import type { UpdateResult, VectorStore } from './vector-store.js';
+import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
 
 /**
  * The vector procedures every transport calls (REST in Qdrant's shapes today; gRPC and GraphQL
@@ -187,6 +187,21 @@ export class VectorProcedures {
   deletePayloadIndex(name: string, field: string): Promise<UpdateResult> {
     const stored = this.#stored(name);
     return this.store.mutate(stored, { op: 'delete_payload_index', field });
+  }
+
+  /**
+   * Calls `listener` with every change to the tenant's collection `name` (all its collections when
+   * undefined) until the returned function is called. `name` need not exist yet: its creation is
+   * a change too.
+   */
+  watchCollections(name: string | undefined, listener: (change: CollectionChange) => void): () => void {
+    // Checked now, so that a name no collection can have fails the call rather than stays silent.
+    const only = name === undefined ? undefined : this.#stored(name);
+    return this.store.watch((stored, change) => {
+      const ours =
+        only === undefined ? parseStoredCollectionName(stored).tenant === this.tenant : stored === only;
+      if (ours) listener(change);
+    });
   }
 
   /**

@@ -35,6 +35,22 @@ export interface UpdateResult {
   readonly status: 'completed';
 }
 
+/** One change to a collection, as a tenant's watcher sees it (VectorProcedures.watchCollections). */
+export interface CollectionChange {
+  /** The client's name, without the tenant prefix. */
+  readonly collection: string;
+  readonly change: 'created' | 'deleted' | 'updated';
+  /** For 'updated': the operation, e.g. 'upsert', 'delete', 'set_payload', 'create_payload_index', 'update_hnsw'. */
+  readonly operation?: string;
+  /** For 'updated': the operation's sequence number (Qdrant's operation_id). */
+  readonly operationId?: number;
+  /** Points in the collection after the change (0 after delete). */
+  readonly pointsCount: number;
+}
+
+/** Gets every collection's changes, with the collection's stored name (which carries its tenant). */
+export type StoreListener = (stored: string, change: CollectionChange) => void;
+
 interface Stored {
   readonly collection: Collection;
   readonly log: OperationLog;
@@ -63,6 +79,7 @@ export class VectorStore implements Lifecycle {
   #catalogChange: Promise<unknown> = Promise.resolve();
   /** Held from start to stop: one process per vector directory (see DirectoryLock). */
   #lock: DirectoryLock | undefined;
+  readonly #listeners = new Set<StoreListener>();
 
   constructor(private readonly options: VectorStoreOptions) {}
 
@@ -107,6 +124,35 @@ export class VectorStore implements Lifecycle {
     this.#lock = undefined;
   }
 
+  /**
+   * Calls `listener` with every change to any collection, after it is applied, until the returned
+   * function is called. Changes of one collection arrive in log order. Replay at start reports nothing.
+   */
+  watch(listener: StoreListener): () => void {
+    const entry: StoreListener = (stored, change) => {
+      listener(stored, change);
+    };
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  #changed(stored: string, change: Omit<CollectionChange, 'collection'>): void {
+    const full: CollectionChange = Object.freeze({ collection: clientCollectionName(stored), ...change });
+    for (const listener of this.#listeners) {
+      // A listener's failure is its own: the change is applied and the caller answered regardless.
+      try {
+        listener(stored, full);
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, collection: stored, change: full.change },
+          'a collection change listener threw; the change was still applied',
+        );
+      }
+    }
+  }
+
   listCollections(): { name: string }[] {
     return [...this.#collections.keys()].sort().map((name) => ({ name }));
   }
@@ -130,8 +176,9 @@ export class VectorStore implements Lifecycle {
       // Leftovers of an interrupted delete must not leak old points into the new collection.
       await rm(this.#collectionDir(name), { recursive: true, force: true });
       await deleteSnapshots(this.options.snapshots, name);
-      await this.#open(name, params);
+      const stored = await this.#open(name, params);
       await this.#writeCatalog();
+      this.#changed(name, { change: 'created', pointsCount: stored.collection.pointCount });
     });
   }
 
@@ -151,6 +198,7 @@ export class VectorStore implements Lifecycle {
       await stored.log.close();
       await deleteSnapshots(this.options.snapshots, name);
       await rm(this.#collectionDir(name), { recursive: true, force: true });
+      this.#changed(name, { change: 'deleted', pointsCount: 0 });
       return true;
     });
   }
@@ -258,8 +306,16 @@ export class VectorStore implements Lifecycle {
     const collection =
       snapshot === undefined ? new Collection(name, params) : Collection.restore(name, snapshot.bytes);
     const log = await this.options.openLog(join(directory, 'wal'));
+    // Reported from inside the ordered apply, so that changes arrive in log order and each count
+    // is the one right after its operation, before a later one is applied.
     const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {
       collection.apply(operation, sequence);
+      this.#changed(name, {
+        change: 'updated',
+        operation: operation.op,
+        operationId: sequence,
+        pointsCount: collection.pointCount,
+      });
     });
     const stored: Stored = {
       collection,
