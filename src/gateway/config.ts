@@ -64,7 +64,7 @@ const graphqlConfigSchema = Type.Object(
     graphiql: Type.Boolean({
       default: true,
       description:
-        'Serve the GraphiQL page at /graphiql. Its scripts are served from Strata\'s own files; the page loads nothing from elsewhere.',
+        "Serve the GraphiQL page at /graphiql. Its scripts are served from Strata's own files; the page loads nothing from elsewhere.",
     }),
   },
   { additionalProperties: false, default: {} },

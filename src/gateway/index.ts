@@ -18,3 +18,5 @@ export { registerVectorService, vectorServiceName } from './grpc/vector-service.
 export { vectorProtoPath } from './grpc/vector-messages.js';
 export { inferenceProtoPath } from './grpc/inference-messages.js';
 export { protoLoadOptions } from './grpc/proto-files.js';
+export { collectionSchema } from './graphql/collections.js';
+export { modelSchema } from './graphql/models.js';

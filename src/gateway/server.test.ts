@@ -5,7 +5,6 @@ import { Client, credentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createLogger } from '../kernel/index.js';
 import { createMetricsRegistry } from '../observability/index.js';
-import type { ServerConfig } from './config.js';
 import { EdgeServer } from './server.js';
 import { grpcMethod, reflectedServices, unaryCall } from '../../test/support/grpc.js';
 import { testServerConfig } from '../../test/support/server-config.js';

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import {
   EdgeServer,
+  collectionSchema,
+  modelSchema,
   registerInferenceRoutes,
   registerInferenceService,
   registerVectorService,
@@ -95,6 +97,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     });
     await registerQdrantRoutes(context.get('server').http, vector.procedures);
     registerVectorService(context.get('server').grpc, vector.procedures);
+    context.get('server').graphql.add(collectionSchema(vector.procedures));
     return vector;
   },
   serving: async (context) => {
@@ -108,6 +111,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     await registerInferenceRoutes(context.get('server').http, serving.service, { version: context.version });
     registerInferenceService(context.get('server').grpc, serving.service, { version: context.version });
     await registerOpenAIRoutes(context.get('server').http, serving.service);
+    context.get('server').graphql.add(modelSchema(serving.service));
     return serving;
   },
   features: (context) => dataDirectory(context.config.dataDir, 'features'),

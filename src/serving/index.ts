@@ -49,6 +49,13 @@ export { servingConfigSchema, type ServingConfig } from './config.js';
 export { ServingService, type ServingServiceOptions } from './service.js';
 export { ServingModule, type ServingModuleOptions } from './serving-module.js';
 export { fromHalf, overflowsHalf, toHalf } from './half.js';
-export { decodeTensor, encodeData, encodeOutput, tensorValues, type DecodeOptions, type TensorRole } from './v2/codec.js';
+export {
+  decodeTensor,
+  encodeData,
+  encodeOutput,
+  tensorValues,
+  type DecodeOptions,
+  type TensorRole,
+} from './v2/codec.js';
 export { parseRequestJson } from './v2/json.js';
 export { BinaryBody, BinaryReader, headerLengthField, splitBinaryBody, tensorBinary } from './v2/binary.js';

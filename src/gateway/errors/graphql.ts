@@ -12,7 +12,7 @@ import { clientMessage, fromRequestError } from '../rest/errors.js';
 /** The StrataError behind one GraphQL error. */
 export function strataErrorOf(error: GraphQLError): StrataError {
   const original = error.originalError;
-  if (original === undefined || original === null) {
+  if (original === undefined) {
     return error.message.startsWith('Syntax Error')
       ? new StrataError('MALFORMED_REQUEST', error.message)
       : new StrataError('INVALID_ARGUMENT', error.message);

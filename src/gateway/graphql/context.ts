@@ -93,3 +93,9 @@ function credentialsIn(payload: unknown): Credentials {
   };
   return { authorization: find('authorization'), apiKey: find('api-key') };
 }
+
+/** The operation a subscription runs for, authenticated when it starts. */
+export async function subscriberOf(context: GraphQLContext): Promise<Operation> {
+  if (context.subscriber === undefined) return operationIn(context);
+  return context.subscriber(context._connectionInit);
+}

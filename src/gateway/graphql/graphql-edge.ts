@@ -7,7 +7,7 @@ import { flattenErrors, formatGraphQLError, strataErrorOf } from '../errors/grap
 import { httpStatusByCode, retryAfterSeconds } from '../errors/http.js';
 import { operationOf, subscriberFor, type GraphQLContext } from './context.js';
 import { registerGraphiQL } from './graphiql.js';
-import { complexityRule } from './limits.js';
+import { limitComplexity } from './limits.js';
 import { jsonScalar, pointIdScalar } from './scalars.js';
 import type { SchemaPart } from './schema-part.js';
 
@@ -38,20 +38,22 @@ export class GraphQLEdge {
     await app.register(async (scope) => {
       await scope.register(mercurius, {
         schema: [rootTypes(parts), ...parts.map((part) => part.typeDefs)],
-        resolvers: merged(parts.map((part) => part.resolvers)) as IResolvers,
+        resolvers: {
+          JSON: jsonScalar,
+          PointId: pointIdScalar,
+          ...merged(parts.map((part) => part.resolvers)),
+        } as IResolvers,
         loaders: merged(parts.map((part) => part.loaders ?? {})) as MercuriusLoaders,
         path: '/graphql',
         graphiql: false,
         queryDepth: config.maxDepth,
-        validationRules: ({ variables, operationName }) => [
-          complexityRule(config.maxComplexity, variables, operationName),
-        ],
         context: (request): GraphQLContext => ({ strata: operationOf(request) }),
         subscription: {
           context: (_socket, request): GraphQLContext => ({ subscriber: subscriberFor(security, request) }),
         },
         errorFormatter: (execution, context) => formatErrors(execution, context),
       });
+      limitComplexity(scope, config.maxComplexity);
     });
     if (config.graphiql) registerGraphiQL(app);
   }
@@ -66,11 +68,13 @@ function rootTypes(parts: readonly SchemaPart[]): string {
   return roots.join('\n');
 }
 
-function merged<T>(tables: readonly Readonly<Record<string, Readonly<Record<string, T>>>>[]): Record<string, unknown> {
-  const result: Record<string, Record<string, T> | unknown> = { JSON: jsonScalar, PointId: pointIdScalar };
+function merged<T>(
+  tables: readonly Readonly<Record<string, Readonly<Record<string, T>>>>[],
+): Record<string, unknown> {
+  const result: Record<string, Record<string, T> | undefined> = {};
   for (const table of tables) {
     for (const [type, fields] of Object.entries(table)) {
-      result[type] = { ...(result[type] as Record<string, T> | undefined), ...fields };
+      result[type] = { ...result[type], ...fields };
     }
   }
   return result;

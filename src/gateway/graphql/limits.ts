@@ -1,5 +1,6 @@
-import { GraphQLError, type ValidationRule } from 'graphql';
-import { createComplexityRule, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
 /**
  * How much work a query may ask for, checked before it runs (`server.graphql.maxComplexity`;
@@ -15,19 +16,17 @@ const perItem: ComplexityEstimator = ({ args, childComplexity }) => {
   return 1 + Math.max(1, items) * childComplexity;
 };
 
-export function complexityRule(
-  maximumComplexity: number,
-  variables: Record<string, unknown> | undefined,
-  operationName: string | undefined,
-): ValidationRule {
-  return createComplexityRule({
-    maximumComplexity,
-    estimators: [perItem],
-    ...(variables === undefined ? {} : { variables }),
-    ...(operationName === undefined ? {} : { operationName }),
-    createError: (max, actual) =>
-      new GraphQLError(
-        `the query's cost is ${String(actual)}, above the limit of ${String(max)}; ask for fewer items or fields, or raise server.graphql.maxComplexity`,
-      ),
+/**
+ * Refuses queries above the limit. A hook before execution rather than a validation rule: the
+ * cost depends on the variables (`limit: $n`), and mercurius caches validation per query text.
+ */
+export function limitComplexity(app: FastifyInstance, maximum: number): void {
+  app.graphql.addHook('preExecution', (schema, document, _context, variables) => {
+    const cost = getComplexity({ schema, query: document, variables, estimators: [perItem] });
+    if (cost > maximum) {
+      throw new GraphQLError(
+        `the query's cost is ${String(cost)}, above the limit of ${String(maximum)}; ask for fewer items or fields, or raise server.graphql.maxComplexity`,
+      );
+    }
   });
 }

@@ -9,7 +9,7 @@ import {
   type ServingProcedures,
 } from '../../serving/index.js';
 import { guardServing } from '../procedures/guard.js';
-import { operationIn, type GraphQLContext, type Operation } from './context.js';
+import { operationIn, subscriberOf, type GraphQLContext, type Operation } from './context.js';
 import type { SchemaPart } from './schema-part.js';
 import { changes } from './subscriptions.js';
 
@@ -206,10 +206,4 @@ function inferRequest(args: InferArgs, operation: Operation): InferRequest {
 /** An input object as the protocol's JSON would have it: a field sent as null is absent. */
 function withoutNulls(input: unknown): unknown {
   return Object.fromEntries(Object.entries(input as object).filter(([, value]) => value !== null));
-}
-
-/** The operation a subscription runs for, authenticated when it starts (context.ts). */
-export async function subscriberOf(context: GraphQLContext): Promise<Operation> {
-  if (context.subscriber === undefined) return operationIn(context);
-  return context.subscriber(context._connectionInit);
 }

@@ -10,7 +10,7 @@ import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'grap
 
 export const jsonScalar = new GraphQLScalarType({
   name: 'JSON',
-  description: 'Any JSON value: payloads and filters in Qdrant\'s shapes, tensor elements.',
+  description: "Any JSON value: payloads and filters in Qdrant's shapes, tensor elements.",
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),

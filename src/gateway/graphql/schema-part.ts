@@ -18,14 +18,18 @@ export interface SchemaPart {
 }
 
 export type Resolver =
-  | GraphQLFieldResolver<unknown, GraphQLContext, never>
+  | GraphQLFieldResolver<never, GraphQLContext, never>
   | {
-      readonly subscribe: GraphQLFieldResolver<unknown, GraphQLContext, never>;
-      readonly resolve: GraphQLFieldResolver<unknown, GraphQLContext, never>;
+      readonly subscribe: GraphQLFieldResolver<never, GraphQLContext, never>;
+      readonly resolve: GraphQLFieldResolver<never, GraphQLContext, never>;
     };
 
-/** Answers, in order, the field for each object that asked for it. */
+/**
+ * Answers, in order, the field for each object that asked for it. Async, always: mercurius's
+ * batching calls `.then` on the result, and an error thrown before a promise exists would escape
+ * the request and end the process.
+ */
 export type Loader = (
   queries: readonly { readonly obj: never; readonly params: never }[],
   context: GraphQLContext,
-) => Promise<unknown[]> | unknown[];
+) => Promise<unknown[]>;

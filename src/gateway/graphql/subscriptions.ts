@@ -13,7 +13,9 @@ export function changes<T>(watch: (listener: (change: T) => void) => () => void)
     [Symbol.asyncIterator]: () => iterator,
     next: async () => {
       const result = (await inner.next()) as IteratorResult<[T]>;
-      return result.done === true ? { done: true, value: undefined } : { done: false, value: result.value[0] };
+      return result.done === true
+        ? { done: true, value: undefined }
+        : { done: false, value: result.value[0] };
     },
     return: async () => {
       stop();

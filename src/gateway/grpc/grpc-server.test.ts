@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { Client, credentials } from '@grpc/grpc-js';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createLogger } from '../../kernel/index.js';
-import type { ServerConfig } from '../config.js';
 import { GrpcEdge } from './grpc-server.js';
 import { grpcMethod, unaryCall } from '../../../test/support/grpc.js';
 import { testServerConfig } from '../../../test/support/server-config.js';

@@ -49,7 +49,11 @@ export class KeyProcedures {
   ) {}
 
   /** The procedures for one authenticated admin; UNAUTHENTICATED without one, PERMISSION_DENIED for others. */
-  static of(security: SecurityModule, identity: Identity | undefined, caller: Caller | undefined): KeyProcedures {
+  static of(
+    security: SecurityModule,
+    identity: Identity | undefined,
+    caller: Caller | undefined,
+  ): KeyProcedures {
     if (identity === undefined || caller === undefined) {
       throw new StrataError('UNAUTHENTICATED', 'managing API keys needs credentials');
     }

@@ -6,7 +6,6 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import parsePrometheusTextFormat, { type PrometheusMetricFamily } from 'parse-prometheus-text-format';
 import { StrataError, createLogger } from '../../kernel/index.js';
 import { createMetricsRegistry } from '../../observability/index.js';
-import type { ServerConfig } from '../config.js';
 import type { ProblemDetails } from '../errors/http.js';
 import { createHttpServer } from './http-server.js';
 import type { ModuleReadiness } from './operations.js';

@@ -1,0 +1,250 @@
+import type { CollectionChange, VectorProcedures } from '../../vector/index.js';
+import { guardVector } from '../procedures/guard.js';
+import { operationIn, subscriberOf, type GraphQLContext, type Operation } from './context.js';
+import type { SchemaPart } from './schema-part.js';
+import { changes } from './subscriptions.js';
+
+/**
+ * Collections over GraphQL. Filters and payloads are JSON in Qdrant's shapes, validated by the
+ * same procedures as REST and gRPC (docs/decisions/0009), so all three accept and refuse alike.
+ */
+const typeDefs = /* GraphQL */ `
+  enum Distance {
+    Cosine
+    Dot
+    Euclid
+    Manhattan
+  }
+
+  type Collection {
+    name: String!
+    "Loaded in one call for every collection of a query."
+    info: CollectionInfo!
+  }
+
+  type CollectionInfo {
+    status: String!
+    pointsCount: Int!
+    indexedVectorsCount: Int!
+    dimension: Int!
+    distance: Distance!
+    "Indexed payload fields and their types."
+    payloadSchema: JSON!
+    "The whole configuration, in Qdrant's shape."
+    config: JSON!
+  }
+
+  type Point {
+    id: PointId!
+    payload: JSON
+    vector: [Float!]
+  }
+
+  type ScoredPoint {
+    id: PointId!
+    version: Int!
+    score: Float!
+    payload: JSON
+    vector: [Float!]
+  }
+
+  input PointInput {
+    id: PointId!
+    vector: [Float!]!
+    payload: JSON
+  }
+
+  type UpdateResult {
+    operationId: Int!
+    status: String!
+  }
+
+  type CollectionChange {
+    collection: String!
+    "created, updated or deleted."
+    change: String!
+    "For updates: the operation (upsert, delete, set_payload, ...)."
+    operation: String
+    operationId: Int
+    pointsCount: Int!
+  }
+
+  extend type Query {
+    collections: [Collection!]!
+    collection(name: String!): Collection!
+    "Nearest points to a vector; filter in Qdrant's filter language."
+    search(
+      collection: String!
+      vector: [Float!]!
+      limit: Int! = 10
+      offset: Int
+      filter: JSON
+      withPayload: Boolean = true
+      withVector: Boolean = false
+      scoreThreshold: Float
+      hnswEf: Int
+      exact: Boolean
+    ): [ScoredPoint!]!
+    points(
+      collection: String!
+      ids: [PointId!]!
+      withPayload: Boolean = true
+      withVector: Boolean = false
+    ): [Point!]!
+  }
+
+  extend type Mutation {
+    createCollection(name: String!, dimension: Int!, distance: Distance!, hnswConfig: JSON): Collection!
+    deleteCollection(name: String!): Boolean!
+    upsertPoints(collection: String!, points: [PointInput!]!): UpdateResult!
+    "Deletes the points with these ids, or those the filter selects."
+    deletePoints(collection: String!, ids: [PointId!], filter: JSON): UpdateResult!
+  }
+
+  extend type Subscription {
+    "Changes to one collection, or to every collection you may read."
+    collectionChanged(collection: String): CollectionChange!
+  }
+`;
+
+interface SearchArgs {
+  readonly collection: string;
+  readonly vector: readonly number[];
+  readonly limit: number;
+  readonly offset?: number | null;
+  readonly filter?: unknown;
+  readonly withPayload?: boolean | null;
+  readonly withVector?: boolean | null;
+  readonly scoreThreshold?: number | null;
+  readonly hnswEf?: number | null;
+  readonly exact?: boolean | null;
+}
+
+type Json = Record<string, unknown>;
+
+/** Fields left out (null) are absent in the Qdrant request, as a REST client would leave them. */
+function defined(fields: Json): Json {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined && value !== null),
+  );
+}
+
+export function searchRequest(args: SearchArgs): Json {
+  const params = defined({ hnsw_ef: args.hnswEf, exact: args.exact });
+  return defined({
+    vector: args.vector,
+    limit: args.limit,
+    offset: args.offset,
+    filter: args.filter,
+    with_payload: args.withPayload,
+    with_vector: args.withVector,
+    score_threshold: args.scoreThreshold,
+    ...(Object.keys(params).length === 0 ? {} : { params }),
+  });
+}
+
+/** Qdrant's collection info as the schema's CollectionInfo. */
+function collectionInfo(info: Json): Json {
+  const config = info['config'] as Json;
+  const vectors = (config['params'] as Json)['vectors'] as Json;
+  return {
+    status: info['status'],
+    pointsCount: info['points_count'],
+    indexedVectorsCount: info['indexed_vectors_count'],
+    dimension: vectors['size'],
+    distance: vectors['distance'],
+    payloadSchema: info['payload_schema'],
+    config,
+  };
+}
+
+function updateResult(result: { operation_id: number; status: string }): Json {
+  return { operationId: result.operation_id, status: result.status };
+}
+
+export function collectionSchema(vector: VectorProcedures): SchemaPart {
+  const guarded = (operation: Operation): VectorProcedures => guardVector(vector, operation.caller);
+  const procedures = (context: GraphQLContext): VectorProcedures => guarded(operationIn(context));
+  return {
+    typeDefs,
+    resolvers: {
+      Query: {
+        collections: (_: unknown, _args: unknown, context: GraphQLContext) =>
+          procedures(context).listCollections().collections,
+        collection: (_: unknown, args: { name: string }, context: GraphQLContext) => {
+          procedures(context).getCollection(args.name);
+          return { name: args.name };
+        },
+        search: (_: unknown, args: SearchArgs, context: GraphQLContext) =>
+          procedures(context).search(args.collection, searchRequest(args)),
+        points: (
+          _: unknown,
+          args: {
+            collection: string;
+            ids: unknown[];
+            withPayload?: boolean | null;
+            withVector?: boolean | null;
+          },
+          context: GraphQLContext,
+        ) =>
+          procedures(context).retrieve(
+            args.collection,
+            defined({ ids: args.ids, with_payload: args.withPayload, with_vector: args.withVector }),
+          ),
+      },
+      Mutation: {
+        createCollection: async (
+          _: unknown,
+          args: { name: string; dimension: number; distance: string; hnswConfig?: unknown },
+          context: GraphQLContext,
+        ) => {
+          await procedures(context).createCollection(
+            args.name,
+            defined({
+              vectors: { size: args.dimension, distance: args.distance },
+              hnsw_config: args.hnswConfig,
+            }),
+          );
+          return { name: args.name };
+        },
+        deleteCollection: (_: unknown, args: { name: string }, context: GraphQLContext) =>
+          procedures(context).deleteCollection(args.name),
+        upsertPoints: async (
+          _: unknown,
+          args: { collection: string; points: readonly Json[] },
+          context: GraphQLContext,
+        ) => {
+          const points = args.points.map((point) => defined({ ...point }));
+          return updateResult(await procedures(context).upsert(args.collection, { points }));
+        },
+        deletePoints: async (
+          _: unknown,
+          args: { collection: string; ids?: unknown[] | null; filter?: unknown },
+          context: GraphQLContext,
+        ) => {
+          const selector = args.ids == null ? { filter: args.filter ?? null } : { points: args.ids };
+          return updateResult(await procedures(context).deletePoints(args.collection, selector));
+        },
+      },
+      Subscription: {
+        collectionChanged: {
+          subscribe: async (_: unknown, args: { collection?: string | null }, context: GraphQLContext) => {
+            const operation = await subscriberOf(context);
+            return changes<CollectionChange>((listener) =>
+              guarded(operation).watchCollections(args.collection ?? undefined, listener),
+            );
+          },
+          resolve: (change: CollectionChange) => change,
+        },
+      },
+    },
+    loaders: {
+      Collection: {
+        info: async (queries: readonly { obj: { name: string } }[], context: GraphQLContext) =>
+          procedures(context)
+            .getCollections(queries.map((query) => query.obj.name))
+            .map((info) => collectionInfo(info)),
+      },
+    },
+  };
+}
