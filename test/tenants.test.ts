@@ -58,6 +58,14 @@ const notThere: Empty = (b) => !(b as { result: { exists: boolean } }).result.ex
 const onlyOwnKeys: Empty = (b) =>
   (b as { keys: { name: string }[] }).keys.every((k) => k.name.startsWith('acme'));
 const serverWide: Empty = () => true;
+/** GraphQL answers 200 and puts a refusal in `errors`: the owner's collection is not there. */
+const graphqlNotFound: Empty = (b) =>
+  (b as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code === 'NOT_FOUND';
+/** The owner's model, asked for by name over GraphQL: neither loaded nor ready for the other tenant. */
+const graphqlNoModel: Empty = (b) => {
+  const model = (b as { data: { model: { ready: boolean; metadata: unknown } } }).data.model;
+  return !model.ready && model.metadata === null;
+};
 /** Qdrant answers the deletion of a collection that is not there with `result: false`. */
 const nothingDeleted: Empty = (b) => !(b as { result: boolean }).result;
 
@@ -140,6 +148,21 @@ const cases: readonly {
   { method: 'GET', route: '/v2/', empty: serverWide },
   { method: 'GET', route: '/v2/models/{model}' },
   { method: 'GET', route: '/v2/models/{model}/versions/{version}' },
+  {
+    method: 'POST',
+    route: '/graphql',
+    body: {
+      query:
+        'mutation { upsertPoints(collection: "orders", points: [{ id: 9, vector: [1, 1] }]) { status } }',
+    },
+    empty: graphqlNotFound,
+  },
+  {
+    method: 'GET',
+    route: '/graphql',
+    path: `/graphql?query=${encodeURIComponent('{ model(name: "scale") { ready metadata { name } } }')}`,
+    empty: graphqlNoModel,
+  },
   // Not ready, exactly as for a model that is not there (the protocol's answer is 400, no body).
   { method: 'GET', route: '/v2/models/{model}/ready', refused: [400] },
   { method: 'GET', route: '/v2/models/{model}/versions/{version}/ready', refused: [400] },

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { StrataError, isStrataError } from '../../kernel/index.js';
+import { StrataError, isStrataError, toStrataError } from '../../kernel/index.js';
 import { clientMessage, fromRequestError } from '../rest/errors.js';
 
 /**
@@ -64,4 +64,16 @@ export function formatGraphQLError(
     ...(path === undefined ? {} : { path }),
     extensions: { code: failure.code, retryable: failure.retryable },
   };
+}
+
+/**
+ * An error raised where mercurius does not format errors (a subscription that fails to start):
+ * a GraphQLError that carries its code itself.
+ */
+export function codedGraphQLError(error: unknown): GraphQLError {
+  const failure = toStrataError(error);
+  return new GraphQLError(clientMessage(failure, '-'), {
+    originalError: failure,
+    extensions: { code: failure.code, retryable: failure.retryable },
+  });
 }

@@ -1,8 +1,8 @@
 import type { CollectionChange, VectorProcedures } from '../../vector/index.js';
 import { guardVector } from '../procedures/guard.js';
-import { operationIn, subscriberOf, type GraphQLContext, type Operation } from './context.js';
+import { operationIn, type GraphQLContext, type Operation } from './context.js';
 import type { SchemaPart } from './schema-part.js';
-import { changes } from './subscriptions.js';
+import { subscription, type Watch } from './subscriptions.js';
 
 /**
  * Collections over GraphQL. Filters and payloads are JSON in Qdrant's shapes, validated by the
@@ -227,15 +227,11 @@ export function collectionSchema(vector: VectorProcedures): SchemaPart {
         },
       },
       Subscription: {
-        collectionChanged: {
-          subscribe: async (_: unknown, args: { collection?: string | null }, context: GraphQLContext) => {
-            const operation = await subscriberOf(context);
-            return changes<CollectionChange>((listener) =>
+        collectionChanged: subscription(
+          (operation, args: { collection?: string | null }): Watch<CollectionChange> =>
+            (listener) =>
               guarded(operation).watchCollections(args.collection ?? undefined, listener),
-            );
-          },
-          resolve: (change: CollectionChange) => change,
-        },
+        ),
       },
     },
     loaders: {

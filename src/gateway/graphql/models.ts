@@ -9,9 +9,9 @@ import {
   type ServingProcedures,
 } from '../../serving/index.js';
 import { guardServing } from '../procedures/guard.js';
-import { operationIn, subscriberOf, type GraphQLContext, type Operation } from './context.js';
+import { operationIn, type GraphQLContext, type Operation } from './context.js';
 import type { SchemaPart } from './schema-part.js';
-import { changes } from './subscriptions.js';
+import { subscription, type Watch } from './subscriptions.js';
 
 /** Models over GraphQL: the Open Inference Protocol's model calls, typed. */
 const typeDefs = /* GraphQL */ `
@@ -177,15 +177,11 @@ export function modelSchema(serving: ServingProcedures): SchemaPart {
         },
       },
       Subscription: {
-        modelStateChanged: {
-          subscribe: async (_: unknown, args: { model?: string | null }, context: GraphQLContext) => {
-            const operation = await subscriberOf(context);
-            return changes<ModelStateChange>((listener) =>
+        modelStateChanged: subscription(
+          (operation, args: { model?: string | null }): Watch<ModelStateChange> =>
+            (listener) =>
               guarded(operation).watchModels(args.model ?? undefined, listener),
-            );
-          },
-          resolve: (change: ModelStateChange) => change,
-        },
+        ),
       },
     },
   };

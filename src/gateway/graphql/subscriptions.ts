@@ -1,11 +1,35 @@
 import { EventEmitter, on } from 'node:events';
+import { codedGraphQLError } from '../errors/graphql.js';
+import { subscriberOf, type GraphQLContext, type Operation } from './context.js';
+import type { Resolver } from './schema-part.js';
+
+/** A watch function of the procedures, bound to its arguments: it takes a listener and returns how to stop. */
+export type Watch<T> = (listener: (change: T) => void) => () => void;
+
+/**
+ * A subscription field: authenticates the subscriber (context.ts), starts the watch as that
+ * caller (the guard may refuse), and sends each change as the field's value. A refusal reaches
+ * the client as an error with its code.
+ */
+export function subscription<T>(watch: (operation: Operation, args: never) => Watch<T>): Resolver {
+  return {
+    subscribe: async (_: unknown, args: never, context: GraphQLContext) => {
+      try {
+        return changes(watch(await subscriberOf(context), args));
+      } catch (error) {
+        throw codedGraphQLError(error);
+      }
+    },
+    resolve: (change: T) => change,
+  };
+}
 
 /**
  * A subscription's event stream over a watch function of the procedures (`watchModels`,
  * `watchCollections`): events are queued as they come, and when the client stops (graphql-js
  * calls `return`), the watch ends at once, not at the next event.
  */
-export function changes<T>(watch: (listener: (change: T) => void) => () => void): AsyncIterableIterator<T> {
+function changes<T>(watch: Watch<T>): AsyncIterableIterator<T> {
   const emitter = new EventEmitter();
   const inner = on(emitter, 'change');
   const stop = watch((change) => emitter.emit('change', change));
