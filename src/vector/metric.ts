@@ -39,8 +39,10 @@ export function checkVector(vector: ArrayLike<number>, dimension: number, what: 
 
 /**
  * Writes `vector` as f32 at float offset `at` of `view`, normalised to unit length for cosine
- * (a zero vector stays zero: its distance to everything is 1). The norm is taken in f64 and each
- * component rounded once, so both backends see the same stored bits.
+ * (a zero vector stays zero: its distance to everything is 1). Vectors are float32: each component
+ * is rounded to f32 first, as Qdrant does on input, so a vector sent as JSON doubles (REST,
+ * GraphQL) and the same one sent as proto floats (gRPC) store the same bits. The norm is then
+ * taken in f64 and each component rounded once more, so both backends see the same stored bits.
  */
 export function writeVector(view: Float32Array, at: number, vector: ArrayLike<number>, metric: Metric): void {
   const n = vector.length;
@@ -48,10 +50,10 @@ export function writeVector(view: Float32Array, at: number, vector: ArrayLike<nu
   if (metric === 'cosine') {
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const x = vector[i] ?? 0;
+      const x = Math.fround(vector[i] ?? 0);
       sum += x * x;
     }
     if (sum > 0) scale = 1 / Math.sqrt(sum);
   }
-  for (let i = 0; i < n; i++) view[at + i] = (vector[i] ?? 0) * scale;
+  for (let i = 0; i < n; i++) view[at + i] = Math.fround(vector[i] ?? 0) * scale;
 }
