@@ -24,8 +24,8 @@ export interface StrataOptions {
   readonly target: string;
   /** `--set` flags, on top of free ports and warnings-only logging. */
   readonly settings: Readonly<Record<string, string>>;
-  /** The child's environment beyond PATH (NODE_OPTIONS=--cpu-prof, for one). */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Node's flags for the server process (`--cpu-prof`, for one). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts `strata start --target <target>` on free ports and waits until /readyz answers 200. */
@@ -51,7 +51,8 @@ export async function startStrata(options: StrataOptions): Promise<StrataProcess
       dataDir,
       ...Object.entries(flags).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
     ],
-    options.env,
+    {},
+    options.nodeArgs,
   );
   const url = `http://127.0.0.1:${String(httpPort)}`;
   const server = {
