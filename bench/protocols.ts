@@ -24,7 +24,7 @@ import { meanBetween, read, type Probe } from './histogram-probe.js';
 import { HttpLoad } from './http-load.js';
 import { commandLine, machine, writeResultSection } from './results-file.js';
 import { cpuSeconds, startStrata, stopStrata, waitFor } from './strata-process.js';
-import { summarize, takeTurns, type Load } from './turns.js';
+import { pairedRatio, summarize, takeTurns, type Load } from './turns.js';
 
 const { values } = parseArgs({
   args: argv.slice(2),
@@ -374,35 +374,44 @@ const lines = [
   ...protocols.map((p) => `- ${p.name}: ${p.how}`),
   '- GraphQL: not measured yet; it joins the table (one more entry in bench/protocols.ts) when `/graphql` lands',
   '- server CPU at 1 caller is mostly waiting, not the protocol: the ONNX worker polls for the next request for `onnx.poll_us` (default 200 µs) after each answer, and the batcher waits out the sub-millisecond `max_queue_delay_us` one event-loop turn at a time; at 64 callers those waits are filled with work',
-  `- method: ${rounds} rounds × ${seconds} s per protocol and callers, in blocks of ${block} s with the protocols taking turns (the order rotating each block); every figure the median of the rounds. Server CPU: user + system time of the server process (/proc) over a protocol's blocks per request answered. Client CPU: the benchmark process's CPU time per request (the callers' thread; the machine's cores are shared with the server). Rows/execution: mean batch size the server ran, over one more 1 s pass per cell`,
+  `- method: ${rounds} rounds × ${seconds} s per protocol and callers, in blocks of ${block} s with the protocols taking turns (the order rotating each block); every figure the median of the rounds, × REST the median of the rounds' ratios (the protocols took turns within a round, so its ratio compares them under the same drift). Server CPU: user + system time of the server process (/proc) over a protocol's blocks per request answered. Client CPU: the benchmark process's CPU time per request (the callers' thread; the machine's cores are shared with the server). Rows/execution: mean batch size the server ran, over one more 1 s pass per cell`,
   '',
   '| callers | protocol | requests/s | × REST | p50 ms | p99 ms | server CPU µs/request | client CPU µs/request | rows/execution | requests/s per round |',
   '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
-const throughput = (p: number, concurrency: number): number =>
-  summarize(results.get(cell(p, concurrency)) ?? []).rps;
+const runsOf = (p: number, concurrency: number): LoadResult[] => results.get(cell(p, concurrency)) ?? [];
+const throughput = (p: number, concurrency: number): number => summarize(runsOf(p, concurrency)).rps;
+const overRest = (p: number, concurrency: number): number =>
+  pairedRatio(runsOf(p, concurrency), runsOf(restIndex, concurrency));
+const cpuOf = (p: number, concurrency: number): number => median(serverCpu.get(cell(p, concurrency)) ?? []);
 for (const concurrency of concurrencies) {
-  const rest = throughput(restIndex, concurrency);
   for (const [p, protocol] of protocols.entries()) {
-    const runs = results.get(cell(p, concurrency)) ?? [];
+    const runs = runsOf(p, concurrency);
     const s = summarize(runs);
     const client = median(runs.map((r) => (1e6 * r.ownCores * r.seconds) / r.requests));
     lines.push(
-      `| ${concurrency} | ${protocol.name} | ${s.rps.toFixed(0)} | ${(s.rps / rest).toFixed(2)} | ${s.p50.toFixed(3)} | ${s.p99.toFixed(3)} | ${median(serverCpu.get(cell(p, concurrency)) ?? []).toFixed(1)} | ${client.toFixed(1)} | ${(rowsPerExecution.get(cell(p, concurrency)) ?? NaN).toFixed(1)} | ${s.perRound} |`,
+      `| ${concurrency} | ${protocol.name} | ${s.rps.toFixed(0)} | ${overRest(p, concurrency).toFixed(2)} | ${s.p50.toFixed(3)} | ${s.p99.toFixed(3)} | ${cpuOf(p, concurrency).toFixed(1)} | ${client.toFixed(1)} | ${(rowsPerExecution.get(cell(p, concurrency)) ?? NaN).toFixed(1)} | ${s.perRound} |`,
     );
   }
 }
 const streaming = protocols.findIndex((p) => p.name === 'gRPC streaming');
 lines.push(
   '',
-  '| callers | gRPC streaming / REST throughput (target ≥ 1.5× at 64 callers) |',
-  '| ---: | --- |',
+  '| callers | gRPC streaming / REST throughput, median of the rounds (target ≥ 1.5× at 64 callers) | ratio of the medians | server CPU per request, REST / gRPC streaming |',
+  '| ---: | --- | --- | --- |',
 );
 for (const concurrency of concurrencies) {
-  const ratio = throughput(streaming, concurrency) / throughput(restIndex, concurrency);
+  const ratio = overRest(streaming, concurrency);
   const verdict = concurrency === 64 ? (ratio >= 1.5 ? ' **PASS**' : ' **FAIL**') : ' (shown, no target)';
+  const rounds = runsOf(streaming, concurrency).map((run, r) =>
+    pairedRatio([run], runsOf(restIndex, concurrency).slice(r, r + 1)).toFixed(2),
+  );
+  const [stream, rest] = [throughput(streaming, concurrency), throughput(restIndex, concurrency)];
+  const [streamCpu, restCpu] = [cpuOf(streaming, concurrency), cpuOf(restIndex, concurrency)];
   lines.push(
-    `| ${concurrency} | ${throughput(streaming, concurrency).toFixed(0)} / ${throughput(restIndex, concurrency).toFixed(0)} = **${ratio.toFixed(2)}×**${verdict} |`,
+    `| ${concurrency} | **${ratio.toFixed(2)}×**${verdict} (rounds: ${rounds.join(' / ')}) | ` +
+      `${stream.toFixed(0)} / ${rest.toFixed(0)} = ${(stream / rest).toFixed(2)}× | ` +
+      `${restCpu.toFixed(1)} / ${streamCpu.toFixed(1)} µs = ${(restCpu / streamCpu).toFixed(2)}× |`,
   );
 }
 lines.push('');

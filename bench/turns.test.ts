@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadResult } from './closed-loop.js';
-import { summarize, takeTurns, turnOrder } from './turns.js';
+import { pairedRatio, summarize, takeTurns, turnOrder } from './turns.js';
 
 /** A pass of `requests` requests over `seconds`, every latency `ms`. */
 function pass(requests: number, seconds: number, ms: number): LoadResult {
@@ -62,5 +62,15 @@ describe('summarize', () => {
     assert.equal(s.p50, 2);
     assert.equal(s.p99, 2);
     assert.equal(s.perRound, '100 / 300 / 200');
+  });
+});
+
+describe('pairedRatio', () => {
+  it("compares the sides round by round, not one side's median round with the other's", () => {
+    // Both sides drift together; the side is 2× the base in every round.
+    const base = [pass(100, 1, 1), pass(400, 1, 1), pass(250, 1, 1)];
+    const side = [pass(200, 1, 1), pass(800, 1, 1), pass(500, 1, 1)];
+    assert.equal(pairedRatio(side, base), 2);
+    assert.ok(Number.isNaN(pairedRatio(side, [])));
   });
 });

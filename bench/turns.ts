@@ -75,3 +75,13 @@ export function summarize(rounds: readonly LoadResult[]): Summary {
     perRound: rounds.map((r) => (r.requests / r.seconds).toFixed(0)).join(' / '),
   };
 }
+
+/**
+ * `side`'s throughput over `base`'s, as the median of the rounds' ratios: the sides took turns
+ * within each round, so a round's ratio compares them under the same drift, where the ratio of
+ * the two medians may pair a fast round of one with a slow round of the other.
+ */
+export function pairedRatio(side: readonly LoadResult[], base: readonly LoadResult[]): number {
+  const rps = (r: LoadResult): number => r.requests / r.seconds;
+  return median(side.flatMap((r, i) => (base[i] === undefined ? [] : [rps(r) / rps(base[i])])));
+}
