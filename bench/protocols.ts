@@ -9,17 +9,15 @@
 // shared host's drift falls on all alike; throughput, p50/p99 and the server's CPU per request,
 // medians of the rounds. The issue's target: gRPC streaming ≥ 1.5× REST's throughput at 64
 // callers. A full run (default options) writes bench/results/protocols.md.
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { argv, stderr } from 'node:process';
 import { parseArgs } from 'node:util';
-import { Client, credentials, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { inferenceProtoPath, protoLoadOptions } from '../src/gateway/index.js';
+import { Client, credentials } from '@grpc/grpc-js';
 import { mulberry32 } from '../src/vector/index.js';
-import { grpcMethod } from '../test/support/grpc.js';
 import { writeModel } from '../test/support/model-repository.js';
 import { mlpModel, mlpReference, tempDir } from '../test/support/onnx-models.js';
 import { closedLoop, median, percentile, type LoadResult } from './closed-loop.js';
+import { InferStream, modelInfer, outputOf } from './grpc-inference-client.js';
 import { meanBetween, read, type Probe } from './histogram-probe.js';
 import { HttpLoad } from './http-load.js';
 import { commandLine, machine, writeResultSection } from './results-file.js';
@@ -133,21 +131,6 @@ function rest(): Protocol {
   };
 }
 
-/** The ModelInferResponse fields read here, as @grpc/proto-loader decodes them with protoLoadOptions. */
-interface InferAnswer {
-  readonly id: string;
-  readonly raw_output_contents: readonly Buffer[];
-}
-
-interface StreamAnswer {
-  readonly error_message: string;
-  readonly infer_response: InferAnswer | null;
-}
-
-const service = 'inference.GRPCInferenceService';
-const modelInfer = grpcMethod(inferenceProtoPath, service, 'ModelInfer', protoLoadOptions);
-const modelStreamInfer = grpcMethod(inferenceProtoPath, service, 'ModelStreamInfer', protoLoadOptions);
-
 // tritonclient's default: the tensor as raw little-endian bytes in raw_input_contents, which the
 // server answers in kind (raw_output_contents).
 const grpcRequests = rows.map((data) => ({
@@ -157,31 +140,12 @@ const grpcRequests = rows.map((data) => ({
 }));
 const grpcRequest = (v: number) => grpcRequests[v % VARIANTS] ?? {};
 
-function outputOf(answer: InferAnswer): Float32Array {
-  const raw = answer.raw_output_contents[0];
-  if (raw === undefined) throw new Error('the answer has no raw_output_contents');
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-}
-
 const grpcCallers =
   "callers on the benchmark process's main thread, on one channel (one HTTP/2 connection) of @grpc/grpc-js";
 
 function grpcUnary(): Protocol {
   const client = new Client(server.grpcAddress, credentials.createInsecure());
-  // No deadline, as tritonclient sends none unless given a timeout.
-  const infer = (v: number) =>
-    new Promise<InferAnswer>((resolve, reject) => {
-      client.makeUnaryRequest(
-        modelInfer.path,
-        modelInfer.requestSerialize,
-        modelInfer.responseDeserialize,
-        grpcRequest(v),
-        (error: ServiceError | null, answer?: object) => {
-          if (error !== null) reject(error);
-          else resolve(answer as InferAnswer);
-        },
-      );
-    });
+  const infer = (v: number) => modelInfer(client, grpcRequest(v));
   return {
     name: 'gRPC unary',
     how: `\`ModelInfer\`, raw_input_contents; N callers = N calls in flight, ${grpcCallers}`,
@@ -191,70 +155,6 @@ function grpcUnary(): Protocol {
       client.close();
     },
   };
-}
-
-/**
- * Calls over one ModelStreamInfer stream: each message carries a fresh id and its call resolves
- * with the answer carrying that id back, since the server answers each as soon as it completes,
- * in any order.
- */
-class InferStream {
-  readonly #client: Client;
-  readonly #stream: ClientDuplexStream<object, object>;
-  readonly #waiting = new Map<
-    string,
-    { resolve: (answer: InferAnswer) => void; reject: (e: Error) => void }
-  >();
-  #ids = 0;
-  #failed: Error | undefined;
-
-  constructor(address: string) {
-    this.#client = new Client(address, credentials.createInsecure());
-    this.#stream = this.#client.makeBidiStreamRequest(
-      modelStreamInfer.path,
-      modelStreamInfer.requestSerialize,
-      modelStreamInfer.responseDeserialize,
-    );
-    this.#stream.on('data', (message: StreamAnswer) => {
-      const answer = message.infer_response;
-      const waiter = this.#waiting.get(answer?.id ?? '');
-      // A failed request's answer carries no id, so nothing can go on after it.
-      if (answer === null || message.error_message !== '' || waiter === undefined)
-        this.#fail(new Error(`ModelStreamInfer answered ${JSON.stringify(message).slice(0, 300)}`));
-      else {
-        this.#waiting.delete(answer.id);
-        waiter.resolve(answer);
-      }
-    });
-    this.#stream.on('error', (error: Error) => {
-      this.#fail(error);
-    });
-  }
-
-  infer(message: object): Promise<InferAnswer> {
-    if (this.#failed !== undefined) return Promise.reject(this.#failed);
-    const id = String(this.#ids++);
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#stream.write({ ...message, id });
-    });
-  }
-
-  /** Ends the stream once every answer is in, as the server ends it. */
-  async close(): Promise<void> {
-    if (this.#failed === undefined) {
-      const status = once(this.#stream, 'status');
-      this.#stream.end();
-      await status;
-    }
-    this.#client.close();
-  }
-
-  #fail(error: Error): void {
-    this.#failed = error;
-    for (const waiter of this.#waiting.values()) waiter.reject(error);
-    this.#waiting.clear();
-  }
 }
 
 function grpcStream(): Protocol {
