@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { closedLoop, median, percentile } from './closed-loop.js';
+import { closedLoop, median, mergePasses, percentile } from './closed-loop.js';
 
 describe('closedLoop', () => {
   it('keeps exactly `concurrency` requests in flight and times every one', async () => {
@@ -49,5 +49,19 @@ describe('percentile and median', () => {
     assert.ok(Number.isNaN(percentile([], 0.5)));
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2);
+  });
+});
+
+describe('mergePasses', () => {
+  it("pools latencies in order and weights CPU by each pass's time", () => {
+    const merged = mergePasses([
+      { requests: 2, seconds: 1, latencies: Float64Array.from([1, 4]), ownCores: 1, machineCores: 2 },
+      { requests: 1, seconds: 3, latencies: Float64Array.from([2]), ownCores: 0.2, machineCores: 1 },
+    ]);
+    assert.equal(merged.requests, 3);
+    assert.equal(merged.seconds, 4);
+    assert.deepEqual([...merged.latencies], [1, 2, 4]);
+    assert.ok(Math.abs(merged.ownCores - 0.4) < 1e-9);
+    assert.ok(Math.abs(merged.machineCores - 1.25) < 1e-9);
   });
 });

@@ -62,6 +62,24 @@ export async function closedLoop(
   };
 }
 
+/**
+ * Several passes of one load as one: requests over the summed time, latencies pooled, CPU
+ * weighted by each pass's time. For a side measured in blocks taken in turns with others.
+ */
+export function mergePasses(passes: readonly LoadResult[]): LoadResult {
+  const latencies = Float64Array.from(passes.flatMap((pass) => [...pass.latencies])).sort();
+  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
+  const weighted = (key: 'ownCores' | 'machineCores') =>
+    passes.reduce((sum, pass) => sum + pass[key] * pass.seconds, 0) / (seconds || 1);
+  return {
+    requests: latencies.length,
+    seconds,
+    latencies,
+    ownCores: weighted('ownCores'),
+    machineCores: weighted('machineCores'),
+  };
+}
+
 /** Nearest-rank percentile (`q` in 0..1) of ascending values; NaN when there are none. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;

@@ -8,20 +8,15 @@
 // in a round is its requests over its own summed time. Throughput and p50/p99 per side; the issue's targets
 // (≥ 90% of the unauthenticated throughput, ≤ 0.3 ms added p50) checked. A full run (default
 // options) writes bench/results/gateway.md.
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { argv, stderr, version } from 'node:process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { argv, stderr } from 'node:process';
 import { parseArgs } from 'node:util';
-import { Child, cliPath } from '../test/support/cli.js';
-import { tempDataDir } from '../test/support/platform.js';
 import { median, percentile, type LoadResult } from './closed-loop.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
-import { writeResultSection } from './results-file.js';
+import { commandLine, machine, writeResultSection } from './results-file.js';
+import { cpuSeconds, startStrata, stopStrata, type StrataProcess } from './strata-process.js';
+import { summarize, takeTurns } from './turns.js';
 
 const { values } = parseArgs({
   args: argv.slice(2),
@@ -60,176 +55,68 @@ const unlimited = {
   'security.rateLimit.perTenant.ratePerSecond': '1000000000',
 };
 
-/**
- * One `strata start` process per side, so that neither server shares a V8 isolate with the other:
- * in one process the two Fastify instances share compiled code, and the secured one's extra hook
- * and request shape slowed both unevenly (a 2-3× larger gap in CPU per request than separate
- * processes show).
- */
-async function startServer(
-  name: string,
-  settings: Readonly<Record<string, string>>,
-): Promise<{ child: Child; url: string; dataDir: string }> {
-  const dataDir = tempDataDir(`bench-gateway-${name}`);
-  const port = await freePort();
-  // Warnings only: an access-log line per request would be measured too, and the child's output
-  // is kept in memory.
-  const flags = {
-    'server.httpPort': String(port),
-    'server.grpcPort': '0',
-    'logging.level': 'warn',
-    ...settings,
-  };
-  const child = new Child(cliPath, [
-    'start',
-    '--target',
-    'vector',
-    '--data-dir',
-    dataDir,
-    ...Object.entries(flags).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
-  ]);
-  const url = `http://127.0.0.1:${String(port)}`;
-  for (let tries = 0; ; tries++) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return { child, url, dataDir };
-    if (child.process.exitCode !== null || tries > 300)
-      throw new Error(`strata (${name}) did not become ready: ${child.stderr}${child.stdout}`);
-    await sleep(100);
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux; 0 elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields =
-      readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
-        .split(') ')[1]
-        ?.split(' ') ?? [];
-    // After the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 per s).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
+// One `strata start` process per side, so that neither server shares a V8 isolate with the other:
+// in one process the two Fastify instances share compiled code, and the secured one's extra hook
+// and request shape slowed both unevenly (a 2-3× larger gap in CPU per request than separate
+// processes show).
+const startServer = (name: string, settings: Readonly<Record<string, string>>): Promise<StrataProcess> =>
+  startStrata({ name: `gateway-${name}`, target: 'vector', settings });
 
 const secured = await startServer('on', { 'security.auth.enabled': 'true', ...unlimited });
 const key = (await readFile(join(secured.dataDir, 'admin.key'), 'utf8')).trim();
 const open = await startServer('off', { 'security.auth.enabled': 'false' });
 const sides = [
-  { name: 'security off', url: open.url, pid: open.child.process.pid, headers: {} },
-  {
-    name: 'API key + rate limit',
-    url: secured.url,
-    pid: secured.child.process.pid,
-    headers: { authorization: `Bearer ${key}` },
-  },
+  { name: 'security off', server: open, headers: {} },
+  { name: 'API key + rate limit', server: secured, headers: { authorization: `Bearer ${key}` } },
 ] as const;
 for (const side of sides) {
-  const answer = await fetch(side.url + ROUTE, { headers: side.headers });
+  const answer = await fetch(side.server.url + ROUTE, { headers: side.headers });
   if (answer.status !== 200) throw new Error(`${side.name}: GET ${ROUTE} answered ${answer.status}`);
 }
 const unauthenticated = await fetch(secured.url + ROUTE);
 if (unauthenticated.status !== 401)
   throw new Error('the secured platform let a request without a key through');
 log(
-  `two platforms ready (${sides.map((s) => s.url).join(', ')}); client ${client}, ${rounds} rounds × ${seconds} s per cell`,
+  `two platforms ready (${sides.map((s) => s.server.url).join(', ')}); client ${client}, ${rounds} rounds × ${seconds} s per cell`,
 );
 
-const loads = sides.map((side) => HttpLoad.start(side.url, client));
+const turnSides = sides.map((side) => {
+  const http = HttpLoad.start(side.server.url, client);
+  return {
+    http,
+    load: (concurrency: number, seconds: number) =>
+      http.run({ path: ROUTE, bodies: [], headers: side.headers, concurrency, seconds }),
+    serverCpu: () => cpuSeconds(side.server.pid),
+  };
+});
 const results = new Map<string, LoadResult[]>();
 /** The server process's CPU time per request (user + system), µs, per round. */
 const cpuPerRequests = new Map<string, number[]>();
 const cell = (side: number, concurrency: number): string => `${side}/${concurrency}`;
-for (const [i, load] of loads.entries()) {
-  for (const concurrency of concurrencies) {
-    await load.run({ path: ROUTE, bodies: [], headers: sides[i]?.headers ?? {}, concurrency, seconds: 0.5 });
-  }
+for (const side of turnSides) {
+  for (const concurrency of concurrencies) await side.load(concurrency, 0.5);
 }
 for (let r = 0; r < rounds; r++) {
   for (const concurrency of concurrencies) {
-    const passes: LoadResult[][] = [[], []];
-    const serverCpu = [0, 0];
-    for (let b = 0; b < blocks; b++) {
-      // Alternating which side goes first, so drift on the shared host hits both alike.
-      for (const i of (r * blocks + b) % 2 === 0 ? [0, 1] : [1, 0]) {
-        const load = loads[i];
-        const server = sides[i];
-        if (load === undefined || server === undefined) continue;
-        const before = cpuSeconds(server.pid);
-        passes[i]?.push(
-          await load.run({ path: ROUTE, bodies: [], headers: server.headers, concurrency, seconds: block }),
-        );
-        serverCpu[i] = (serverCpu[i] ?? 0) + cpuSeconds(server.pid) - before;
-      }
-    }
-    for (const [i, side] of passes.entries()) {
-      const result = merged(side);
+    const turns = await takeTurns(turnSides, concurrency, blocks, block, r * blocks);
+    for (const [i, { result, serverCpuPerRequest }] of turns.entries()) {
       const id = cell(i, concurrency);
       results.set(id, [...(results.get(id) ?? []), result]);
-      const cpuPerRequest = (1e6 * (serverCpu[i] ?? 0)) / result.requests;
-      cpuPerRequests.set(id, [...(cpuPerRequests.get(id) ?? []), cpuPerRequest]);
+      cpuPerRequests.set(id, [...(cpuPerRequests.get(id) ?? []), serverCpuPerRequest]);
       log(
-        `round ${r + 1}/${rounds} ${sides[i]?.name} × ${concurrency}: ${(result.requests / result.seconds).toFixed(0)} requests/s, p50 ${percentile(result.latencies, 0.5).toFixed(3)} ms, server CPU ${cpuPerRequest.toFixed(1)} µs per request`,
+        `round ${r + 1}/${rounds} ${sides[i]?.name} × ${concurrency}: ${(result.requests / result.seconds).toFixed(0)} requests/s, p50 ${percentile(result.latencies, 0.5).toFixed(3)} ms, server CPU ${serverCpuPerRequest.toFixed(1)} µs per request`,
       );
     }
   }
 }
-for (const load of loads) await load.close();
-for (const server of [secured, open]) {
-  server.child.process.kill('SIGTERM');
-  await server.child.exited();
-}
+for (const side of turnSides) await side.http.close();
+for (const server of [secured, open]) await stopStrata(server);
 
-/** One side's blocks of a round as one pass: requests over the summed time, latencies pooled. */
-function merged(passes: readonly LoadResult[]): LoadResult {
-  const latencies = Float64Array.from(passes.flatMap((pass) => [...pass.latencies])).sort();
-  const seconds = passes.reduce((sum, pass) => sum + pass.seconds, 0);
-  const weighted = (key: 'ownCores' | 'machineCores') =>
-    passes.reduce((sum, pass) => sum + pass[key] * pass.seconds, 0) / seconds;
-  return {
-    requests: latencies.length,
-    seconds,
-    latencies,
-    ownCores: weighted('ownCores'),
-    machineCores: weighted('machineCores'),
-  };
-}
-
-interface Summary {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly perRound: string;
-}
-const summary = (runs: readonly LoadResult[]): Summary => ({
-  rps: median(runs.map((r) => r.requests / r.seconds)),
-  p50: median(runs.map((r) => percentile(r.latencies, 0.5))),
-  p99: median(runs.map((r) => percentile(r.latencies, 0.99))),
-  perRound: runs.map((r) => (r.requests / r.seconds).toFixed(0)).join(' / '),
-});
-
-const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
 const lines = [
   `## Run of ${new Date().toISOString()}`,
   '',
-  `- command: \`npm run bench:gateway${argv.length > 2 ? ` -- ${argv.slice(2).join(' ')}` : ''}\``,
-  `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}`,
+  `- command: \`${commandLine('bench:gateway')}\``,
+  `- machine: ${machine()}`,
   `- route: \`GET ${ROUTE}\` (an empty vector store) on two \`strata start --target vector\` processes; callers in a worker thread of the benchmark process (${client === 'node' ? 'node:http' : "Node's fetch"}, keep-alive); ${rounds} rounds × ${seconds} s per side and callers, in blocks of ${block} s with the sides taking turns; medians of the rounds`,
   "- secured side: `Authorization: Bearer <API key>` checked on every request (a key verified before is remembered), then the key's and the tenant's token buckets (in memory) taken and the tenant's daily request quota counted; the guard checks the admin role on `collection:*` within the key's tenant",
   "- server CPU: user + system time of the side's server process (/proc) over its blocks, per request answered: steadier than throughput on a shared host",
@@ -239,7 +126,7 @@ const lines = [
 ];
 const verdicts: string[] = [];
 for (const concurrency of concurrencies) {
-  const [off, on] = [0, 1].map((i) => summary(results.get(cell(i, concurrency)) ?? []));
+  const [off, on] = [0, 1].map((i) => summarize(results.get(cell(i, concurrency)) ?? []));
   if (off === undefined || on === undefined) continue;
   for (const [i, s] of [off, on].entries()) {
     const serverCpu = median(cpuPerRequests.get(cell(i, concurrency)) ?? []);

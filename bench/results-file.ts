@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { argv, version } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 
@@ -30,4 +32,21 @@ export async function writeResultSection(
   // Formatted as `npm run lint` checks it, so a fresh result never fails prettier --check.
   writeFileSync(file, await format(text, { ...(await resolveConfig(file)), parser: 'markdown' }));
   return file;
+}
+
+/** The machine a run was taken on, for its results: cores this process may use, CPU model, Node. */
+export function machine(): string {
+  let model: string | undefined;
+  try {
+    model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+  } catch {
+    model = cpus()[0]?.model;
+  }
+  return `${String(availableParallelism())} cores, ${model ?? 'unknown CPU'}; Node ${version}`;
+}
+
+/** How this run was started, as `npm run <script> -- <its arguments>`. */
+export function commandLine(script: string): string {
+  const args = argv.slice(2);
+  return `npm run ${script}${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 }

@@ -20,8 +20,14 @@ export class Child {
   readonly process: ChildProcess;
   readonly #exited: Promise<Finished>;
 
-  constructor(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.process = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
+  constructor(
+    script: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    /** Node's own flags, before the script (`--cpu-prof`, which NODE_OPTIONS may not carry). */
+    nodeArgs: readonly string[] = [],
+  ) {
+    this.process = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, script, ...args], {
       env: { PATH: process.env['PATH'], ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
