@@ -1,11 +1,11 @@
 // npm run bench:protocols -- [--seconds 4] [--rounds 5] [--block 0.25] [--concurrency 1,64]
-//   [--protocols rest,grpc-unary,grpc-stream]  only these (to profile one)
+//   [--protocols rest,grpc-unary,grpc-stream,graphql]  only these (to profile one)
 //   [--server-cpu-prof DIR]  the server writes a V8 CPU profile (node --cpu-prof) into DIR as it exits
 // What the protocol costs an inference: the same small ONNX model (an MLP 64 → 64 → 64, FP32,
 // dynamic batching on) on one `strata start --target serving` process, called over REST (POST
-// /v2/models/<m>/infer, JSON), gRPC ModelInfer (one unary call per request) and gRPC
-// ModelStreamInfer (every request a message on one stream), by closed-loop callers in the
-// benchmark process. The protocols take turns in short blocks within each round (turns.ts), so the
+// /v2/models/<m>/infer, JSON), gRPC ModelInfer (one unary call per request), gRPC
+// ModelStreamInfer (every request a message on one stream) and GraphQL (the `infer` query), by
+// closed-loop callers in the benchmark process. The protocols take turns in short blocks within each round (turns.ts), so the
 // shared host's drift falls on all alike; throughput, p50/p99 and the server's CPU per request,
 // medians of the rounds. The issue's target: gRPC streaming ≥ 1.5× REST's throughput at 64
 // callers. A full run (default options) writes bench/results/protocols.md.
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     block: { type: 'string', default: '0.25' },
     concurrency: { type: 'string', default: '1,64' },
-    protocols: { type: 'string', default: 'rest,grpc-unary,grpc-stream' },
+    protocols: { type: 'string', default: 'rest,grpc-unary,grpc-stream,graphql' },
     'server-cpu-prof': { type: 'string' },
   },
 });
@@ -47,7 +47,7 @@ const full =
   rounds >= 5 &&
   values.block === '0.25' &&
   values.concurrency === '1,64' &&
-  values.protocols === 'rest,grpc-unary,grpc-stream' &&
+  values.protocols === 'rest,grpc-unary,grpc-stream,graphql' &&
   profileDir === undefined;
 const log = (message: string): void => {
   stderr.write(`[bench:protocols] ${message}\n`);
@@ -89,9 +89,7 @@ log(`strata (target serving) ready at ${server.url} and ${server.grpcAddress}, m
 
 /**
  * One way in to the model: a load of closed-loop callers, and the model's output for an input
- * row through it, for the check before timing. GraphQL becomes one more entry of
- * `protocolTable` once /graphql lands (its load an HttpLoad POSTing pre-serialised queries, like
- * REST's).
+ * row through it, for the check before timing.
  */
 interface Protocol {
   readonly name: string;
@@ -126,6 +124,41 @@ function rest(): Protocol {
       return Float32Array.from(
         (JSON.parse(text) as { outputs: { data: number[] }[] }).outputs[0]?.data ?? [],
       );
+    },
+    close: () => http.close(),
+  };
+}
+
+function graphql(): Protocol {
+  const path = '/graphql';
+  const headers = { 'content-type': 'application/json' };
+  // One query text, the tensor as a variable, as a GraphQL client sends it; serialised beforehand.
+  const query = `query ($inputs: [TensorInput!]!) { infer(model: "${MODEL}", inputs: $inputs) { outputs { data } } }`;
+  const bodies = rows.map((data) =>
+    Buffer.from(
+      JSON.stringify({
+        query,
+        variables: {
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [1, WIDTH], data: Array.from(data) }],
+        },
+      }),
+    ),
+  );
+  const http = HttpLoad.start(server.url, 'node');
+  return {
+    name: 'GraphQL',
+    how: `\`POST ${path}\`, the \`infer\` query with the tensor as a variable, its output elements as JSON; node:http with keep-alive in a worker thread, as REST`,
+    load: (concurrency, seconds) => http.run({ path, bodies, headers, concurrency, seconds }),
+    answer: async (v) => {
+      const response = await fetch(server.url + path, { method: 'POST', headers, body: bodies[v] ?? null });
+      const text = await response.text();
+      const answer = JSON.parse(text) as {
+        data?: { infer: { outputs: { data: number[] }[] } };
+        errors?: unknown;
+      };
+      if (!response.ok || answer.data === undefined)
+        throw new Error(`GraphQL: HTTP ${response.status}: ${text.slice(0, 300)}`);
+      return Float32Array.from(answer.data.infer.outputs[0]?.data ?? []);
     },
     close: () => http.close(),
   };
@@ -172,6 +205,7 @@ const protocolTable: Readonly<Record<string, () => Protocol>> = {
   rest,
   'grpc-unary': grpcUnary,
   'grpc-stream': grpcStream,
+  graphql,
 };
 const protocols = values.protocols.split(',').map((id) => {
   const make = protocolTable[id];
@@ -272,7 +306,6 @@ const lines = [
   `- model: MLP ${WIDTH} → ${WIDTH} → ${WIDTH}, FP32 (${parameters} parameters), one row per request, ONNX backend; \`max_batch_size: ${MAX_BATCH}\`, \`dynamic_batching: { max_queue_delay_us: ${DELAY_US} }\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\``,
   '- server: one `strata start --target serving` process (authentication off, warnings-only logging) serving every protocol',
   ...protocols.map((p) => `- ${p.name}: ${p.how}`),
-  '- GraphQL: not measured yet; it joins the table (one more entry in bench/protocols.ts) when `/graphql` lands',
   '- server CPU at 1 caller is mostly waiting, not the protocol: the ONNX worker polls for the next request for `onnx.poll_us` (default 200 µs) after each answer, and the batcher waits out the sub-millisecond `max_queue_delay_us` one event-loop turn at a time; at 64 callers those waits are filled with work',
   `- method: ${rounds} rounds × ${seconds} s per protocol and callers, in blocks of ${block} s with the protocols taking turns (the order rotating each block); every figure the median of the rounds, × REST the median of the rounds' ratios (the protocols took turns within a round, so its ratio compares them under the same drift). Server CPU: user + system time of the server process (/proc) over a protocol's blocks per request answered. Client CPU: the benchmark process's CPU time per request (the callers' thread; the machine's cores are shared with the server). Rows/execution: mean batch size the server ran, over one more 1 s pass per cell`,
   '',
@@ -319,6 +352,6 @@ const section = lines.join('\n');
 stderr.write(`\n${section}\n`);
 if (full) {
   const header =
-    '# Protocol benchmark: one model over REST, gRPC unary and gRPC streaming\n\nWritten by `npm run bench:protocols`; a full run replaces its section. GraphQL joins the table when `/graphql` lands.\n';
+    '# Protocol benchmark: one model over REST, gRPC unary, gRPC streaming and GraphQL\n\nWritten by `npm run bench:protocols`; a full run replaces its section.\n';
   log(`wrote ${await writeResultSection('protocols.md', header, 'run:protocols', section)}`);
 } else log('not a full run with the default options: the results file is left as it is');
