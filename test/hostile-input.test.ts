@@ -314,6 +314,65 @@ const cases: readonly Case[] = [
     '/v1/chat/completions',
     { model: 'embedder', messages: 'hi' },
   ],
+  // GraphQL
+  ['GraphQL: malformed JSON', 'POST', '/graphql', '{"query": "{ collections { name }'],
+  ['GraphQL: a query that is a number', 'POST', '/graphql', { query: 5 }],
+  ['GraphQL: a query that does not parse', 'POST', '/graphql', { query: '{ collections { name ' }],
+  ['GraphQL: a field the schema lacks', 'POST', '/graphql', { query: '{ __proto__ { constructor } }' }],
+  [
+    'GraphQL: selections nested 10 000 deep',
+    'POST',
+    '/graphql',
+    { query: '{ collections '.repeat(10_000) + '{ name }' + ' }'.repeat(10_000) },
+  ],
+  [
+    'GraphQL: introspection 12 levels deep (the limit is 10)',
+    'POST',
+    '/graphql',
+    { query: `{ __schema { types { fields { type ${'{ ofType '.repeat(7)}{ name }${' }'.repeat(7)} } } } }` },
+  ],
+  [
+    'GraphQL: a search with a limit of a billion',
+    'POST',
+    '/graphql',
+    { query: '{ search(collection: "kept", vector: [1, 0, 0, 0], limit: 1000000000) { id } }' },
+  ],
+  [
+    'GraphQL: fragments that spread each other',
+    'POST',
+    '/graphql',
+    { query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }' },
+  ],
+  [
+    'GraphQL: variables that are a string',
+    'POST',
+    '/graphql',
+    {
+      query: 'query ($n: Int!) { search(collection: "kept", vector: [1], limit: $n) { id } }',
+      variables: '{}',
+    },
+  ],
+  [
+    'GraphQL: a variable of the wrong type',
+    'POST',
+    '/graphql',
+    {
+      query: 'query ($n: Int!) { search(collection: "kept", vector: [1], limit: $n) { id } }',
+      variables: { n: 'ten' },
+    },
+  ],
+  [
+    'GraphQL: an operation name that is not there',
+    'POST',
+    '/graphql',
+    { query: '{ collections { name } }', operationName: 'Drop' },
+  ],
+  [
+    'GraphQL: a mutation sent with GET',
+    'GET',
+    `/graphql?query=${encodeURIComponent('mutation { deleteCollection(name: "kept") }')}`,
+  ],
+  ['GraphQL: a batch of queries', 'POST', '/graphql', [{ query: '{ collections { name } }' }]],
   // Anything else
   ['an unknown route', 'GET', '/etc/passwd'],
   ['an encoded traversal on an unknown route', 'GET', '/%2e%2e/%2e%2e/etc/passwd'],
@@ -330,7 +389,8 @@ describe('hostile and malformed requests', () => {
       const code =
         parsed['code'] ??
         (parsed['status'] as Record<string, unknown> | undefined)?.['code'] ??
-        (parsed['error'] as Record<string, unknown> | undefined)?.['code'];
+        (parsed['error'] as Record<string, unknown> | undefined)?.['code'] ??
+        (parsed['errors'] as { extensions?: { code?: unknown } }[] | undefined)?.[0]?.extensions?.code;
       assert.equal(typeof code, 'string', `no code in ${text.slice(0, 300)}`);
     });
   }
