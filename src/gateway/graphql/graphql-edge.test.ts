@@ -6,11 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../kernel/index.js';
-import { VectorModule, type VectorProcedures } from '../../vector/index.js';
+import type { VectorModule, VectorProcedures } from '../../vector/index.js';
 import { createHttpServer } from '../rest/http-server.js';
 import { testServerConfig } from '../../../test/support/server-config.js';
 import { collectionSchema } from './collections.js';
 import { GraphQLEdge } from './graphql-edge.js';
+import { startVectorModule } from '../../../test/support/vector-module.js';
 
 /** The vector procedures, counting the calls each method gets. */
 function counting(procedures: VectorProcedures, calls: Map<string, number>): VectorProcedures {
@@ -39,16 +40,7 @@ describe('GraphQL edge', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'strata-graphql-edge-'));
-    module = new VectorModule({
-      dataDir,
-      registry: new Registry(),
-      config: {
-        storage: { fsync: 'never', fsyncIntervalMs: 100, segmentBytes: 1 << 20, snapshotsKept: 2 },
-        snapshotEveryOperations: 10_000,
-      },
-      logger: createLogger('silent'),
-    });
-    await module.start();
+    module = await startVectorModule(dataDir);
     const config = testServerConfig({ graphql: { maxDepth: 4, maxComplexity: 400, graphiql: false } });
     app = await createHttpServer({
       config,

@@ -3,11 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import { createLogger, isStrataError } from '../../kernel/index.js';
+import { isStrataError } from '../../kernel/index.js';
 import { Authorizer, type Action, type Identity } from '../../security/index.js';
 import type { ModelStateChange, ServingModule, ServingService } from '../../serving/index.js';
-import { VectorModule, type CollectionChange } from '../../vector/index.js';
+import type { VectorModule, CollectionChange } from '../../vector/index.js';
 import {
   scaleConfig,
   scaleHandler,
@@ -15,6 +14,7 @@ import {
   writeModel,
 } from '../../../test/support/model-repository.js';
 import { guardServing, guardVector, type Caller } from './guard.js';
+import { startVectorModule } from '../../../test/support/vector-module.js';
 
 /** A caller whose permissions the real Authorizer decides; quotas and audit are not under test here. */
 class AuthorizedCaller implements Caller {
@@ -68,16 +68,7 @@ describe('guard: watching changes', () => {
     const repo = join(directory, 'models');
     await writeModel(repo, 'double', scaleConfig(), { 1: { 'model.js': scaleHandler('guard-double', 2) } });
     ({ module: servingModule, serving } = await startServing(repo, { startupModels: [] }));
-    vectorModule = new VectorModule({
-      dataDir: join(directory, 'data'),
-      registry: new Registry(),
-      config: {
-        storage: { fsync: 'never', fsyncIntervalMs: 100, segmentBytes: 1 << 20, snapshotsKept: 2 },
-        snapshotEveryOperations: 10_000,
-      },
-      logger: createLogger('silent'),
-    });
-    await vectorModule.start();
+    vectorModule = await startVectorModule(join(directory, 'data'));
   });
 
   after(async () => {

@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
 import { createLogger } from '../../kernel/index.js';
-import { VectorModule } from '../vector-module.js';
+import type { VectorModule } from '../vector-module.js';
 import type { VectorProcedures } from './procedures.js';
 import type { CollectionChange } from './vector-store.js';
+import { startVectorModule } from '../../../test/support/vector-module.js';
 
 const create = { vectors: { size: 2, distance: 'Cosine' } };
 
@@ -23,16 +23,10 @@ describe('VectorProcedures.watchCollections', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'strata-watch-vector-'));
-    module = new VectorModule({
+    module = await startVectorModule(
       dataDir,
-      registry: new Registry(),
-      config: {
-        storage: { fsync: 'never', fsyncIntervalMs: 100, segmentBytes: 1 << 20, snapshotsKept: 2 },
-        snapshotEveryOperations: 10_000,
-      },
-      logger: createLogger('error', { write: (line: string) => void logLines.push(line) }),
-    });
-    await module.start();
+      createLogger('error', { write: (line: string) => void logLines.push(line) }),
+    );
     vectors = module.procedures;
   });
 
