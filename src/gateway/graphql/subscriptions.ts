@@ -17,7 +17,7 @@ export function subscription<T>(watch: (operation: Operation, args: never) => Wa
       try {
         return changes(watch(await subscriberOf(context), args));
       } catch (error) {
-        throw codedGraphQLError(error);
+        return refused(codedGraphQLError(error));
       }
     },
     resolve: (change: T) => change,
@@ -46,6 +46,20 @@ function changes<T>(watch: Watch<T>): AsyncIterableIterator<T> {
       await inner.return?.();
       return { done: true, value: undefined };
     },
+  };
+  return iterator;
+}
+
+/**
+ * A subscription that ends at once with `error`. Returned rather than thrown: mercurius logs a
+ * thrown subscribe error at error level, and a refused credential or permission is the client's
+ * doing, already in the audit log, not a server fault.
+ */
+function refused(error: Error): AsyncIterableIterator<never> {
+  const iterator: AsyncIterableIterator<never> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => Promise.reject(error),
+    return: () => Promise.resolve({ done: true, value: undefined }),
   };
   return iterator;
 }
