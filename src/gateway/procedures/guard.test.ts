@@ -74,6 +74,7 @@ describe('guard: watching changes', () => {
       config: {
         storage: { fsync: 'never', fsyncIntervalMs: 100, segmentBytes: 1 << 20, snapshotsKept: 2 },
         snapshotEveryOperations: 10_000,
+        snapshots: { scheduleMinutes: 0, keep: 3, maxUploadBytes: 1 << 20 },
       },
       logger: createLogger('silent'),
     });
