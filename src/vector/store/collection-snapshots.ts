@@ -75,7 +75,7 @@ export class CollectionSnapshots {
    * (its embedded SHA-256, then `checksum` when given: the whole file's, as Qdrant reports it)
    * before anything changes; `admit` may refuse the restored collection (a quota).
    */
-  recover(
+  async recover(
     collection: string,
     file: Uint8Array,
     checksum: string | undefined,
@@ -88,7 +88,7 @@ export class CollectionSnapshots {
         { details: { checksum } },
       );
     }
-    return this.store.restoreCollection(collection, decodeSnapshotFile(file), admit);
+    return await this.store.restoreCollection(collection, decodeSnapshotFile(file), admit);
   }
 
   /**

@@ -274,7 +274,13 @@ export class VectorStore implements Lifecycle {
       }
       const sequence = after + 1;
       restored.rebase(sequence);
-      await writeSnapshot(this.options.snapshots, name, sequence, bytes, this.options.snapshotsKept);
+      try {
+        await writeSnapshot(this.options.snapshots, name, sequence, bytes, this.options.snapshotsKept);
+      } catch (error) {
+        // Nothing switched: the old collection is still what its snapshot and log hold; serve it again.
+        if (old !== undefined) await this.#reopen(name, old.collection.params);
+        throw error;
+      }
       const stored = await this.#open(name, restored.params, restored);
       await this.#writeCatalog();
       this.#changed(name, {
@@ -284,6 +290,17 @@ export class VectorStore implements Lifecycle {
       });
       return { operation_id: sequence, status: 'completed' as const };
     });
+  }
+
+  /** Opens a collection from disk again, replaying its log as a start does. */
+  async #reopen(name: string, params: CollectionParams): Promise<void> {
+    const stored = await this.#open(name, params);
+    // Out of reach until replayed, so no new write is applied before the entries it follows.
+    this.#collections.delete(name);
+    await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
+      stored.collection.apply(decodeOperation(bytes), sequence);
+    });
+    this.#collections.set(name, stored);
   }
 
   /** Bytes the collection holds on disk: its log and its snapshots. */
