@@ -280,11 +280,38 @@ describe('collection snapshots', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /has no snapshot nope\.snapshot/);
 
+    const location = pathToFileURL(join(source.dataDir, 'vector', 'user-snapshots', 'docs', name)).href;
+    const recovered = await runCli(['snapshots', 'restore', 'by-location', '--location', location, ...flags]);
+    assert.equal(recovered.code, 0, recovered.stderr);
+    assert.deepEqual(await observe(client, 'by-location'), expected);
+    const both = await runCli(['snapshots', 'restore', 'x', output, '--location', location, ...flags]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /either a snapshot file or --location/);
+
     const deleted = await runCli(['snapshots', 'delete', 'docs', name, ...flags]);
     assert.equal(deleted.code, 0, deleted.stderr);
     const unreachable = await runCli(['snapshots', 'list', 'docs', '--url', 'http://127.0.0.1:9']);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /cannot reach Strata .*pass --url/);
+  });
+});
+
+describe('snapshot uploads', () => {
+  it('refuses a file over vector.snapshots.maxUploadBytes with 413 PAYLOAD_TOO_LARGE', async () => {
+    const small = await startPlatform(tempDataDir('snapshots-limit'), ['vector'], {
+      'vector.snapshots.maxUploadBytes': '4096',
+    });
+    try {
+      assert.ok(file.length > 4096);
+      const answer = await upload(small.url, 'docs', file);
+      assert.equal(answer.status, 413, JSON.stringify(answer.body));
+      assert.equal(codeOf(answer), 'PAYLOAD_TOO_LARGE');
+      assert.deepEqual((await call(small.url, 'GET', '/collections/docs/exists')).body.result, {
+        exists: false,
+      });
+    } finally {
+      await small.platform.shutdown();
+    }
   });
 });
 
