@@ -288,6 +288,10 @@ describe('collection snapshots', () => {
     assert.equal(both.code, 2);
     assert.match(both.stderr, /either a snapshot file or --location/);
 
+    const usage = await runCli(['snapshots', 'download', 'docs']);
+    assert.equal(usage.code, 2, 'a usage error exits 2, as the other commands');
+    assert.match(usage.stderr, /missing required argument 'snapshot'/);
+
     const deleted = await runCli(['snapshots', 'delete', 'docs', name, ...flags]);
     assert.equal(deleted.code, 0, deleted.stderr);
     const unreachable = await runCli(['snapshots', 'list', 'docs', '--url', 'http://127.0.0.1:9']);

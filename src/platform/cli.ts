@@ -139,7 +139,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
 
   program.addCommand(modelsCommand(fail, 'http://127.0.0.1:8080', env));
   program.addCommand(keysCommand(fail, 'http://127.0.0.1:8080', env));
-  program.addCommand(snapshotsCommand(fail, 'http://127.0.0.1:8080', env));
+  program.addCommand(inheriting(program, snapshotsCommand(fail, 'http://127.0.0.1:8080', env)));
   program.addCommand(inheriting(program, auditCommand(fail)));
 
   return program;
