@@ -3,7 +3,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StrataError, writeFileAtomically } from '../../kernel/index.js';
+import { StrataError, isStrataError, writeFileAtomically } from '../../kernel/index.js';
 import { isNotFound } from './durable-fs.js';
 
 /**
@@ -118,7 +118,8 @@ export class SnapshotFiles {
     const snapshots: SnapshotDescription[] = [];
     for (const name of names.filter((n) => namePattern.test(n)).sort()) {
       const description = await this.describe(collection, name).catch((error: unknown) => {
-        if (isStrataError404(error)) return undefined;
+        // Deleted between the listing and its description: not listed, not an error.
+        if (isStrataError(error) && error.code === 'NOT_FOUND') return undefined;
         throw error;
       });
       if (description !== undefined) snapshots.push(description);
@@ -257,8 +258,4 @@ function notFound(collection: string, name: string): StrataError {
       details: { snapshot: name },
     },
   );
-}
-
-function isStrataError404(error: unknown): boolean {
-  return error instanceof StrataError && error.code === 'NOT_FOUND';
 }
