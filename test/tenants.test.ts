@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Platform } from '../src/platform/index.js';
 import { scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
@@ -66,6 +67,7 @@ const graphqlNoModel: Empty = (b) => {
   const model = (b as { data: { model: { ready: boolean; metadata: unknown } } }).data.model;
   return !model.ready && model.metadata === null;
 };
+const noSnapshots: Empty = (b) => (b as { result: unknown[] }).result.length === 0;
 /** Qdrant answers the deletion of a collection that is not there with `result: false`. */
 const nothingDeleted: Empty = (b) => !(b as { result: boolean }).result;
 
@@ -145,6 +147,20 @@ const cases: readonly {
     route: '/collections/{collection_name}/index/{field_name}',
     path: '/collections/orders/index/a',
   },
+  { method: 'POST', route: '/collections/{collection_name}/snapshots' },
+  { method: 'GET', route: '/collections/{collection_name}/snapshots', empty: noSnapshots },
+  { method: 'GET', route: '/collections/{collection_name}/snapshots/{snapshot_name}' },
+  { method: 'DELETE', route: '/collections/{collection_name}/snapshots/{snapshot_name}' },
+  // The owner's snapshot file by its location: answered as if it were not there.
+  { method: 'PUT', route: '/collections/{collection_name}/snapshots/recover', body: 'owner-snapshot' },
+  // An upload only ever restores into the caller's own namespace (checked below with a real file);
+  // here, a JSON body is not a snapshot file.
+  {
+    method: 'POST',
+    route: '/collections/{collection_name}/snapshots/upload',
+    body: {},
+    refused: [415],
+  },
   { method: 'GET', route: '/v2/', empty: serverWide },
   { method: 'GET', route: '/v2/models/{model}' },
   { method: 'GET', route: '/v2/models/{model}/versions/{version}' },
@@ -189,13 +205,17 @@ const cases: readonly {
 const publicRoutes = new Set(['/', '/healthz', '/readyz', '/metrics', '/v2/health/live', '/v2/health/ready']);
 
 let ownerKeyId: string;
+/** A snapshot of the owner's `orders`, and its file URL on the server. */
+let ownerSnapshot: string;
+let ownerSnapshotLocation: string;
 
 function pathOf(route: string): string {
   return route
     .replace('{collection_name}', 'orders')
     .replace('{model}', 'scale')
     .replace('{version}', '1')
-    .replace('{id}', ownerKeyId);
+    .replace('{id}', ownerKeyId)
+    .replace('{snapshot_name}', ownerSnapshot);
 }
 
 const settings = { 'security.auth.enabled': 'true', 'serving.startupModels': 'scale,acme-scale,shared' };
@@ -231,6 +251,11 @@ before(async () => {
     ],
   });
   await ok('PUT', '/collections/orders/index', owner, { field_name: 'a', field_schema: 'integer' });
+  ownerSnapshot = ((await ok('POST', '/collections/orders/snapshots', owner)) as { result: { name: string } })
+    .result.name;
+  ownerSnapshotLocation = pathToFileURL(
+    join(dataDir, 'vector', 'user-snapshots', 'orders', ownerSnapshot),
+  ).href;
 });
 
 after(async () => {
@@ -256,7 +281,8 @@ describe('tenants', () => {
       c.method === 'PUT' && c.route === '/collections/{collection_name}';
     for (const c of [...cases].sort((a, b) => Number(isCreate(a)) - Number(isCreate(b)))) {
       const path = c.path === undefined ? pathOf(c.route) : c.path.replace('{id}', ownerKeyId);
-      const answer = await call(c.method, path, intruder, c.body);
+      const body = c.body === 'owner-snapshot' ? { location: ownerSnapshotLocation } : c.body;
+      const answer = await call(c.method, path, intruder, body);
       const label = `${c.method} ${path}: ${String(answer.status)} ${JSON.stringify(answer.body)}`;
       if (c.empty !== undefined) {
         assert.equal(answer.status, 200, label);
@@ -284,6 +310,13 @@ describe('tenants', () => {
     assert.deepEqual(point.result.payload, { a: 1 });
     const ready = await call('GET', '/v2/models/scale/ready', owner);
     assert.equal(ready.status, 200);
+    const snapshots = (await ok('GET', '/collections/orders/snapshots', owner)) as {
+      result: { name: string }[];
+    };
+    assert.deepEqual(
+      snapshots.result.map((snapshot) => snapshot.name),
+      [ownerSnapshot],
+    );
     const keys = (await ok('GET', '/admin/keys', owner)) as { keys: { id: string; revokedAt?: string }[] };
     assert.equal(keys.keys.find((k) => k.id === ownerKeyId)?.revokedAt, undefined);
   });
@@ -317,6 +350,38 @@ describe('tenants', () => {
         .result.count;
     assert.equal(await count(owner), 2);
     assert.equal(await count(intruder), 1);
+  });
+
+  it("restores snapshots only into the caller's namespace: another tenant's file is its own copy", async () => {
+    const response = await fetch(`${url}/collections/orders/snapshots/${ownerSnapshot}`, {
+      headers: { authorization: `Bearer ${owner}` },
+    });
+    assert.equal(response.status, 200);
+    const form = new FormData();
+    form.append('snapshot', new Blob([await response.arrayBuffer()]), 'orders.snapshot');
+    // The file reached the other tenant outside Strata (as a backup may): restoring it makes its own collection.
+    const uploaded = await fetch(`${url}/collections/copied/snapshots/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${intruder}` },
+      body: form,
+    });
+    assert.equal(uploaded.status, 200, await uploaded.text());
+    const theirs = (await ok('GET', '/collections/copied', intruder)) as { result: { points_count: number } };
+    assert.equal(theirs.result.points_count, 2);
+    assert.equal((await call('GET', '/collections/copied', owner)).status, 404);
+    const theirSnapshots = (await ok('POST', '/collections/copied/snapshots', intruder)) as {
+      result: { name: string };
+    };
+    const theirLocation = pathToFileURL(
+      join(dataDir, 'vector', 'user-snapshots', '%2Eacme.copied', theirSnapshots.result.name),
+    ).href;
+    // The owner cannot reach the other tenant's snapshot by its location either.
+    const refused = await call('PUT', '/collections/orders/snapshots/recover', owner, {
+      location: theirLocation,
+    });
+    assert.equal(refused.status, 404, JSON.stringify(refused.body));
+    const listed = (await ok('GET', '/collections/copied/snapshots', owner)) as { result: unknown[] };
+    assert.deepEqual(listed.result, []);
   });
 
   it('serves a model to the tenants its config lists', async () => {

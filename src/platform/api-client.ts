@@ -45,8 +45,9 @@ export function apiKeyFor(
 }
 
 /**
- * One JSON call to a running Strata; an error answer (Strata's problem details, or the `{error,
- * code}` of the Open Inference Protocol routes) becomes a StrataError with the server's code.
+ * One JSON call to a running Strata; an error answer (Strata's problem details, the `{error,
+ * code}` of the Open Inference Protocol routes, or Qdrant's `{status: {error, code}}`) becomes a
+ * StrataError with the server's code.
  */
 export async function callApi(
   target: ApiTarget,
@@ -54,53 +55,78 @@ export async function callApi(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
+  const response = await requestApi(target, method, path, {
+    ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
+  });
+  const text = await response.text();
+  const parsed = parseJson(text);
+  if (text !== '' && parsed === undefined) {
+    throw new StrataError(
+      'UNAVAILABLE',
+      `${target.url}${path} did not answer JSON; is --url a Strata server?`,
+    );
+  }
+  return parsed;
+}
+
+/**
+ * One call with any body (a stream for uploads) whose answer is returned unread when it succeeds
+ * (a download streams it); an error answer is thrown as callApi throws it.
+ */
+export async function requestApi(
+  target: ApiTarget,
+  method: string,
+  path: string,
+  request: { readonly body?: NonNullable<RequestInit['body']>; readonly contentType?: string } = {},
+): Promise<Response> {
   const { url: base, key } = target;
   let response: Response;
   try {
     response = await fetch(new URL(path, base), {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(request.contentType === undefined ? {} : { 'content-type': request.contentType }),
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(request.body === undefined ? {} : { body: request.body }),
+      // A streamed request body (an upload) needs it; a buffered one ignores it.
+      ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
     });
   } catch (error) {
     throw new StrataError('UNAVAILABLE', `cannot reach Strata at ${base}; start it or pass --url`, {
       cause: error,
     });
   }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const answer = parsed as { error?: unknown; detail?: unknown; code?: unknown } | undefined;
-    const code =
-      typeof answer?.code === 'string' && answer.code in errorCatalog
-        ? (answer.code as ErrorCode)
-        : undefined;
-    const message =
-      typeof answer?.error === 'string'
-        ? answer.error
-        : typeof answer?.detail === 'string'
-          ? answer.detail
+  if (response.ok) return response;
+  const answer = parseJson(await response.text()) as
+    | { error?: unknown; detail?: unknown; code?: unknown; status?: { error?: unknown; code?: unknown } }
+    | undefined;
+  const qdrant = typeof answer?.status === 'object' ? answer.status : undefined;
+  const reported = answer?.code ?? qdrant?.code;
+  const code = typeof reported === 'string' && reported in errorCatalog ? (reported as ErrorCode) : undefined;
+  const message =
+    typeof answer?.error === 'string'
+      ? answer.error
+      : typeof answer?.detail === 'string'
+        ? answer.detail
+        : typeof qdrant?.error === 'string'
+          ? qdrant.error
           : `${base}${path} answered ${String(response.status)}`;
-    const hint =
-      code === 'UNAUTHENTICATED'
-        ? '; pass --key, set STRATA_API_KEY, or run where <data-dir>/admin.key is readable'
-        : '';
-    throw new StrataError(
-      code ??
-        (response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE'),
-      message + hint,
-    );
+  const hint =
+    code === 'UNAUTHENTICATED'
+      ? '; pass --key, set STRATA_API_KEY, or run where <data-dir>/admin.key is readable'
+      : '';
+  throw new StrataError(
+    code ??
+      (response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE'),
+    message + hint,
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  if (text !== '' && parsed === undefined) {
-    throw new StrataError('UNAVAILABLE', `${base}${path} did not answer JSON; is --url a Strata server?`);
-  }
-  return parsed;
 }

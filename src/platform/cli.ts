@@ -8,6 +8,7 @@ import { untilSignal } from './signals.js';
 import { modelsCommand } from './models-cli.js';
 import { auditCommand } from './audit-cli.js';
 import { keysCommand } from './keys-cli.js';
+import { snapshotsCommand } from './snapshots-cli.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration. */
 const exitUsage = 2;
@@ -138,6 +139,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
 
   program.addCommand(modelsCommand(fail, 'http://127.0.0.1:8080', env));
   program.addCommand(keysCommand(fail, 'http://127.0.0.1:8080', env));
+  program.addCommand(inheriting(program, snapshotsCommand(fail, 'http://127.0.0.1:8080', env)));
   program.addCommand(inheriting(program, auditCommand(fail)));
 
   return program;

@@ -95,7 +95,9 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
       config: context.config.vector,
       logger: context.logger,
     });
-    await registerQdrantRoutes(context.get('server').http, vector.procedures);
+    await registerQdrantRoutes(context.get('server').http, vector.procedures, {
+      uploadLimitBytes: context.config.vector.snapshots.maxUploadBytes,
+    });
     registerVectorService(context.get('server').grpc, vector.procedures);
     context.get('server').graphql.add(collectionSchema(vector.procedures));
     return vector;

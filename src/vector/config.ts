@@ -11,6 +11,29 @@ export const vectorConfigSchema = Type.Object(
       description:
         "A collection is snapshotted once this many operations were logged since its last snapshot (and on shutdown); the log is then truncated, which bounds restart time and gives deleted points' disk space back.",
     }),
+    snapshots: Type.Object(
+      {
+        scheduleMinutes: Type.Number({
+          minimum: 0,
+          default: 0,
+          description:
+            'Minutes between scheduled snapshots of every collection (the same files as POST /collections/{name}/snapshots, named <collection>.scheduled-<time>.snapshot); 0 turns the schedule off.',
+        }),
+        keep: Type.Integer({
+          minimum: 1,
+          default: 3,
+          description:
+            'Scheduled snapshots kept per collection; older scheduled ones are deleted. Snapshots created through the API are never deleted by the schedule.',
+        }),
+        maxUploadBytes: Type.Integer({
+          minimum: 1024,
+          default: 1024 * 1024 * 1024,
+          description:
+            'Largest snapshot file accepted by POST /collections/{name}/snapshots/upload, in bytes (the upload is held in memory while it is verified and restored).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

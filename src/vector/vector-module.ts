@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
 import { createVectorMetrics } from './metrics.js';
 import type { VectorConfig } from './config.js';
-import { FileLog, FsBlobStore } from './storage/index.js';
+import { FileLog, FsBlobStore, SnapshotFiles } from './storage/index.js';
+import { CollectionSnapshots } from './store/collection-snapshots.js';
 import { VectorProcedures } from './store/procedures.js';
 import { VectorStore } from './store/vector-store.js';
 
@@ -18,6 +19,8 @@ export interface VectorModuleOptions {
 export class VectorModule implements Lifecycle {
   readonly procedures: VectorProcedures;
   readonly #store: VectorStore;
+  readonly #snapshots: CollectionSnapshots;
+  readonly #schedule: VectorConfig['snapshots'];
 
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
@@ -37,14 +40,31 @@ export class VectorModule implements Lifecycle {
           segmentBytes: storage.segmentBytes,
         }),
     });
-    this.procedures = new VectorProcedures(this.#store, createVectorMetrics(options.registry, this.#store));
+    // User snapshots (Qdrant's snapshot API) apart from the internal ones under vector/snapshots.
+    this.#snapshots = new CollectionSnapshots(
+      this.#store,
+      new SnapshotFiles(join(directory, 'user-snapshots')),
+      options.logger,
+    );
+    this.#schedule = options.config.snapshots;
+    this.procedures = new VectorProcedures(
+      this.#store,
+      createVectorMetrics(options.registry, this.#store),
+      this.#snapshots,
+    );
   }
 
-  start(): Promise<void> {
-    return this.#store.start();
+  async start(): Promise<void> {
+    await this.#store.start();
+    this.#snapshots.startSchedule({
+      everyMinutes: this.#schedule.scheduleMinutes,
+      keep: this.#schedule.keep,
+    });
   }
 
-  stop(): Promise<void> {
-    return this.#store.stop();
+  /** The schedule first: a snapshot being written finishes before the store closes. */
+  async stop(): Promise<void> {
+    await this.#snapshots.stop();
+    await this.#store.stop();
   }
 }

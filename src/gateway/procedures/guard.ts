@@ -86,6 +86,14 @@ const vectorRules: Rules<VectorProcedures> = {
   queryBatch: read(collection),
   createPayloadIndex: write(collection),
   deletePayloadIndex: write(collection),
+  // A snapshot is a copy of the collection's data: whoever may read it may list and download
+  // its snapshots; making, deleting and restoring one change what is stored, so they are writes.
+  createSnapshot: write(collection),
+  listSnapshots: read(collection),
+  downloadSnapshot: read(collection),
+  deleteSnapshot: write(collection),
+  recoverSnapshot: write(collection),
+  uploadSnapshot: write(collection),
   // The listener passes through untouched; the rule sees only the name.
   watchCollections: readOneOrAll(collection),
 };

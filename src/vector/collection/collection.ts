@@ -76,6 +76,14 @@ export class Collection {
     return this.#sequence;
   }
 
+  /**
+   * Makes a restored state the state at `sequence` of the log it now continues: a snapshot
+   * recovered from another collection or another Strata carries its source's sequence.
+   */
+  rebase(sequence: number): void {
+    this.#sequence = sequence;
+  }
+
   memoryBytes(): number {
     return this.#index.memoryBytes();
   }

@@ -11,4 +11,12 @@ export {
   type Snapshot,
   type WrittenSnapshot,
 } from './snapshots.js';
+export {
+  SnapshotFiles,
+  checkSnapshotName,
+  decodeSnapshotFile,
+  encodeSnapshotFile,
+  sha256Hex,
+  type SnapshotDescription,
+} from './snapshot-files.js';
 export { storageConfigSchema, type StorageConfig } from './config.js';

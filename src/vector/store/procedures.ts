@@ -6,6 +6,8 @@ import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
 import type { VectorMetrics } from '../metrics.js';
+import type { SnapshotDescription } from '../storage/index.js';
+import type { CollectionSnapshots } from './collection-snapshots.js';
 
 /** What a tenant may use (security.quotas); an absent field is no limit. */
 export interface TenantLimits {
@@ -23,13 +25,14 @@ export class VectorProcedures {
   constructor(
     private readonly store: VectorStore,
     private readonly metrics: VectorMetrics,
+    private readonly snapshots: CollectionSnapshots,
     readonly tenant: string = defaultTenant,
     private readonly limits: TenantLimits = {},
   ) {}
 
   /** The same procedures acting for `tenant`, within its limits. */
   forTenant(tenant: string, limits: TenantLimits = {}): VectorProcedures {
-    return new VectorProcedures(this.store, this.metrics, tenant, limits);
+    return new VectorProcedures(this.store, this.metrics, this.snapshots, tenant, limits);
   }
 
   listCollections(): { collections: { name: string }[] } {
@@ -189,6 +192,61 @@ export class VectorProcedures {
     return this.store.mutate(stored, { op: 'delete_payload_index', field });
   }
 
+  /** Qdrant's create_snapshot: the collection's state now, as a self-describing file. */
+  createSnapshot(name: string): Promise<SnapshotDescription> {
+    return this.snapshots.create(this.#stored(name));
+  }
+
+  /** The collection's snapshots, oldest first; they outlive the collection (they are its backups). */
+  listSnapshots(name: string): Promise<SnapshotDescription[]> {
+    return this.snapshots.list(this.#stored(name));
+  }
+
+  /** A snapshot file's size and bytes, to download. */
+  downloadSnapshot(name: string, snapshot: string): Promise<{ size: number; stream: NodeJS.ReadableStream }> {
+    return this.snapshots.open(this.#stored(name), snapshot);
+  }
+
+  deleteSnapshot(name: string, snapshot: string): Promise<true> {
+    return this.snapshots.delete(this.#stored(name), snapshot);
+  }
+
+  /**
+   * Qdrant's recover_from_snapshot: `{location, priority?, checksum?}`. The location must be a
+   * `file://` URL of a snapshot this tenant has (any of its collections'); remote URLs are refused
+   * (no requests to arbitrary hosts from the server: upload the file instead).
+   */
+  async recoverSnapshot(name: string, request: unknown): Promise<true> {
+    const json = body(request);
+    const location = json['location'];
+    if (typeof location !== 'string' || location === '')
+      throw new StrataError('INVALID_ARGUMENT', 'location must be a file:// URL of a snapshot');
+    const checksum = optionalChecksum(json['checksum']);
+    snapshotPriority(json['priority']);
+    const source = this.snapshots.files.locate(location);
+    // Another tenant's snapshot is answered like one that is not there: names do not leak.
+    if (tenantOf(source.collection) !== this.tenant)
+      throw new StrataError('NOT_FOUND', `there is no snapshot ${source.name} at that location`);
+    await this.#recover(name, await this.snapshots.files.read(source.collection, source.name), checksum);
+    return true;
+  }
+
+  /** Qdrant's recover_from_uploaded_snapshot: the file's bytes, `checksum` and `priority` from the query. */
+  async uploadSnapshot(name: string, file: Uint8Array, query: unknown = {}): Promise<true> {
+    const json = body(query);
+    snapshotPriority(json['priority']);
+    await this.#recover(name, file, optionalChecksum(json['checksum']));
+    return true;
+  }
+
+  async #recover(name: string, file: Uint8Array, checksum: string | undefined): Promise<void> {
+    const stored = this.#stored(name);
+    await this.snapshots.recover(stored, file, checksum, (restored) => {
+      const existing = this.store.collectionExists(stored) ? this.store.collection(stored).pointCount : 0;
+      this.#checkStoredVectors(restored.pointCount - existing);
+    });
+  }
+
   /**
    * Calls `listener` with every change to the tenant's collection `name` (all its collections when
    * undefined) until the returned function is called. `name` need not exist yet: its creation is
@@ -210,7 +268,7 @@ export class VectorProcedures {
    */
   #checkStoredVectors(adding: number): void {
     const limit = this.limits.storedVectors;
-    if (limit === undefined || adding === 0) return;
+    if (limit === undefined || adding <= 0) return;
     let stored = 0;
     for (const { name } of this.store.listCollections()) {
       if (parseStoredCollectionName(name).tenant === this.tenant)
@@ -270,6 +328,28 @@ export class VectorProcedures {
       throw new StrataError('INVALID_ARGUMENT', `${path} must be an array of requests`);
     return value;
   }
+}
+
+function tenantOf(stored: string): string | undefined {
+  try {
+    return parseStoredCollectionName(stored).tenant;
+  } catch {
+    return undefined;
+  }
+}
+
+function optionalChecksum(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value))
+    throw new StrataError('INVALID_ARGUMENT', "checksum must be the snapshot file's SHA-256, 64 hex digits");
+  return value;
+}
+
+/** Qdrant's priority: which side wins when a replica has data. One node has no replica: accepted, no effect. */
+function snapshotPriority(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (value !== 'replica' && value !== 'snapshot' && value !== 'no_sync')
+    throw new StrataError('INVALID_ARGUMENT', 'priority must be replica, snapshot or no_sync');
 }
 
 function nearestVector(query: unknown): unknown {

@@ -224,6 +224,85 @@ export class VectorStore implements Lifecycle {
     return { operation_id: sequence, status: 'completed' };
   }
 
+  /** The collection's state bytes at its current sequence (serialised synchronously, so consistent). */
+  state(name: string): Uint8Array {
+    return this.#stored(name).collection.snapshot();
+  }
+
+  /**
+   * Replaces the collection `name` (or creates it) with the state in `bytes` (Collection.snapshot()
+   * bytes, verified by the caller), which may come from another collection or another Strata.
+   * `admit` sees the restored collection before anything changes, and may refuse it (a quota).
+   *
+   * Crash-safe by ordering: the restored state is written as an internal snapshot whose sequence
+   * is past everything in the old log, in one atomic put. Before that put a restart finds the old
+   * collection; after it, the new one (the old log's entries are all older than the snapshot and
+   * are not replayed). Only then is the catalog rewritten. Calls on the collection meanwhile get
+   * NOT_FOUND, as during a create.
+   */
+  restoreCollection(
+    name: string,
+    bytes: Uint8Array,
+    admit: (restored: Collection) => void,
+  ): Promise<UpdateResult> {
+    parseStoredCollectionName(name);
+    let restored: Collection;
+    try {
+      restored = Collection.restore(name, bytes);
+    } catch (error) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        'snapshot refused: its collection state cannot be read; nothing was changed',
+        {
+          cause: error,
+        },
+      );
+    }
+    admit(restored);
+    return this.#changeCatalog(async () => {
+      const old = this.#collections.get(name);
+      let after = 0;
+      if (old === undefined) {
+        await rm(this.#collectionDir(name), { recursive: true, force: true });
+        await deleteSnapshots(this.options.snapshots, name);
+      } else {
+        // Stop taking writes, let appended ones finish, so that no old entry follows the switch.
+        this.#collections.delete(name);
+        await old.snapshotting;
+        await old.log.close();
+        after = Math.max(old.log.lastSequence, old.snapshotSequence, old.collection.sequence);
+      }
+      const sequence = after + 1;
+      restored.rebase(sequence);
+      try {
+        await writeSnapshot(this.options.snapshots, name, sequence, bytes, this.options.snapshotsKept);
+      } catch (error) {
+        // Nothing switched: the old collection is still what its snapshot and log hold; serve it again.
+        if (old !== undefined) await this.#reopen(name, old.collection.params);
+        throw error;
+      }
+      const stored = await this.#open(name, restored.params, restored);
+      await this.#writeCatalog();
+      this.#changed(name, {
+        change: old === undefined ? 'created' : 'updated',
+        ...(old === undefined ? {} : { operation: 'recover_snapshot', operationId: sequence }),
+        pointsCount: stored.collection.pointCount,
+      });
+      return { operation_id: sequence, status: 'completed' as const };
+    });
+  }
+
+  /** Opens a collection from disk again, replaying its log as a start does. */
+  async #reopen(name: string, params: CollectionParams): Promise<void> {
+    const stored = await this.#open(name, params);
+    // Out of reach until replayed, so no new write is applied before the entries it follows.
+    this.#collections.delete(name);
+    await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
+      stored.collection.apply(decodeOperation(bytes), sequence);
+    });
+    this.#collections.set(name, stored);
+  }
+
   /** Bytes the collection holds on disk: its log and its snapshots. */
   async diskBytes(name: string): Promise<number> {
     this.#stored(name);
@@ -299,13 +378,25 @@ export class VectorStore implements Lifecycle {
     return stored;
   }
 
-  async #open(name: string, params: CollectionParams): Promise<Stored> {
+  /** Opens a collection from its newest snapshot and its log; `restored`: that snapshot, already built. */
+  async #open(name: string, params: CollectionParams, restored?: Collection): Promise<Stored> {
     const directory = this.#collectionDir(name);
     await mkdir(directory, { recursive: true });
     const snapshot = await latestSnapshot(this.options.snapshots, name, this.options.logger);
     const collection =
-      snapshot === undefined ? new Collection(name, params) : Collection.restore(name, snapshot.bytes);
+      snapshot === undefined
+        ? new Collection(name, params)
+        : restored?.sequence === snapshot.sequence
+          ? restored
+          : Collection.restore(name, snapshot.bytes);
+    // The snapshot's sequence is the truth: a recovered state still carries its source's.
+    if (snapshot !== undefined && collection.sequence !== snapshot.sequence)
+      collection.rebase(snapshot.sequence);
     const log = await this.options.openLog(join(directory, 'wal'));
+    // A snapshot newer than the log (a restored one, or a log that lost its unsynced tail): move
+    // the log past it, or new entries would reuse sequences the snapshot covers and be skipped.
+    if (snapshot !== undefined && snapshot.sequence > log.lastSequence)
+      await log.truncateThrough(snapshot.sequence);
     // Reported from inside the ordered apply, so that changes arrive in log order and each count
     // is the one right after its operation, before a later one is applied.
     const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {

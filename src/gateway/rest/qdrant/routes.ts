@@ -2,6 +2,7 @@ import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { VectorProcedures } from '../../../vector/index.js';
 import { guardVector } from '../../procedures/guard.js';
 import { installQdrantErrors, ok } from './envelope.js';
+import { registerSnapshotRoutes, type SnapshotRouteOptions } from './snapshots.js';
 
 /** What a handler gets from the request: the path parameters Qdrant uses, and the body. */
 interface Call {
@@ -168,7 +169,11 @@ function qdrantRoutes(): readonly QdrantRoute[] {
  */
 export const qdrantApiVersion = '1.19.0';
 
-export async function registerQdrantRoutes(app: FastifyInstance, vectors: VectorProcedures): Promise<void> {
+export async function registerQdrantRoutes(
+  app: FastifyInstance,
+  vectors: VectorProcedures,
+  options: SnapshotRouteOptions = { uploadLimitBytes: 1024 * 1024 * 1024 },
+): Promise<void> {
   await app.register(async (scope) => {
     installQdrantErrors(scope);
     scope.get(
@@ -199,5 +204,6 @@ export async function registerQdrantRoutes(app: FastifyInstance, vectors: Vector
         },
       });
     }
+    await registerSnapshotRoutes(scope, vectors, options);
   });
 }
