@@ -84,6 +84,7 @@ const vectorRules: Rules<VectorProcedures> = {
   searchBatch: read(collection),
   query: read(collection),
   queryBatch: read(collection),
+  cluster: read(collection),
   createPayloadIndex: write(collection),
   deletePayloadIndex: write(collection),
   // The listener passes through untouched; the rule sees only the name.
