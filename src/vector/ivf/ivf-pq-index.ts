@@ -32,7 +32,9 @@ const tableKind = {
  * coarse centroid is product-quantized, so a list entry is m bytes of code plus its id. Encoding
  * the residual rather than the vector (§IV.A) spends the codebooks on the fine structure within
  * a cell, which all cells share. Optional exact rescoring reads full vectors for the best
- * candidates only, so they can stay on disk.
+ * candidates only, so they can stay on disk. `exact: true` probes every list and, with full
+ * vectors, scores every candidate exactly; without them (`rescore: false`) it is an exhaustive
+ * ADC scan, still approximate.
  */
 export class IvfPqIndex extends IvfIndex {
   readonly kind = 'ivf_pq';
@@ -83,10 +85,10 @@ export class IvfPqIndex extends IvfIndex {
       const c = (assignments[i] ?? 0) * d;
       for (let j = 0; j < d; j++) residuals[i * d + j] = (sample[i * d + j] ?? 0) - (centroids[c + j] ?? 0);
     }
-    const trainRows = Math.min(n, this.trainingSize);
-    this.pq = ProductQuantizer.train(residuals.subarray(0, trainRows * d), d, this.m, {
+    this.pq = ProductQuantizer.train(residuals, d, this.m, {
       seed: this.seed,
       iterations: this.iterations,
+      sample: Math.min(n, this.trainingSize),
     });
     this.table = new Float32Array(this.m * this.pq.ksub);
   }

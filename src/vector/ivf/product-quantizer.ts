@@ -27,12 +27,12 @@ export class ProductQuantizer {
     this.codebooks = codebooks;
   }
 
-  /** Trains m codebooks by k-means on the n × d rows of `data` (packed). */
+  /** Trains m codebooks by k-means on the n × d rows of `data` (packed), or a seeded sample of them. */
   static train(
     data: Float32Array,
     d: number,
     m: number,
-    options: { seed: number; iterations: number },
+    options: { seed: number; iterations: number; sample?: number },
   ): ProductQuantizer {
     if (!Number.isInteger(m) || m < 1 || d % m !== 0) {
       throw new StrataError(
@@ -43,7 +43,7 @@ export class ProductQuantizer {
     }
     const n = Math.floor(data.length / d);
     const dsub = d / m;
-    const ksub = Math.min(MAX_KSUB, n);
+    const ksub = Math.min(MAX_KSUB, n, options.sample ?? n);
     const codebooks = new Float32Array(m * ksub * dsub);
     const sub = new Float32Array(n * dsub);
     for (let s = 0; s < m; s++) {
@@ -53,6 +53,7 @@ export class ProductQuantizer {
         k: ksub,
         seed: options.seed + 7919 * (s + 1),
         maxIterations: options.iterations,
+        ...(options.sample === undefined ? {} : { sample: options.sample }),
       });
       codebooks.set(result.centroids, s * ksub * dsub);
     }
