@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStrataError } from '../../kernel/index.js';
 import { mulberry32 } from '../random.js';
-import { fitPca, jacobiEigen, pcaInverse, pcaTransform } from './pca.js';
+import { fitPca, jacobiEigen, pcaFromJson, pcaInverse, pcaToJson, pcaTransform } from './pca.js';
 
 /** n rows of exact rank r in d dimensions (plus an offset), from seeded random factors. */
 function lowRank(seed: number, n: number, d: number, r: number): Float32Array {
@@ -77,6 +77,16 @@ describe('pca', () => {
         assert.ok(Math.abs(av - (values[c] ?? 0) * (vectors[i * 3 + c] ?? 0)) < 1e-12);
       }
     }
+  });
+
+  it('round-trips through JSON, to be stored with a collection', () => {
+    const model = fitPca(lowRank(2, 100, 6, 3), 6, { components: 2 });
+    const back = pcaFromJson(JSON.parse(JSON.stringify(pcaToJson(model))) as ReturnType<typeof pcaToJson>);
+    assert.deepEqual(back, model);
+    assert.throws(
+      () => pcaFromJson({ ...pcaToJson(model), basis: [1, 2] }),
+      (e: unknown) => isStrataError(e) && e.code === 'INVALID_ARGUMENT',
+    );
   });
 
   it('rejects a component count outside [1, dimension] with INVALID_ARGUMENT', () => {

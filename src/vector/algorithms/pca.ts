@@ -166,7 +166,7 @@ export function fitPca(data: Float32Array, d: number, options: PcaOptions): PcaM
 export function pcaTransform(
   model: PcaModel,
   vector: ArrayLike<number>,
-  out = new Float32Array(model.components),
+  out: Float32Array = new Float32Array(model.components),
 ): Float32Array {
   const { dimension: d, components: r, mean, basis } = model;
   for (let c = 0; c < r; c++) {
@@ -181,7 +181,7 @@ export function pcaTransform(
 export function pcaInverse(
   model: PcaModel,
   reduced: ArrayLike<number>,
-  out = new Float32Array(model.dimension),
+  out: Float32Array = new Float32Array(model.dimension),
 ): Float32Array {
   const { dimension: d, components: r, mean, basis } = model;
   for (let j = 0; j < d; j++) {
@@ -190,4 +190,55 @@ export function pcaInverse(
     out[j] = sum;
   }
   return out;
+}
+
+/** A fitted model as plain JSON, to store with a collection's config or snapshot. */
+export interface PcaModelJson {
+  readonly dimension: number;
+  readonly components: number;
+  readonly mean: number[];
+  readonly basis: number[];
+  readonly variances: number[];
+  readonly totalVariance: number;
+}
+
+export function pcaToJson(model: PcaModel): PcaModelJson {
+  return {
+    dimension: model.dimension,
+    components: model.components,
+    mean: Array.from(model.mean),
+    basis: Array.from(model.basis),
+    variances: Array.from(model.variances),
+    totalVariance: model.totalVariance,
+  };
+}
+
+/** Reads a model written by pcaToJson; INVALID_ARGUMENT when the shapes do not agree. */
+export function pcaFromJson(json: PcaModelJson): PcaModel {
+  const { dimension: d, components: r } = json;
+  const shapesAgree =
+    Number.isInteger(d) &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= d &&
+    json.mean.length === d &&
+    json.basis.length === r * d &&
+    json.variances.length === r;
+  if (!shapesAgree) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `a PCA model needs mean of dimension floats, basis of components × dimension and variances of components; got dimension ${String(d)}, components ${String(r)}`,
+    );
+  }
+  let kept = 0;
+  for (const v of json.variances) kept += v;
+  return {
+    dimension: d,
+    components: r,
+    mean: Float64Array.from(json.mean),
+    basis: Float64Array.from(json.basis),
+    variances: Float64Array.from(json.variances),
+    totalVariance: json.totalVariance,
+    explainedVarianceRatio: json.totalVariance > 0 ? Math.min(1, kept / json.totalVariance) : 1,
+  };
 }
