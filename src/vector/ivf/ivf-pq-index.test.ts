@@ -58,15 +58,33 @@ describe('IvfPqIndex', () => {
   }
 
   it('holds m code bytes and an id per vector without rescoring', () => {
-    const index = build('euclidean', { rescore: false, m: 8 });
+    const index = build('euclidean', { rescore: false, m: 8, precomputeTables: false });
     assert.equal(index.listBytesPerVector, 8 + 8);
     index.compact();
     const perVector = index.memoryBytes() / index.size;
     // Lists (16 B) + id map (~40 B) + the shared centroids and codebooks spread over 3000 points.
     assert.ok(perVector < 8 + 8 + 40 + 20, `${perVector} bytes per vector`);
-    const withFull = build('euclidean', { m: 8 });
+    const withFull = build('euclidean', { m: 8, precomputeTables: false });
     withFull.compact();
     assert.ok(withFull.memoryBytes() / withFull.size > perVector + 4 * dim, 'full vectors are counted');
+  });
+
+  it('ranks the same with precomputed L2 tables as with tables filled per list', () => {
+    const tables = build('euclidean', { rescore: false });
+    const plain = build('euclidean', { rescore: false, precomputeTables: false });
+    // nlist · m · ksub floats: 32 · 16 · 256 · 4 bytes.
+    assert.equal(tables.memoryBytes() - plain.memoryBytes(), 32 * 16 * 256 * 4);
+    for (const q of queries.slice(0, 20)) {
+      const a = tables.search(q, 10, { nprobe: 4 });
+      const b = plain.search(q, 10, { nprobe: 4 });
+      assert.deepEqual(
+        a.map((h) => h.id),
+        b.map((h) => h.id),
+      );
+      a.forEach((h, i) => {
+        assert.ok(Math.abs(h.distance - (b[i]?.distance ?? 0)) < 1e-3);
+      });
+    }
   });
 
   it('returns only allowed, live ids, and replaces re-upserted vectors', () => {
