@@ -178,18 +178,34 @@ function assignStep(
   labels: Int32Array,
   distances: Float64Array,
 ): { inertia: number; changed: number } {
+  // |x − c|² = |x|² − 2·x·c + |c|²: with the centroid norms computed once per step, the inner
+  // loop is a dot product, a multiply-add per float instead of a subtract, multiply and add.
+  const norms = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += (centroids[c * d + j] ?? 0) ** 2;
+    norms[c] = sum;
+  }
   let inertia = 0;
   let changed = 0;
   for (let i = 0; i < n; i++) {
+    const xi = i * d;
+    let xx = 0;
+    for (let j = 0; j < d; j++) xx += (x[xi + j] ?? 0) ** 2;
     let best = 0;
-    let bestDistance = Infinity;
+    let bestScore = Infinity;
     for (let c = 0; c < k; c++) {
-      const dist = squaredL2(x, i * d, centroids, c * d, d);
-      if (dist < bestDistance) {
-        bestDistance = dist;
+      const cc = c * d;
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += (x[xi + j] ?? 0) * (centroids[cc + j] ?? 0);
+      const score = (norms[c] ?? 0) - 2 * dot;
+      if (score < bestScore) {
+        bestScore = score;
         best = c;
       }
     }
+    // Cancellation can leave a tiny negative for a point on its centroid; a distance cannot be.
+    const bestDistance = Math.max(0, xx + bestScore);
     if (labels[i] !== best) changed++;
     labels[i] = best;
     distances[i] = bestDistance;
