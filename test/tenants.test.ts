@@ -137,6 +137,7 @@ const cases: readonly {
     route: '/collections/{collection_name}/points/query/batch',
     body: { searches: [{ query: [1, 0] }] },
   },
+  { method: 'POST', route: '/collections/{collection_name}/clusters', body: { k: 2 } },
   {
     method: 'PUT',
     route: '/collections/{collection_name}/index',

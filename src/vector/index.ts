@@ -12,6 +12,22 @@ export type {
 export { metrics } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
+export { IvfFlatIndex, type IvfFlatIndexOptions } from './ivf/ivf-flat-index.js';
+export { IvfPqIndex, type IvfPqIndexOptions } from './ivf/ivf-pq-index.js';
+export type { IvfOptions } from './ivf/ivf-index.js';
+export { MemoryFullVectors, type FullVectors } from './ivf/full-vectors.js';
+export { kmeans, type KMeansOptions, type KMeansResult } from './algorithms/kmeans.js';
+export {
+  fitPca,
+  pcaFromJson,
+  pcaInverse,
+  pcaToJson,
+  pcaTransform,
+  type PcaModel,
+  type PcaModelJson,
+  type PcaOptions,
+} from './algorithms/pca.js';
+export { PcaIndex, type PcaIndexOptions } from './reduced/pca-index.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
 export {

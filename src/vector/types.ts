@@ -38,6 +38,12 @@ export interface SearchOptions {
   readonly filter?: IdFilter;
   /** Scan every (allowed) point instead of walking the graph (Qdrant's `exact`); exact indexes always do. */
   readonly exact?: boolean;
+  /**
+   * IVF: how many inverted lists (those whose centroids are nearest the query) to scan; more
+   * lists, higher recall, slower search; nlist is exhaustive. Defaults to the index's `nprobe`.
+   * Ignored by other indexes.
+   */
+  readonly nprobe?: number;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface SearchOptions {
  * Ids are non-negative safe integers; mapping UUIDs onto them belongs to the collection.
  */
 export interface VectorIndex {
-  readonly kind: 'flat' | 'hnsw';
+  readonly kind: 'flat' | 'hnsw' | 'ivf_flat' | 'ivf_pq';
   readonly dimension: number;
   readonly metric: Metric;
   readonly backend: Backend;

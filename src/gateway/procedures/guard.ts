@@ -84,6 +84,7 @@ const vectorRules: Rules<VectorProcedures> = {
   searchBatch: read(collection),
   query: read(collection),
   queryBatch: read(collection),
+  cluster: read(collection),
   createPayloadIndex: write(collection),
   deletePayloadIndex: write(collection),
   // A snapshot is a copy of the collection's data: whoever may read it may list and download

@@ -2,6 +2,7 @@ import { StrataError, defaultTenant } from '../../kernel/index.js';
 import type { Operation } from '../collection/operations.js';
 import { parsePointId, type PointId } from '../collection/point-id.js';
 import { parseStoredCollectionName, storedCollectionName } from './collection-name.js';
+import { clusterCollection, type ClusterResult } from './clustering.js';
 import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
@@ -171,6 +172,14 @@ export class VectorProcedures {
     const stored = this.#stored(name);
     const searches = this.#batch(body(request)['searches'], 'searches');
     return this.#timed(stored, () => searches.map((search) => this.#query(stored, search)));
+  }
+
+  /**
+   * k-means over the collection's points (Strata's own; Qdrant has no clustering API):
+   * `{k, sample?, iterations?, seed?}` → centroids, sizes and every point's cluster.
+   */
+  cluster(name: string, request: unknown): ClusterResult {
+    return clusterCollection(this.store.collection(this.#stored(name)), body(request));
   }
 
   createPayloadIndex(name: string, request: unknown): Promise<UpdateResult> {

@@ -143,6 +143,13 @@ function qdrantRoutes(): readonly QdrantRoute[] {
       handle: (c) => c.vectors.queryBatch(c.name, c.body),
     },
     {
+      // Strata's own route, not Qdrant's (Qdrant has no clustering API): k-means over the points.
+      method: 'POST',
+      url: `${collection}/clusters`,
+      summary: "Cluster points by k-means (Strata extension): centroids and each point's cluster",
+      handle: (c) => c.vectors.cluster(c.name, c.body),
+    },
+    {
       method: 'PUT',
       url: `${collection}/index`,
       summary: 'Create a payload index',

@@ -1,0 +1,246 @@
+import { StrataError } from '../../kernel/index.js';
+import type { Metric, SearchHit } from '../types.js';
+import { rowDistance } from './distance.js';
+import { MemoryFullVectors, type FullVectors } from './full-vectors.js';
+import { IvfIndex, type IvfOptions } from './ivf-index.js';
+import { ProductQuantizer, defaultSubquantizers } from './product-quantizer.js';
+import type { TopK } from './top-k.js';
+
+export interface IvfPqIndexOptions extends IvfOptions {
+  /** PQ subquantizers: bytes per code. Must divide the dimension. Default: d/2 or the nearest divisor below. */
+  readonly m?: number;
+  /**
+   * Re-rank the best `k · oversampling` PQ candidates by exact distance from full vectors.
+   * Default true. Without it only m bytes + the id are held per vector, and distances are estimates.
+   */
+  readonly rescore?: boolean;
+  /** Candidates per result to rescore. Default 4. */
+  readonly oversampling?: number;
+  /**
+   * Euclidean: precompute per-list terms of the ADC tables (nlist · m · 256 floats, skipped above
+   * 64 MiB) so a probed list's table costs m · 256 additions instead of d · 256. Default true;
+   * turn off for small indexes, where those tables outweigh the codes.
+   */
+  readonly precomputeTables?: boolean;
+  /** Where full vectors live when rescoring; default an in-memory store. */
+  readonly fullVectors?: FullVectors;
+}
+
+/** At most this many bytes of precomputed L2 tables (nlist · m · ksub floats); above, tables are filled per list. */
+const PRECOMPUTED_TABLE_BUDGET = 64 * 1024 * 1024;
+
+const tableKind = {
+  euclidean: 'l2',
+  manhattan: 'l1',
+  cosine: 'ip',
+  dot: 'ip',
+} as const satisfies Record<Metric, 'l2' | 'l1' | 'ip'>;
+
+/**
+ * IVF-PQ, the IVFADC scheme of Jégou, Douze & Schmid 2011 (§IV): each vector's residual from its
+ * coarse centroid is product-quantized, so a list entry is m bytes of code plus its id. Encoding
+ * the residual rather than the vector (§IV.A) spends the codebooks on the fine structure within
+ * a cell, which all cells share. Optional exact rescoring reads full vectors for the best
+ * candidates only, so they can stay on disk. `exact: true` probes every list and, with full
+ * vectors, scores every candidate exactly; without them (`rescore: false`) it is an exhaustive
+ * ADC scan, still approximate.
+ */
+export class IvfPqIndex extends IvfIndex {
+  readonly kind = 'ivf_pq';
+  readonly exact = false;
+  readonly m: number;
+  readonly rescore: boolean;
+  readonly oversampling: number;
+  private readonly full: FullVectors | undefined;
+  private readonly precomputeTables: boolean;
+  private pq: ProductQuantizer | undefined;
+  private readonly residual: Float32Array;
+  private readonly row: Float32Array;
+  private table = new Float32Array(0);
+  /** Euclidean only: per list, ‖r‖² + 2·c·r for every sub-centroid r (see precomputeListTerms). */
+  private listTerms: Float32Array | undefined;
+  /** Euclidean only: −2·q·r for every sub-centroid r, once per query. */
+  private queryTerms = new Float32Array(0);
+
+  constructor(options: IvfPqIndexOptions) {
+    const m = options.m ?? defaultSubquantizers(options.dimension);
+    if (!Number.isInteger(m) || m < 1 || options.dimension % m !== 0 || m > 65536) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `m is ${m}; the number of PQ subquantizers must be a positive divisor of the dimension ${options.dimension}`,
+        { details: { m, dimension: options.dimension } },
+      );
+    }
+    super(options, m);
+    this.m = m;
+    this.rescore = options.rescore ?? true;
+    this.oversampling = options.oversampling ?? 4;
+    if (!(this.oversampling >= 1)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `oversampling is ${this.oversampling}; it must be at least 1`,
+      );
+    }
+    this.full = this.rescore ? (options.fullVectors ?? new MemoryFullVectors(options.dimension)) : undefined;
+    this.residual = new Float32Array(options.dimension);
+    this.precomputeTables = options.precomputeTables ?? true;
+    this.row = new Float32Array(options.dimension);
+  }
+
+  /** Bytes per vector in the lists: m code bytes plus an 8-byte id (the id map and full vectors excluded). */
+  get listBytesPerVector(): number {
+    return this.m + 8;
+  }
+
+  protected trainCodes(sample: Float32Array, centroids: Float32Array, assignments: Int32Array): void {
+    const d = this.dimension;
+    const n = assignments.length;
+    const residuals = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const c = (assignments[i] ?? 0) * d;
+      for (let j = 0; j < d; j++) residuals[i * d + j] = (sample[i * d + j] ?? 0) - (centroids[c + j] ?? 0);
+    }
+    this.pq = ProductQuantizer.train(residuals, d, this.m, {
+      seed: this.seed,
+      iterations: this.iterations,
+      sample: Math.min(n, this.trainingSize),
+    });
+    this.table = new Float32Array(this.m * this.pq.ksub);
+    if (this.metric === 'euclidean' && this.precomputeTables) this.precomputeListTerms(this.pq, centroids);
+  }
+
+  /**
+   * Precomputed tables for L2 (as in Faiss's IVFPQ): with x ≈ c + r and r the concatenated
+   * sub-centroids, ‖q − c − r‖² = ‖q − c‖² + (‖r‖² + 2·c·r) − 2·q·r. The middle term depends on
+   * the list only, the last on the query only, both decompose over subspaces, and ‖q − c‖² is
+   * the distance already computed to rank the lists. Filling a list's table then costs m · ksub
+   * additions instead of d · ksub: the win grows with d/m. Kept only within a memory budget,
+   * since it costs nlist · m · ksub floats.
+   */
+  private precomputeListTerms(pq: ProductQuantizer, centroids: Float32Array): void {
+    const { m, ksub, dsub, codebooks } = pq;
+    if (this.nlist * m * ksub * 4 > PRECOMPUTED_TABLE_BUDGET) return;
+    const d = this.dimension;
+    const terms = new Float32Array(this.nlist * m * ksub);
+    for (let list = 0; list < this.nlist; list++) {
+      for (let s = 0; s < m; s++) {
+        for (let j = 0; j < ksub; j++) {
+          let sum = 0;
+          for (let t = 0; t < dsub; t++) {
+            const r = codebooks[(s * ksub + j) * dsub + t] ?? 0;
+            sum += r * r + 2 * (centroids[list * d + s * dsub + t] ?? 0) * r;
+          }
+          terms[(list * m + s) * ksub + j] = sum;
+        }
+      }
+    }
+    this.listTerms = terms;
+    this.queryTerms = new Float32Array(m * ksub);
+  }
+
+  private residualOf(vector: Float32Array, list: number): Float32Array {
+    const d = this.dimension;
+    const centroids = this.centroids ?? new Float32Array(0);
+    for (let j = 0; j < d; j++) this.residual[j] = (vector[j] ?? 0) - (centroids[list * d + j] ?? 0);
+    return this.residual;
+  }
+
+  protected encode(vector: Float32Array, list: number, codes: Uint8Array, at: number): void {
+    this.pq?.encode(this.residualOf(vector, list), 0, codes, at);
+  }
+
+  protected override stored(id: number, vector: Float32Array): void {
+    this.full?.put(id, vector);
+  }
+
+  protected override dropped(id: number): void {
+    this.full?.remove(id);
+  }
+
+  protected prepare(query: Float32Array): void {
+    // For inner products q·(c + r) = q·c + q·r: the table for r does not depend on the list.
+    if (tableKind[this.metric] === 'ip') this.pq?.fillTable('ip', query, this.table);
+    // fillTable('ip') gives −q·r; the precomputed L2 decomposition needs −2·q·r.
+    else if (this.listTerms !== undefined) {
+      this.pq?.fillTable('ip', query, this.queryTerms);
+      for (let i = 0; i < this.queryTerms.length; i++) this.queryTerms[i] = 2 * (this.queryTerms[i] ?? 0);
+    }
+  }
+
+  protected scanList(
+    query: Float32Array,
+    list: number,
+    heap: TopK,
+    allow: ((id: number) => boolean) | undefined,
+    exact: boolean,
+  ): void {
+    const pq = this.pq;
+    if (pq === undefined) return;
+    const ids = this.lists.idsOf(list);
+    const n = this.lists.sizeOf(list);
+    const full = this.full;
+    if (exact && full !== undefined) {
+      const distance = rowDistance[this.metric];
+      for (let row = 0; row < n; row++) {
+        const id = ids[row] ?? 0;
+        if (allow !== undefined && !allow(id)) continue;
+        if (full.read(id, this.row)) heap.push(distance(query, this.row, 0, this.dimension), id);
+      }
+      return;
+    }
+    const kind = tableKind[this.metric];
+    let base = 0;
+    if (kind === 'ip')
+      base = rowDistance.dot(
+        query,
+        this.centroids ?? new Float32Array(0),
+        list * this.dimension,
+        this.dimension,
+      );
+    const { m, ksub } = pq;
+    const terms = this.listTerms;
+    if (kind === 'l2' && terms !== undefined) {
+      base = rowDistance.euclidean(
+        query,
+        this.centroids ?? new Float32Array(0),
+        list * this.dimension,
+        this.dimension,
+      );
+      const from = list * m * ksub;
+      for (let i = 0; i < m * ksub; i++) this.table[i] = (terms[from + i] ?? 0) + (this.queryTerms[i] ?? 0);
+    } else if (kind !== 'ip') pq.fillTable(kind, this.residualOf(query, list), this.table);
+    const table = this.table;
+    const codes = this.lists.codesOf(list);
+    for (let row = 0; row < n; row++) {
+      const id = ids[row] ?? 0;
+      if (allow !== undefined && !allow(id)) continue;
+      let dist = base;
+      const at = row * m;
+      for (let s = 0; s < m; s++) dist += table[s * ksub + (codes[at + s] ?? 0)] ?? 0;
+      if (dist < heap.bound) heap.push(dist, id);
+    }
+  }
+
+  protected override candidates(k: number): number {
+    return this.rescore ? Math.ceil(k * this.oversampling) : k;
+  }
+
+  protected override finish(query: Float32Array, candidates: SearchHit[], k: number): SearchHit[] {
+    const full = this.full;
+    if (full === undefined) return candidates.slice(0, k);
+    const distance = rowDistance[this.metric];
+    const rescored: SearchHit[] = [];
+    for (const hit of candidates) {
+      if (full.read(hit.id, this.row))
+        rescored.push({ id: hit.id, distance: distance(query, this.row, 0, this.dimension) });
+    }
+    return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, k);
+  }
+
+  override memoryBytes(): number {
+    const tables = this.listTerms?.byteLength ?? 0;
+    return (
+      super.memoryBytes() + (this.pq?.codebooks.byteLength ?? 0) + tables + (this.full?.memoryBytes() ?? 0)
+    );
+  }
+}
