@@ -5,6 +5,7 @@ export type {
   BackendChoice,
   IdFilter,
   Metric,
+  QuantizationSearchParams,
   SearchHit,
   SearchOptions,
   VectorIndex,
@@ -12,6 +13,13 @@ export type {
 export { metrics } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
+export {
+  QuantizedHnswIndex,
+  type Quantization,
+  type QuantizedIndexOptions,
+  type VectorMemory,
+} from './quantization/quantized-index.js';
+export type { FullVectors } from './quantization/full-vectors.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
 export {
