@@ -115,7 +115,8 @@ export class QuantizedHnswIndex implements VectorIndex {
     if (!rescore && !ignore) {
       return candidates.map((hit) => ({ id: hit.id, distance: quantizer.estimate(hit.distance) }));
     }
-    const exact = candidates.map((hit) => ({ id: hit.id, distance: this.#exactDistance(q, hit.id) }));
+    const rows = candidates.map((hit) => this.#full.get(hit.id));
+    const exact = candidates.map((hit, i) => ({ id: hit.id, distance: this.#exactDistance(q, rows[i]) }));
     return exact.sort(byDistance).slice(0, want);
   }
 
@@ -128,7 +129,7 @@ export class QuantizedHnswIndex implements VectorIndex {
     for (let row = 0; row < space.slots; row++) {
       const id = space.idAt(row);
       if (allowed[row] === 0 || id === undefined) continue;
-      hits.push({ id, distance: this.#exactDistance(q, id) });
+      hits.push({ id, distance: this.#exactDistance(q, this.#full.get(id)) });
     }
     return hits.sort(byDistance).slice(0, k);
   }
@@ -137,8 +138,7 @@ export class QuantizedHnswIndex implements VectorIndex {
    * The metric's distance between the (normalised) query and a stored vector, summed in f64 and
    * rounded to f32 once: the same on both backends, and 0 for a vector and itself.
    */
-  #exactDistance(q: Float32Array, id: number): number {
-    const v = this.#full.get(id);
+  #exactDistance(q: Float32Array, v: Float32Array | undefined): number {
     if (v === undefined) return Infinity;
     let sum = 0;
     const n = this.dimension;
