@@ -1,4 +1,8 @@
+import type { Engine, KernelCode } from '../engine/engine.js';
+import { createEngine } from '../engine/select.js';
 import type { SlotSpace } from '../filter/id-mask.js';
+import { kernelOf, rowBytes } from '../metric.js';
+import type { BackendChoice, Metric } from '../types.js';
 
 /**
  * Where a quantized index keeps the full-precision vectors it rescores with. The graph never reads
@@ -19,11 +23,25 @@ export interface FullVectors {
   entries(): IterableIterator<[number, Float32Array]>;
   /** Bytes held for vectors (rows allocated, live or free). */
   bytes(): number;
+  /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
+  setQuery(query: Float32Array): void;
+  /**
+   * The metric's distance from the query to the row of `id`, in the index's units (squared L2,
+   * 1 - dot, L1), Infinity for an unknown id.
+   */
+  distance(id: number): number;
 }
 
-/** FullVectors in one growable Float32Array; a deleted row is reused by the next insert. */
-export class MemoryFullVectors implements FullVectors {
-  #rows: Float32Array;
+/**
+ * FullVectors in a linear memory of their own (an Engine: WebAssembly where it runs, the
+ * TypeScript replay elsewhere), so that rescoring runs the same SIMD float32 kernels as an
+ * unquantized index and returns the same distances, bit for bit, on both backends. The query's row
+ * comes first; a deleted row is reused by the next insert.
+ */
+export class EngineFullVectors implements FullVectors {
+  readonly #engine: Engine;
+  readonly #kernel: KernelCode;
+  readonly #rowBytes: number;
   #ids: Float64Array;
   #used = 0;
   readonly #rowOf = new Map<number, number>();
@@ -31,20 +49,30 @@ export class MemoryFullVectors implements FullVectors {
 
   constructor(
     readonly dimension: number,
+    metric: Metric,
+    backend: BackendChoice,
     capacity = 1024,
   ) {
-    this.#rows = new Float32Array(Math.max(capacity, 1) * dimension);
-    this.#ids = new Float64Array(Math.max(capacity, 1)).fill(-1);
+    this.#engine = createEngine(backend);
+    this.#kernel = kernelOf[metric];
+    this.#rowBytes = rowBytes(dimension);
+    this.#ids = new Float64Array(0);
+    this.#grow(Math.max(capacity, 1));
   }
 
   get size(): number {
     return this.#rowOf.size;
   }
 
+  // Byte address of a row; QUERY is the query's.
+  #at(row: number): number {
+    return BASE + (row + 1) * this.#rowBytes;
+  }
+
   get(id: number): Float32Array | undefined {
     const row = this.#rowOf.get(id);
     if (row === undefined) return undefined;
-    return this.#rows.subarray(row * this.dimension, (row + 1) * this.dimension);
+    return new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension);
   }
 
   set(id: number, vector: Float32Array): void {
@@ -53,7 +81,9 @@ export class MemoryFullVectors implements FullVectors {
       if (this.#used === this.#ids.length) this.#grow(Math.ceil(this.#ids.length * 1.5));
       row = this.#used++;
     }
-    this.#rows.set(vector, row * this.dimension);
+    new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension).set(
+      vector.subarray(0, this.dimension),
+    );
     this.#ids[row] = id;
     this.#rowOf.set(id, row);
   }
@@ -65,6 +95,17 @@ export class MemoryFullVectors implements FullVectors {
     this.#ids[row] = -1;
     this.#free.push(row);
     return true;
+  }
+
+  /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
+  setQuery(query: Float32Array): void {
+    new Float32Array(this.#engine.buffer(), BASE, this.dimension).set(query.subarray(0, this.dimension));
+  }
+
+  distance(id: number): number {
+    const row = this.#rowOf.get(id);
+    if (row === undefined) return Infinity;
+    return this.#engine.distance(this.#kernel, BASE, this.#at(row), this.dimension);
   }
 
   slots(): SlotSpace {
@@ -81,20 +122,21 @@ export class MemoryFullVectors implements FullVectors {
   *entries(): IterableIterator<[number, Float32Array]> {
     for (let row = 0; row < this.#used; row++) {
       const id = this.#ids[row] ?? -1;
-      if (id >= 0) yield [id, this.#rows.subarray(row * this.dimension, (row + 1) * this.dimension)];
+      if (id >= 0) yield [id, new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension)];
     }
   }
 
   bytes(): number {
-    return this.#rows.byteLength;
+    return this.#ids.length * this.#rowBytes;
   }
 
   #grow(capacity: number): void {
-    const rows = new Float32Array(capacity * this.dimension);
-    rows.set(this.#rows);
-    this.#rows = rows;
+    this.#engine.grow(this.#at(capacity));
     const ids = new Float64Array(capacity).fill(-1);
     ids.set(this.#ids);
     this.#ids = ids;
   }
 }
+
+// Address 0 stays unused, as in the index memories; rows start on a cache line.
+const BASE = 64;

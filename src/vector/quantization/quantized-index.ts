@@ -4,7 +4,7 @@ import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
 import type { Backend, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 import { trainBinary } from './binary.js';
-import { MemoryFullVectors, type FullVectors } from './full-vectors.js';
+import { EngineFullVectors, type FullVectors } from './full-vectors.js';
 import { trainingSample, type Quantizer } from './quantizer.js';
 import { defaultQuantile, trainScalar } from './scalar.js';
 
@@ -59,7 +59,9 @@ export class QuantizedHnswIndex implements VectorIndex {
     this.dimension = options.dimension;
     this.metric = options.metric;
     this.quantization = options.quantization;
-    this.#full = options.fullVectors ?? new MemoryFullVectors(options.dimension, options.capacity);
+    this.#full =
+      options.fullVectors ??
+      new EngineFullVectors(options.dimension, options.metric, options.backend ?? 'auto', options.capacity);
     this.#trainingPoints = Math.max(1, options.trainingPoints ?? 1024);
     this.#query = new Float32Array(options.dimension);
     this.backend = resolveBackend(options.backend ?? 'auto').backend;
@@ -115,8 +117,8 @@ export class QuantizedHnswIndex implements VectorIndex {
     if (!rescore && !ignore) {
       return candidates.map((hit) => ({ id: hit.id, distance: quantizer.estimate(hit.distance) }));
     }
-    const rows = candidates.map((hit) => this.#full.get(hit.id));
-    const exact = candidates.map((hit, i) => ({ id: hit.id, distance: this.#exactDistance(q, rows[i]) }));
+    this.#full.setQuery(q);
+    const exact = candidates.map((hit) => ({ id: hit.id, distance: this.#full.distance(hit.id) }));
     return exact.sort(byDistance).slice(0, want);
   }
 
@@ -126,37 +128,13 @@ export class QuantizedHnswIndex implements VectorIndex {
     const allowed = new Uint8Array(space.slots);
     if (fillAllowMask(allowed, space, filter) === 0) return [];
     const hits: SearchHit[] = [];
+    this.#full.setQuery(q);
     for (let row = 0; row < space.slots; row++) {
       const id = space.idAt(row);
       if (allowed[row] === 0 || id === undefined) continue;
-      hits.push({ id, distance: this.#exactDistance(q, this.#full.get(id)) });
+      hits.push({ id, distance: this.#full.distance(id) });
     }
     return hits.sort(byDistance).slice(0, k);
-  }
-
-  /**
-   * The metric's distance between the (normalised) query and a stored vector, summed in f64 and
-   * rounded to f32 once: the same on both backends, and 0 for a vector and itself.
-   */
-  #exactDistance(q: Float32Array, v: Float32Array | undefined): number {
-    if (v === undefined) return Infinity;
-    let sum = 0;
-    const n = this.dimension;
-    switch (this.metric) {
-      case 'cosine':
-      case 'dot':
-        for (let i = 0; i < n; i++) sum += (q[i] ?? 0) * (v[i] ?? 0);
-        return Math.fround(1 - sum);
-      case 'euclidean':
-        for (let i = 0; i < n; i++) {
-          const d = (q[i] ?? 0) - (v[i] ?? 0);
-          sum += d * d;
-        }
-        return Math.fround(sum);
-      case 'manhattan':
-        for (let i = 0; i < n; i++) sum += Math.abs((q[i] ?? 0) - (v[i] ?? 0));
-        return Math.fround(sum);
-    }
   }
 
   // Trains the quantizer on the live vectors and builds the graph over their codes, in row order.
