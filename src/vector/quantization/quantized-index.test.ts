@@ -89,6 +89,22 @@ describe('QuantizedHnswIndex', () => {
     );
   });
 
+  for (const metric of metrics) {
+    it(`rescores with the float32 kernels: the same distances, bit for bit, as an unquantized index (${metric})`, () => {
+      const index = build(metric, { kind: 'int8' });
+      const float = new HnswIndex({ dimension: dim, metric });
+      base.forEach((v, id) => {
+        float.upsert(id, v);
+      });
+      for (const q of queries.slice(0, 20)) {
+        assert.deepEqual(index.search(q, 10, { exact: true }), float.search(q, 10, { exact: true }));
+        for (const hit of index.search(q, 10, { ef: 64, quantization: { oversampling: 2 } })) {
+          assert.ok(Object.is(hit.distance, float.distanceTo(hit.id, q)));
+        }
+      }
+    });
+  }
+
   it('ignores the codes when asked: the whole beam is rescored', () => {
     const index = build('cosine', { kind: 'binary' });
     const got = queries.map((q) => index.search(q, 10, { ef: 200, quantization: { ignore: true } }));
