@@ -1,10 +1,12 @@
 // npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
+//   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
 // Strata's HNSW against hnswlib-node (native, bench-only) on the same data in the same process,
-// single thread: recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
+// single thread, and beside it Strata's HNSW over int8 and binary codes with full-precision
+// rescoring (`--quantization none` leaves them out): recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
 // resident memory. Appends or replaces this data set's section in bench/results/vector.md.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { basename } from 'node:path';
 import { argv, memoryUsage, stderr, version } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
-import { FlatIndex, HnswIndex, type Metric } from '../src/vector/index.js';
+import { FlatIndex, HnswIndex, QuantizedHnswIndex, type Metric } from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
 import { writeResultSection } from './results-file.js';
 
@@ -47,12 +49,24 @@ const { values } = parseArgs({
     m: { type: 'string', default: '16' },
     'ef-construction': { type: 'string', default: '200' },
     rounds: { type: 'string', default: '3' },
+    quantization: { type: 'string', default: 'int8,binary' },
+    oversampling: { type: 'string', default: '2' },
+    'binary-oversampling': { type: 'string', default: '4' },
   },
 });
 const m = Number(values.m);
 const efConstruction = Number(values['ef-construction']);
 const efs = values.ef.split(',').map(Number);
 const rounds = Math.max(1, Number(values.rounds));
+const quantizations = values.quantization
+  .split(',')
+  .filter((name) => name !== 'none' && name !== '')
+  .map((name) => {
+    if (name !== 'int8' && name !== 'binary')
+      throw new Error(`--quantization ${name}: use int8, binary or none`);
+    return name;
+  });
+const oversamplingOf = { int8: Number(values.oversampling), binary: Number(values['binary-oversampling']) };
 
 // Loaded before any data set, so a missing peer fails in the first second, not after a long load.
 const hnswlib = await loadHnswlib();
@@ -117,6 +131,8 @@ interface Built {
   readonly name: string;
   readonly buildSeconds: number;
   readonly memoryBytes: number;
+  /** Bytes of vector data per point held in RAM for search, and (quantized) the originals kept for rescoring. */
+  readonly vectorBytes?: { readonly search: number; readonly originals: number };
   /** Returns the ids of the K nearest; the index stays referenced through this closure. */
   readonly search: (query: number, ef: number) => number[];
 }
@@ -242,6 +258,40 @@ function buildStrata(data: Dataset): Built {
     name: `Strata (${index.backend})`,
     buildSeconds,
     memoryBytes,
+    vectorBytes: { search: index.vectorBytes() / index.size, originals: 0 },
+    search: (i, ef) => index.search(data.queries[i] ?? [], K, { ef }).map((h) => h.id),
+  };
+}
+
+function buildQuantized(data: Dataset, kind: 'int8' | 'binary'): Built {
+  const oversampling = oversamplingOf[kind];
+  log(`Strata HNSW over ${kind} codes: building ${data.base.length} points (rescoring ${oversampling} × k)`);
+  const before = rss();
+  const started = performance.now();
+  const index = new QuantizedHnswIndex({
+    dimension: data.dim,
+    metric: data.metric,
+    m,
+    efConstruction,
+    capacity: data.base.length,
+    quantization: { kind },
+    oversampling,
+  });
+  data.base.forEach((v, id) => {
+    index.upsert(id, v);
+    buildProgress(id, data.base.length, started);
+  });
+  const buildSeconds = (performance.now() - started) / 1000;
+  const memoryBytes = rss() - before;
+  const vectors = index.vectorMemory();
+  log(
+    `Strata ${kind}: built in ${buildSeconds.toFixed(1)} s, codes ${mb(vectors.codes)}, originals ${mb(vectors.originals)}, index memory ${mb(index.memoryBytes())}`,
+  );
+  return {
+    name: `Strata ${kind} + rescore ×${oversampling}`,
+    buildSeconds,
+    memoryBytes,
+    vectorBytes: { search: vectors.codes / index.size, originals: vectors.originals / index.size },
     search: (i, ef) => index.search(data.queries[i] ?? [], K, { ef }).map((h) => h.id),
   };
 }
@@ -295,28 +345,41 @@ function qpsAt(points: Point[], target: number): string {
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-function report(data: Dataset, strata: EngineRun, lib: EngineRun): string {
+function report(data: Dataset, strata: EngineRun, lib: EngineRun, quantized: readonly EngineRun[]): string {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+  const ours = [strata, ...quantized];
   const lines = [
     `## ${data.name}`,
     '',
     `- command: \`npm run bench:vector -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
     `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; ${new Date().toISOString()}`,
     `- data: ${data.base.length} base vectors, ${data.queries.length} queries, ${data.dim}-d, ${data.metric}; k = ${K}; M ${m}, efConstruction ${efConstruction}; single thread, one query at a time`,
-    `- search: per ef, ${rounds} rounds over all queries; within a round the engines take turns on blocks of ${BLOCK} queries (who goes first alternating), so noise on the shared host hits both alike; each engine's QPS is its queries over its own summed time, and its median round (by QPS) is reported`,
-    `- build: Strata ${strata.buildSeconds.toFixed(1)} s, hnswlib-node ${lib.buildSeconds.toFixed(1)} s (ratio ${(strata.buildSeconds / lib.buildSeconds).toFixed(2)})`,
-    `- resident memory added by the index: Strata ${mb(strata.memoryBytes)}, hnswlib-node ${mb(lib.memoryBytes)}`,
-    `- QPS at recall@10 = 0.95 (interpolated): Strata ${qpsAt(strata.points, 0.95)}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
+    `- search: per ef, ${rounds} rounds over all queries; within a round the engines take turns on blocks of ${BLOCK} queries (who goes first alternating), so noise on the shared host hits all alike; each engine's QPS is its queries over its own summed time, and its median round (by QPS) is reported`,
+    `- build: ${ours.map((e) => `${e.name} ${e.buildSeconds.toFixed(1)} s`).join(', ')}, hnswlib-node ${lib.buildSeconds.toFixed(1)} s`,
+    `- resident memory added by the index: ${ours.map((e) => `${e.name} ${mb(e.memoryBytes)}`).join(', ')}, hnswlib-node ${mb(lib.memoryBytes)}`,
+    `- vector bytes per point searched in RAM (graph links apart): ${ours
+      .map((e) => {
+        const v = e.vectorBytes;
+        if (v === undefined) return `${e.name} ?`;
+        const share = ((100 * v.search) / (strata.vectorBytes?.search ?? v.search)).toFixed(1);
+        return v.originals === 0
+          ? `${e.name} ${v.search.toFixed(0)}`
+          : `${e.name} ${v.search.toFixed(0)} (${share}% of float32; + ${v.originals.toFixed(0)} of float32 originals for rescoring, which may live on disk)`;
+      })
+      .join(', ')}`,
+    `- QPS at recall@10 = 0.95 (interpolated): ${ours.map((e) => `${e.name} ${qpsAt(e.points, 0.95)}`).join(', ')}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
     '',
-    '| ef | Strata recall@10 | Strata QPS | Strata p50 / p99 µs | hnswlib recall@10 | hnswlib QPS | hnswlib p50 / p99 µs | QPS ratio Strata/hnswlib |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ef | ${ours.map((e) => `${e.name} recall@10 | QPS | p50 / p99 µs | QPS ÷ hnswlib`).join(' | ')} | hnswlib recall@10 | hnswlib QPS | hnswlib p50 / p99 µs |`,
+    `| ---: | ${ours.map(() => '---: | ---: | ---: | ---:').join(' | ')} | ---: | ---: | ---: |`,
   ];
-  strata.points.forEach((s, i) => {
-    const h = lib.points[i];
-    if (h === undefined) return;
+  lib.points.forEach((h, i) => {
+    const cells = ours.map((e) => {
+      const s = e.points[i];
+      if (s === undefined) return '| | |';
+      return `${s.recall.toFixed(4)} | ${s.qps.toFixed(0)} | ${s.p50.toFixed(3)} / ${s.p99.toFixed(3)} | ${(s.qps / h.qps).toFixed(2)}`;
+    });
     lines.push(
-      `| ${s.ef} | ${s.recall.toFixed(4)} | ${s.qps.toFixed(0)} | ${s.p50.toFixed(3)} / ${s.p99.toFixed(3)} | ` +
-        `${h.recall.toFixed(4)} | ${h.qps.toFixed(0)} | ${h.p50.toFixed(3)} / ${h.p99.toFixed(3)} | ${(s.qps / h.qps).toFixed(2)} |`,
+      `| ${h.ef} | ${cells.join(' | ')} | ${h.recall.toFixed(4)} | ${h.qps.toFixed(0)} | ${h.p50.toFixed(3)} / ${h.p99.toFixed(3)} |`,
     );
   });
   return lines.join('\n') + '\n';
@@ -324,7 +387,7 @@ function report(data: Dataset, strata: EngineRun, lib: EngineRun): string {
 
 function writeSection(name: string, section: string): Promise<string> {
   const header =
-    '# Vector search benchmark: Strata HNSW vs hnswlib-node\n\nWritten by `npm run bench:vector`; one section per data set, replaced on each run.\n';
+    '# Vector search benchmark: Strata HNSW (float32, int8, binary) vs hnswlib-node\n\nWritten by `npm run bench:vector`; one section per data set, replaced on each run.\n';
   return writeResultSection('vector.md', header, `dataset:${name}`, section);
 }
 
@@ -336,14 +399,20 @@ log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${d
 // Both indexes are built, and stay alive, before anything else allocates: each resident-memory
 // delta then holds that index and nothing freed or allocated by another phase.
 const strataBuilt = buildStrata(data);
+const quantizedBuilt = quantizations.map((kind) => buildQuantized(data, kind));
 const libBuilt = buildHnswlib(data);
 const truth = groundTruth(data);
 log(
   `search sweep: ${rounds} rounds per ef, engines taking turns on blocks of ${BLOCK} queries; median reported`,
 );
-const [strataPoints = [], libPoints = []] = sweep([strataBuilt, libBuilt], data, truth);
+const [strataPoints = [], libPoints = [], ...quantizedPoints] = sweep(
+  [strataBuilt, libBuilt, ...quantizedBuilt],
+  data,
+  truth,
+);
 const strata: EngineRun = { ...strataBuilt, points: strataPoints };
 const lib: EngineRun = { ...libBuilt, points: libPoints };
-const section = report(data, strata, lib);
+const quantized = quantizedBuilt.map((built, k) => ({ ...built, points: quantizedPoints[k] ?? [] }));
+const section = report(data, strata, lib, quantized);
 stderr.write(`\n${section}\n`);
 log(`wrote ${await writeSection(sectionName, section)}`);

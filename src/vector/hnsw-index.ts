@@ -2,8 +2,9 @@ import type { Engine } from './engine/engine.js';
 import { fillAllowMask, type SlotSpace } from './filter/id-mask.js';
 import { createEngine } from './engine/select.js';
 import { hnswLayout, type HnswLayout } from './hnsw-layout.js';
-import { checkVector, kernelOf, writeVector } from './metric.js';
+import { checkVector } from './metric.js';
 import { mulberry32 } from './random.js';
+import { float32Encoding, type RowEncoding } from './row-encoding.js';
 import type { BackendChoice, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
 
 export interface HnswIndexOptions {
@@ -25,6 +26,11 @@ export interface HnswIndexOptions {
    */
   readonly compactionThreshold?: number;
   readonly backend?: BackendChoice;
+  /**
+   * How records store vectors: float32 by default, or a quantizer's codes (quantization/), which
+   * the graph is then built and searched over; keeping the originals is then the caller's job.
+   */
+  readonly encoding?: RowEncoding;
 }
 
 const FLAG_DELETED = 1;
@@ -52,6 +58,7 @@ export class HnswIndex implements VectorIndex {
   readonly ef: number;
   private readonly options: HnswIndexOptions;
   private readonly mL: number;
+  private readonly encoding: RowEncoding;
   private random: () => number;
   private engine: Engine;
   private layout: HnswLayout;
@@ -69,10 +76,11 @@ export class HnswIndex implements VectorIndex {
     this.efConstruction = options.efConstruction ?? 200;
     this.ef = options.ef ?? 64;
     this.mL = 1 / Math.log(this.m);
+    this.encoding = options.encoding ?? float32Encoding(this.dimension, this.metric);
     this.random = mulberry32(options.seed ?? 100);
     this.engine = createEngine(options.backend ?? 'auto');
     const capacity = Math.max(options.capacity ?? 1024, 1);
-    this.layout = hnswLayout(this.dimension, this.m, 0, 0, 0);
+    this.layout = hnswLayout(this.dimension, this.encoding.rowBytes, this.m, 0, 0, 0);
     this.relayout(capacity, this.arenaFor(capacity), Math.max(this.efConstruction, this.ef, 2 * this.m + 1));
   }
 
@@ -91,7 +99,7 @@ export class HnswIndex implements VectorIndex {
 
   private relayout(capacity: number, arenaBytes: number, resultCap: number): void {
     const old = this.layout;
-    const next = hnswLayout(this.dimension, this.m, capacity, arenaBytes, resultCap);
+    const next = hnswLayout(this.dimension, this.encoding.rowBytes, this.m, capacity, arenaBytes, resultCap);
     this.engine.grow(next.total);
     const bytes = new Uint8Array(this.engine.buffer());
     // next.arena >= old.arena, and copyWithin is a memmove: overlap is safe.
@@ -104,7 +112,7 @@ export class HnswIndex implements VectorIndex {
     }
     this.layout = next;
     this.engine.configure(
-      kernelOf[this.metric],
+      this.encoding.kernel,
       this.dimension,
       this.m,
       this.efConstruction,
@@ -126,12 +134,12 @@ export class HnswIndex implements VectorIndex {
 
   upsert(id: number, vector: ArrayLike<number>): void {
     checkVector(vector, this.dimension, 'vector');
-    this.place(id, (view, at) => {
-      writeVector(view, at, vector, this.metric);
+    this.place(id, (buffer, at) => {
+      this.encoding.write(buffer, at, vector);
     });
   }
 
-  private place(id: number, write: (view: Float32Array, at: number, dim: number) => void): void {
+  private place(id: number, write: (buffer: ArrayBuffer, at: number) => void): void {
     const old = this.slotOf.get(id);
     if (old !== undefined) this.tombstone(old);
     const { layout } = this;
@@ -156,7 +164,7 @@ export class HnswIndex implements VectorIndex {
     w[rec + 3] = 0;
     for (let l = 0; l < level; l++) w[(arena + this.arenaUsed + l * blockBytes) >> 2] = 0;
     this.arenaUsed += upperBytes;
-    write(new Float32Array(buffer), this.recordAt(slot) >> 2, this.dimension);
+    write(buffer, this.recordAt(slot));
     this.engine.insert(slot, level);
     this.ids[slot] = id;
     this.slotOf.set(id, slot);
@@ -199,11 +207,11 @@ export class HnswIndex implements VectorIndex {
       if (fillAllowMask(bytes, this.slotSpace(), filter) === 0) return [];
     }
     const { nodes, recBytes } = this.layout;
-    writeVector(new Float32Array(this.engine.buffer()), this.engine.queryPointer() >> 2, query, this.metric);
+    this.encoding.write(this.engine.buffer(), this.engine.queryPointer(), query);
     const at = this.engine.resultsPointer();
     const n = exact
       ? this.engine.flatSearch(
-          kernelOf[this.metric],
+          this.encoding.kernel,
           this.engine.queryPointer(),
           nodes,
           recBytes,
@@ -250,13 +258,14 @@ export class HnswIndex implements VectorIndex {
       capacity: Math.max(this.slotOf.size, this.options.capacity ?? 1024, 1),
     });
     fresh.random = this.random;
-    const source = new Float32Array(this.engine.buffer());
+    const source = new Uint8Array(this.engine.buffer());
+    const { rowBytes } = this.encoding;
     for (let slot = 0; slot < this.used; slot++) {
       const id = this.ids[slot] ?? -1;
       if (this.slotOf.get(id) !== slot) continue;
-      const from = this.recordAt(slot) >> 2;
-      fresh.place(id, (view, at, dim) => {
-        view.set(source.subarray(from, from + dim), at);
+      const from = this.recordAt(slot);
+      fresh.place(id, (buffer, at) => {
+        new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
       });
     }
     this.engine = fresh.engine;
@@ -268,7 +277,10 @@ export class HnswIndex implements VectorIndex {
     this.slotOf = fresh.slotOf;
   }
 
-  /** A copy of the stored vector (normalised for cosine), or undefined for an unknown id. */
+  /**
+   * A copy of the stored vector (normalised for cosine), or undefined for an unknown id. For an
+   * encoding other than float32, these are the row's bytes seen as floats: ask the quantizer.
+   */
   vector(id: number): Float32Array | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
@@ -281,13 +293,18 @@ export class HnswIndex implements VectorIndex {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
     const queryAt = this.engine.queryPointer();
-    writeVector(new Float32Array(this.engine.buffer()), queryAt >> 2, query, this.metric);
-    return this.engine.distance(kernelOf[this.metric], queryAt, this.recordAt(slot), this.dimension);
+    this.encoding.write(this.engine.buffer(), queryAt, query);
+    return this.engine.distance(this.encoding.kernel, queryAt, this.recordAt(slot), this.dimension);
   }
 
   /** Byte address of a slot's record, which starts with its vector. */
   private recordAt(slot: number): number {
     return this.layout.nodes + slot * this.layout.recBytes;
+  }
+
+  /** Bytes of the stored rows (float32 vectors or codes) of the live points, graph and ids apart. */
+  vectorBytes(): number {
+    return this.slotOf.size * this.encoding.rowBytes;
   }
 
   memoryBytes(): number {

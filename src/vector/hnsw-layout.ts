@@ -30,13 +30,15 @@ const align64 = (n: number): number => (n + 63) & ~63;
  */
 export function hnswLayout(
   dim: number,
+  /** Bytes of a stored row: a float32 vector, or its codes (row-encoding.ts). */
+  vectorBytes: number,
   m: number,
   capacity: number,
   arenaBytes: number,
   resultCap: number,
 ): HnswLayout {
   const m0 = 2 * m;
-  const headerOffset = rowBytes(dim);
+  const headerOffset = vectorBytes;
   const recBytes = align64(headerOffset + 16 + 4 * m0);
   const nodes = BASE;
   const visited = align16(nodes + capacity * recBytes);

@@ -5,6 +5,7 @@ export type {
   BackendChoice,
   IdFilter,
   Metric,
+  QuantizationSearchParams,
   SearchHit,
   SearchOptions,
   VectorIndex,
@@ -15,7 +16,6 @@ export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 export { IvfFlatIndex, type IvfFlatIndexOptions } from './ivf/ivf-flat-index.js';
 export { IvfPqIndex, type IvfPqIndexOptions } from './ivf/ivf-pq-index.js';
 export type { IvfOptions } from './ivf/ivf-index.js';
-export { MemoryFullVectors, type FullVectors } from './ivf/full-vectors.js';
 export { kmeans, type KMeansOptions, type KMeansResult } from './algorithms/kmeans.js';
 export {
   fitPca,
@@ -28,6 +28,13 @@ export {
   type PcaOptions,
 } from './algorithms/pca.js';
 export { PcaIndex, type PcaIndexOptions } from './reduced/pca-index.js';
+export {
+  QuantizedHnswIndex,
+  type Quantization,
+  type QuantizedIndexOptions,
+  type VectorMemory,
+} from './quantization/quantized-index.js';
+export type { FullVectors } from './quantization/full-vectors.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
 export {

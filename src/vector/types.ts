@@ -44,6 +44,21 @@ export interface SearchOptions {
    * Ignored by other indexes.
    */
   readonly nprobe?: number;
+  /** How a quantized index uses its codes (Qdrant's `params.quantization`); others ignore it. */
+  readonly quantization?: QuantizationSearchParams;
+}
+
+/** Qdrant's `QuantizationSearchParams`, in Strata's terms. */
+export interface QuantizationSearchParams {
+  /**
+   * Rank by the full-precision vectors only. The graph of a quantized index links codes, so its
+   * walk still reads them; the whole beam (ef candidates) is then rescored, not k × oversampling.
+   */
+  readonly ignore?: boolean;
+  /** Rescore the candidates with the full-precision vectors (default true). */
+  readonly rescore?: boolean;
+  /** Candidates per requested hit taken from the codes before rescoring (default 1, at least 1). */
+  readonly oversampling?: number;
 }
 
 /**

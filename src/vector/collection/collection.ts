@@ -1,4 +1,6 @@
 import { HnswIndex } from '../hnsw-index.js';
+import { quantizationOf } from '../quantization/config.js';
+import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
 import {
   PayloadIndexes,
   estimateMatches,
@@ -6,7 +8,7 @@ import {
   type Filter,
   type FilterSource,
 } from '../filter/index.js';
-import type { IdFilter, Metric, SearchHit } from '../types.js';
+import type { IdFilter, Metric, QuantizationSearchParams, SearchHit } from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
@@ -36,7 +38,7 @@ export interface ScoredHit {
  */
 export class Collection {
   #params: CollectionParams;
-  readonly #index: HnswIndex;
+  readonly #index: HnswIndex | QuantizedHnswIndex;
   readonly #internalOf = new Map<PointId, number>();
   readonly #records = new Map<number, PointRecord>();
   #nextInternal = 0;
@@ -55,12 +57,16 @@ export class Collection {
     params: CollectionParams,
   ) {
     this.#params = params;
-    this.#index = new HnswIndex({
+    const graph = {
       dimension: params.dimension,
       metric: params.metric,
       m: params.m,
       efConstruction: params.efConstruct,
-    });
+    };
+    this.#index =
+      params.quantization === undefined
+        ? new HnswIndex(graph)
+        : new QuantizedHnswIndex({ ...graph, quantization: quantizationOf(params.quantization) });
   }
 
   get params(): CollectionParams {
@@ -157,7 +163,7 @@ export class Collection {
   nearest(
     query: readonly number[],
     k: number,
-    options: { ef: number; exact: boolean; filter?: IdFilter },
+    options: { ef: number; exact: boolean; filter?: IdFilter; quantization?: QuantizationSearchParams },
   ): ScoredHit[] {
     return this.#index.search(query, k, options).flatMap((hit) => this.#scored(hit));
   }
@@ -172,12 +178,14 @@ export class Collection {
     ef: number,
     exact: boolean,
     filter: Filter,
+    quantization?: QuantizationSearchParams,
   ): ScoredHit[] {
     const { hits } = filteredSearch(this.#index, query, filter, this.#payloadIndexes, this.#source, {
       k,
       ef,
       exact,
       fullScanThreshold: this.#params.fullScanThreshold,
+      ...(quantization === undefined ? {} : { quantization }),
     });
     return hits.flatMap((hit) => this.#scored(hit));
   }

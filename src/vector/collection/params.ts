@@ -1,4 +1,5 @@
 import { StrataError } from '../../kernel/index.js';
+import { quantizationConfigFrom, type QuantizationConfig } from '../quantization/config.js';
 import type { Metric } from '../types.js';
 
 /** A collection's fixed and tunable parameters, in Strata's terms. */
@@ -9,6 +10,8 @@ export interface CollectionParams {
   readonly efConstruct: number;
   /** Below this many matching points, a filtered search scans them exactly (Qdrant's full_scan_threshold, in points). */
   readonly fullScanThreshold: number;
+  /** Qdrant's `quantization_config` as given; absent for float32 only. Fixed at creation. */
+  readonly quantization?: QuantizationConfig;
 }
 
 /** Qdrant's distance names. */
@@ -89,5 +92,13 @@ export function paramsFromCreate(body: unknown): CollectionParams {
     );
   }
   const hnsw = hnswFrom(vectors['hnsw_config'] ?? request['hnsw_config'], defaultHnsw);
-  return { dimension, metric: distanceNames[distance as DistanceName], ...hnsw };
+  const quantization = quantizationConfigFrom(
+    vectors['quantization_config'] ?? request['quantization_config'],
+  );
+  return {
+    dimension,
+    metric: distanceNames[distance as DistanceName],
+    ...hnsw,
+    ...(quantization === undefined ? {} : { quantization }),
+  };
 }

@@ -4,7 +4,19 @@ import type { Backend } from '../types.js';
 export const KERNEL_L2 = 0;
 export const KERNEL_IP = 1;
 export const KERNEL_L1 = 2;
-export type KernelCode = typeof KERNEL_L2 | typeof KERNEL_IP | typeof KERNEL_L1;
+/** Kernels over quantized rows (wasm/codes.as): int8 codes, and bits compared by Hamming distance. */
+export const KERNEL_I8_L2 = 3;
+export const KERNEL_I8_IP = 4;
+export const KERNEL_I8_L1 = 5;
+export const KERNEL_HAMMING = 6;
+export type KernelCode =
+  | typeof KERNEL_L2
+  | typeof KERNEL_IP
+  | typeof KERNEL_L1
+  | typeof KERNEL_I8_L2
+  | typeof KERNEL_I8_IP
+  | typeof KERNEL_I8_L1
+  | typeof KERNEL_HAMMING;
 
 /**
  * One index's linear memory and the procedures that run over it: the exports of

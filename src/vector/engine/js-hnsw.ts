@@ -1,7 +1,17 @@
 // The TypeScript fallback of wasm/hnsw.as: the same procedures, step for step, over the same
 // memory layout, so that both backends build the same graph and return the same results. The
 // comments on the algorithm live in hnsw.as; this file only notes where it has to differ.
-import { KERNEL_IP, KERNEL_L2, type KernelCode } from './engine.js';
+import {
+  KERNEL_HAMMING,
+  KERNEL_I8_IP,
+  KERNEL_I8_L1,
+  KERNEL_I8_L2,
+  KERNEL_IP,
+  KERNEL_L1,
+  KERNEL_L2,
+  type KernelCode,
+} from './engine.js';
+import { hamming, l1I8, l2sqI8, negDotI8 } from './js-codes.js';
 import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './js-heap.js';
 import { dot, l1, l2sq } from './js-kernels.js';
 
@@ -13,6 +23,7 @@ export class JsHnsw {
   private w = new Int32Array(0);
   private marks = new Uint16Array(0);
   private bytes = new Uint8Array(0);
+  private codes = new Int8Array(0);
   private allow = 0;
   private kernel: KernelCode = KERNEL_L2;
   private dim = 0;
@@ -41,12 +52,26 @@ export class JsHnsw {
     this.w = new Int32Array(buffer);
     this.marks = new Uint16Array(buffer);
     this.bytes = new Uint8Array(buffer);
+    this.codes = new Int8Array(buffer);
   }
 
   distance(kernel: KernelCode, a: number, b: number, n: number): number {
-    if (kernel === KERNEL_L2) return l2sq(this.f, a >> 2, b >> 2, n);
-    if (kernel === KERNEL_IP) return Math.fround(1 - dot(this.f, a >> 2, b >> 2, n));
-    return l1(this.f, a >> 2, b >> 2, n);
+    switch (kernel) {
+      case KERNEL_L2:
+        return l2sq(this.f, a >> 2, b >> 2, n);
+      case KERNEL_IP:
+        return Math.fround(1 - dot(this.f, a >> 2, b >> 2, n));
+      case KERNEL_L1:
+        return l1(this.f, a >> 2, b >> 2, n);
+      case KERNEL_I8_L2:
+        return l2sqI8(this.codes, a, b, n);
+      case KERNEL_I8_IP:
+        return negDotI8(this.codes, a, b, n);
+      case KERNEL_I8_L1:
+        return l1I8(this.codes, a, b, n);
+      case KERNEL_HAMMING:
+        return hamming(this.w, a, b, n);
+    }
   }
 
   configure(

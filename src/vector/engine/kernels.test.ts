@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../random.js';
-import { KERNEL_IP, KERNEL_L1, KERNEL_L2, type Engine, type KernelCode } from './engine.js';
+import {
+  KERNEL_HAMMING,
+  KERNEL_I8_IP,
+  KERNEL_I8_L1,
+  KERNEL_I8_L2,
+  KERNEL_IP,
+  KERNEL_L1,
+  KERNEL_L2,
+  type Engine,
+  type KernelCode,
+} from './engine.js';
 import { createJsEngine } from './js-engine.js';
 import { resolveBackend, wasmSimdSupported } from './select.js';
 import { createWasmEngine } from './wasm-engine.js';
@@ -51,3 +61,69 @@ describe('distance kernels', () => {
     });
   }
 });
+
+const codeKernels: [string, KernelCode, (a: Int8Array, b: Int8Array, dim: number) => number][] = [
+  ['int8 squared L2', KERNEL_I8_L2, (a, b, dim) => sumOver(dim, (i) => ((a[i] ?? 0) - (b[i] ?? 0)) ** 2)],
+  ['int8 -dot', KERNEL_I8_IP, (a, b, dim) => -sumOver(dim, (i) => (a[i] ?? 0) * (b[i] ?? 0))],
+  ['int8 L1', KERNEL_I8_L1, (a, b, dim) => sumOver(dim, (i) => Math.abs((a[i] ?? 0) - (b[i] ?? 0)))],
+  [
+    'Hamming',
+    KERNEL_HAMMING,
+    (a, b, dim) => sumOver(dim, (i) => (((a[i >> 3] ?? 0) ^ (b[i >> 3] ?? 0)) >> (i & 7)) & 1),
+  ],
+];
+
+function sumOver(n: number, term: (i: number) => number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += term(i);
+  return s;
+}
+
+// Code rows as the quantizers write them: 16-byte aligned, zero-padded to a multiple of 16 bytes.
+function loadCodes(engine: Engine, a: Int8Array, b: Int8Array): [number, number] {
+  const at = 64;
+  const bt = at + a.length;
+  engine.grow(bt + b.length);
+  const view = new Int8Array(engine.buffer());
+  view.set(a, at);
+  view.set(b, bt);
+  return [at, bt];
+}
+
+describe('code kernels (int8 and binary)', () => {
+  const random = mulberry32(9);
+  for (const dim of [...dims, 1000, 4096]) {
+    it(`agree with an integer reference and with each other bit for bit at ${dim} dimensions`, () => {
+      const wasm = createWasmEngine();
+      const js = createJsEngine();
+      const padded = (dim + 15) & ~15;
+      for (let trial = 0; trial < 20; trial++) {
+        // Extreme codes on some trials: the sums must not overflow at any dimension.
+        const code = (): number =>
+          trial % 4 === 0 ? (random() < 0.5 ? -127 : 127) : Math.floor(random() * 255) - 127;
+        const a = new Int8Array(padded);
+        const b = new Int8Array(padded);
+        for (let i = 0; i < dim; i++) {
+          a[i] = code();
+          b[i] = trial % 4 === 0 ? -(a[i] ?? 0) : code();
+        }
+        for (const [name, kernel, reference] of codeKernels) {
+          // Binary rows hold dim bits: clear the bits past dim, as the quantizer does.
+          const [x, y] = kernel === KERNEL_HAMMING ? [bitsOnly(a, dim), bitsOnly(b, dim)] : [a, b];
+          const [wa, wb] = loadCodes(wasm, x, y);
+          const [ja, jb] = loadCodes(js, x, y);
+          const got = wasm.distance(kernel, wa, wb, dim);
+          assert.ok(Object.is(got, js.distance(kernel, ja, jb, dim)), `${name} at ${dim}`);
+          assert.equal(got, Math.fround(reference(x, y, dim)), `${name} at ${dim}`);
+        }
+      }
+    });
+  }
+});
+
+function bitsOnly(codes: Int8Array, dim: number): Int8Array {
+  const out = new Int8Array(codes.length);
+  for (let i = 0; i < dim; i++)
+    if (((codes[i >> 3] ?? 0) >> (i & 7)) & 1) out[i >> 3] = (out[i >> 3] ?? 0) | (1 << (i & 7));
+  return out;
+}

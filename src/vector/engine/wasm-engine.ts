@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, StrataError } from '../../kernel/index.js';
 import type { Engine, KernelCode } from './engine.js';
-import { KERNEL_IP, KERNEL_L2 } from './engine.js';
+import {
+  KERNEL_HAMMING,
+  KERNEL_I8_IP,
+  KERNEL_I8_L1,
+  KERNEL_I8_L2,
+  KERNEL_IP,
+  KERNEL_L1,
+  KERNEL_L2,
+} from './engine.js';
 import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -13,6 +21,10 @@ interface VectorExports {
   readonly l2sq: (a: number, b: number, n: number) => number;
   readonly dot: (a: number, b: number, n: number) => number;
   readonly l1: (a: number, b: number, n: number) => number;
+  readonly l2sqI8: (a: number, b: number, n: number) => number;
+  readonly negDotI8: (a: number, b: number, n: number) => number;
+  readonly l1I8: (a: number, b: number, n: number) => number;
+  readonly hamming: (a: number, b: number, n: number) => number;
   readonly flatSearch: Engine['flatSearch'];
   readonly configure: Engine['configure'];
   readonly setEntryPoint: (node: number, level: number) => void;
@@ -51,11 +63,17 @@ export function vectorModule(): WasmModule {
 export function createWasmEngine(module: WasmModule = vectorModule()): Engine {
   const exports = new (api().Instance)(module, {}).exports as VectorExports;
   const memory = exports.memory;
-  const distance = (kernel: KernelCode, a: number, b: number, dim: number): number => {
-    if (kernel === KERNEL_L2) return exports.l2sq(a, b, dim);
-    if (kernel === KERNEL_IP) return Math.fround(1 - exports.dot(a, b, dim));
-    return exports.l1(a, b, dim);
-  };
+  const kernels = {
+    [KERNEL_L2]: exports.l2sq,
+    [KERNEL_IP]: (a: number, b: number, dim: number) => Math.fround(1 - exports.dot(a, b, dim)),
+    [KERNEL_L1]: exports.l1,
+    [KERNEL_I8_L2]: exports.l2sqI8,
+    [KERNEL_I8_IP]: exports.negDotI8,
+    [KERNEL_I8_L1]: exports.l1I8,
+    [KERNEL_HAMMING]: exports.hamming,
+  } satisfies Record<KernelCode, (a: number, b: number, dim: number) => number>;
+  const distance = (kernel: KernelCode, a: number, b: number, dim: number): number =>
+    kernels[kernel](a, b, dim);
   return {
     backend: 'wasm-simd',
     buffer: () => memory.buffer,

@@ -2,7 +2,7 @@
 // points when they are few, a filtered graph walk otherwise, so that recall holds at any
 // selectivity. Qdrant makes the same choice with its full_scan_threshold; unlike Qdrant the
 // matching set is counted, not estimated, since the allow mask needs it anyway.
-import type { SearchHit, VectorIndex } from '../types.js';
+import type { QuantizationSearchParams, SearchHit, VectorIndex } from '../types.js';
 import { indexedCandidates } from './candidates.js';
 import { matchesFilter } from './match.js';
 import type { PayloadIndexes } from './payload-indexes.js';
@@ -26,6 +26,8 @@ export interface FilteredSearchOptions {
   /** Scan exactly when at most this many points match. Default 10 000 (Qdrant's default of
    * 10 MB of 128-d vectors is about 20 000 points). */
   readonly fullScanThreshold?: number;
+  /** Passed to the index: how a quantized one uses its codes. */
+  readonly quantization?: QuantizationSearchParams;
 }
 
 /** How a query ran, for `explain` and metrics. */
@@ -78,13 +80,16 @@ export function filteredSearch(
   if (matches === 0 || options.k <= 0) return { hits: [], plan: { path: 'no-match', matches, indexed } };
   const threshold = options.fullScanThreshold ?? DEFAULT_FULL_SCAN_THRESHOLD;
   if (index.exact || options.exact === true || matches <= Math.max(threshold, options.k)) {
-    const hits = index.search(query, options.k, { filter: { ids }, exact: true });
+    const hits = index.search(query, options.k, { filter: { ids }, exact: true, ...quantization(options) });
     return { hits, plan: { path: 'exact-scan', matches, indexed } };
   }
   const ef = filteredEf(options.ef, options.k, matches / Math.max(index.size, 1));
-  const hits = index.search(query, options.k, { ef, filter: { ids } });
+  const hits = index.search(query, options.k, { ef, filter: { ids }, ...quantization(options) });
   return { hits, plan: { path: 'filtered-graph', matches, indexed, ef } };
 }
+
+const quantization = (options: FilteredSearchOptions) =>
+  options.quantization === undefined ? {} : { quantization: options.quantization };
 
 /**
  * The walk admits only matching nodes to its results, so at selectivity s it meets about ef / s

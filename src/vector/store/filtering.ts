@@ -1,5 +1,6 @@
 import type { Collection, PointRecord, ScoredHit } from '../collection/collection.js';
 import { matchesFilter, parseFilter } from '../filter/index.js';
+import type { QuantizationSearchParams } from '../types.js';
 
 /**
  * What queries need from a request's filter: whether a point matches, and the nearest matching
@@ -11,7 +12,13 @@ export interface FilterPlan {
   matches(record: PointRecord): boolean;
   /** How many points match, estimated when an exact count would have to read every payload. */
   estimate(): number;
-  nearest(query: readonly number[], k: number, ef: number | undefined, exact: boolean): ScoredHit[];
+  nearest(
+    query: readonly number[],
+    k: number,
+    ef: number | undefined,
+    exact: boolean,
+    quantization?: QuantizationSearchParams,
+  ): ScoredHit[];
 }
 
 export function planFilter(collection: Collection, filterJson: unknown): FilterPlan {
@@ -21,7 +28,12 @@ export function planFilter(collection: Collection, filterJson: unknown): FilterP
       all: true,
       matches: () => true,
       estimate: () => collection.pointCount,
-      nearest: (query, k, ef, exact) => collection.nearest(query, k, { ef: defaultEf(k, ef), exact }),
+      nearest: (query, k, ef, exact, quantization) =>
+        collection.nearest(query, k, {
+          ef: defaultEf(k, ef),
+          exact,
+          ...(quantization === undefined ? {} : { quantization }),
+        }),
     };
   }
   const filter = parseFilter(filterJson);
@@ -30,6 +42,7 @@ export function planFilter(collection: Collection, filterJson: unknown): FilterP
     all: false,
     matches,
     estimate: () => collection.estimateMatching(filter),
-    nearest: (query, k, ef, exact) => collection.nearestMatching(query, k, defaultEf(k, ef), exact, filter),
+    nearest: (query, k, ef, exact, quantization) =>
+      collection.nearestMatching(query, k, defaultEf(k, ef), exact, filter, quantization),
   };
 }

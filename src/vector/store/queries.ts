@@ -3,6 +3,8 @@ import type { Collection, PointRecord, ScoredHit } from '../collection/collectio
 import { selectPayload, type Payload, type PayloadSelector } from '../collection/payload.js';
 import { comparePointIds, parsePointId, type PointId } from '../collection/point-id.js';
 import { clientCollectionName } from './collection-name.js';
+import { quantizationSearchFrom } from '../quantization/config.js';
+import type { QuantizationSearchParams } from '../types.js';
 import type { FilterPlan } from './filtering.js';
 import {
   body,
@@ -112,6 +114,7 @@ export interface SearchRequest {
   readonly withVector: boolean;
   readonly ef: number | undefined;
   readonly exact: boolean;
+  readonly quantization: QuantizationSearchParams | undefined;
 }
 
 /** Qdrant's search body (`/points/search`), or the nearest-vector form of `/points/query`. */
@@ -130,6 +133,7 @@ export function searchRequest(request: Json, dimension: number, vector: unknown)
     withVector: withVector(request),
     ef: ef === undefined || ef === null ? undefined : limit(ef, 'params.hnsw_ef', 0, 100_000),
     exact,
+    quantization: quantizationSearchFrom(params['quantization']),
   };
 }
 
@@ -140,7 +144,13 @@ export function search(
   filter: FilterPlan,
 ): ScoredPointResult[] {
   const wanted = request.offset + request.limit;
-  const hits: ScoredHit[] = filter.nearest(request.vector, wanted, request.ef, request.exact);
+  const hits: ScoredHit[] = filter.nearest(
+    request.vector,
+    wanted,
+    request.ef,
+    request.exact,
+    request.quantization,
+  );
   const threshold = request.scoreThreshold;
   const better = collection.higherIsBetter;
   return hits

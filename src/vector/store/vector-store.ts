@@ -184,7 +184,14 @@ export class VectorStore implements Lifecycle {
 
   updateCollection(name: string, request: unknown): Promise<UpdateResult> {
     const stored = this.#stored(name);
-    const hnsw = hnswFrom(body(request)['hnsw_config'], stored.collection.params);
+    const changes = body(request);
+    if (changes['quantization_config'] !== undefined && changes['quantization_config'] !== null) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        'quantization_config is fixed when a collection is created; create a new collection with the quantization_config you want and copy the points over',
+      );
+    }
+    const hnsw = hnswFrom(changes['hnsw_config'], stored.collection.params);
     return this.mutate(name, { op: 'update_hnsw', ...hnsw });
   }
 
@@ -365,7 +372,7 @@ export class VectorStore implements Lifecycle {
           max_optimization_threads: 1,
         },
         wal_config: { wal_capacity_mb: 64, wal_segments_ahead: 0 },
-        quantization_config: null,
+        quantization_config: params.quantization ?? null,
       },
       payload_schema: collection.payloadSchema(),
     };

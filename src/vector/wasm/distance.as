@@ -8,10 +8,16 @@
 // The kernels are @inline: at 100 dimensions a distance is ~40 cycles, and a call (V8's stack
 // check, globals reloaded after it) cost the graph search 15-18% of its time on GloVe-100. They
 // stay exported for single distances from JavaScript.
+import { hamming, l1I8, l2sqI8, negDotI8 } from './codes';
 
 export const METRIC_L2: i32 = 0;
 export const METRIC_IP: i32 = 1;
 export const METRIC_L1: i32 = 2;
+// Kernels over quantized rows (codes.as); n is still the number of dimensions.
+export const METRIC_I8_L2: i32 = 3;
+export const METRIC_I8_IP: i32 = 4;
+export const METRIC_I8_L1: i32 = 5;
+export const METRIC_HAMMING: i32 = 6;
 
 // @ts-ignore: decorator
 @inline
@@ -112,11 +118,16 @@ export function l1(a: usize, b: usize, n: i32): f32 {
 }
 
 // Inner-product "distance" is 1 - <a, b>, as in hnswlib's InnerProductSpace: smaller is closer,
-// and on unit vectors it is the cosine distance.
+// and on unit vectors it is the cosine distance. The float32 kernels are tested first: the graph
+// search of an unquantized index pays one more predictable branch per distance, no more.
 // @ts-ignore: decorator
 @inline
 export function distance(metric: i32, a: usize, b: usize, n: i32): f32 {
   if (metric == METRIC_L2) return l2sq(a, b, n);
   if (metric == METRIC_IP) return <f32>1 - dot(a, b, n);
-  return l1(a, b, n);
+  if (metric == METRIC_L1) return l1(a, b, n);
+  if (metric == METRIC_I8_L2) return l2sqI8(a, b, n);
+  if (metric == METRIC_I8_IP) return negDotI8(a, b, n);
+  if (metric == METRIC_I8_L1) return l1I8(a, b, n);
+  return hamming(a, b, n);
 }

@@ -1,0 +1,142 @@
+import type { Engine, KernelCode } from '../engine/engine.js';
+import { createEngine } from '../engine/select.js';
+import type { SlotSpace } from '../filter/id-mask.js';
+import { kernelOf, rowBytes } from '../metric.js';
+import type { BackendChoice, Metric } from '../types.js';
+
+/**
+ * Where a quantized index keeps the full-precision vectors it rescores with. The graph never reads
+ * them, only the few candidates of each search do, which is what lets them move behind a page
+ * cache on disk (Qdrant's `always_ram: false`) without touching the search: that store would be a
+ * second implementation of this interface.
+ */
+export interface FullVectors {
+  readonly dimension: number;
+  readonly size: number;
+  /** The stored row of `id` (a view, valid until the next write), or undefined. */
+  get(id: number): Float32Array | undefined;
+  set(id: number, vector: Float32Array): void;
+  delete(id: number): boolean;
+  /** The rows as slots, for allow masks and scans; a freed row is a slot without an id. */
+  slots(): SlotSpace;
+  /** Every live (id, row) pair, in row order. */
+  entries(): IterableIterator<[number, Float32Array]>;
+  /** Bytes held for vectors (rows allocated, live or free). */
+  bytes(): number;
+  /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
+  setQuery(query: Float32Array): void;
+  /**
+   * The metric's distance from the query to the row of `id`, in the index's units (squared L2,
+   * 1 - dot, L1), Infinity for an unknown id.
+   */
+  distance(id: number): number;
+}
+
+/**
+ * FullVectors in a linear memory of their own (an Engine: WebAssembly where it runs, the
+ * TypeScript replay elsewhere), so that rescoring runs the same SIMD float32 kernels as an
+ * unquantized index and returns the same distances, bit for bit, on both backends. The query's row
+ * comes first; a deleted row is reused by the next insert.
+ */
+export class EngineFullVectors implements FullVectors {
+  readonly #engine: Engine;
+  readonly #kernel: KernelCode;
+  readonly #rowBytes: number;
+  #ids: Float64Array;
+  #used = 0;
+  readonly #rowOf = new Map<number, number>();
+  readonly #free: number[] = [];
+
+  constructor(
+    readonly dimension: number,
+    metric: Metric,
+    backend: BackendChoice,
+    capacity = 1024,
+  ) {
+    this.#engine = createEngine(backend);
+    this.#kernel = kernelOf[metric];
+    this.#rowBytes = rowBytes(dimension);
+    this.#ids = new Float64Array(0);
+    this.#grow(Math.max(capacity, 1));
+  }
+
+  get size(): number {
+    return this.#rowOf.size;
+  }
+
+  // Byte address of a row; QUERY is the query's.
+  #at(row: number): number {
+    return BASE + (row + 1) * this.#rowBytes;
+  }
+
+  get(id: number): Float32Array | undefined {
+    const row = this.#rowOf.get(id);
+    if (row === undefined) return undefined;
+    return new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension);
+  }
+
+  set(id: number, vector: Float32Array): void {
+    let row = this.#rowOf.get(id) ?? this.#free.pop();
+    if (row === undefined) {
+      if (this.#used === this.#ids.length) this.#grow(Math.ceil(this.#ids.length * 1.5));
+      row = this.#used++;
+    }
+    new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension).set(
+      vector.subarray(0, this.dimension),
+    );
+    this.#ids[row] = id;
+    this.#rowOf.set(id, row);
+  }
+
+  delete(id: number): boolean {
+    const row = this.#rowOf.get(id);
+    if (row === undefined) return false;
+    this.#rowOf.delete(id);
+    this.#ids[row] = -1;
+    this.#free.push(row);
+    return true;
+  }
+
+  /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
+  setQuery(query: Float32Array): void {
+    new Float32Array(this.#engine.buffer(), BASE, this.dimension).set(query.subarray(0, this.dimension));
+  }
+
+  distance(id: number): number {
+    const row = this.#rowOf.get(id);
+    if (row === undefined) return Infinity;
+    return this.#engine.distance(this.#kernel, BASE, this.#at(row), this.dimension);
+  }
+
+  slots(): SlotSpace {
+    return {
+      slots: this.#used,
+      slotOf: (id) => this.#rowOf.get(id),
+      idAt: (row) => {
+        const id = this.#ids[row] ?? -1;
+        return id < 0 ? undefined : id;
+      },
+    };
+  }
+
+  *entries(): IterableIterator<[number, Float32Array]> {
+    for (let row = 0; row < this.#used; row++) {
+      const id = this.#ids[row] ?? -1;
+      if (id >= 0) yield [id, new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension)];
+    }
+  }
+
+  bytes(): number {
+    return this.#ids.length * this.#rowBytes;
+  }
+
+  #grow(capacity: number): void {
+    this.#engine.grow(this.#at(capacity));
+    const ids = new Float64Array(capacity).fill(-1);
+    ids.set(this.#ids);
+    this.#ids = ids;
+  }
+}
+
+// Address 0 stays unused, as in the index memories; rows start on a cache line.
+const BASE = 64;
