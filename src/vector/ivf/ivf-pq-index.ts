@@ -1,7 +1,7 @@
 import { StrataError } from '../../kernel/index.js';
 import type { Metric, SearchHit } from '../types.js';
 import { rowDistance } from './distance.js';
-import { MemoryFullVectors, type FullVectors } from './full-vectors.js';
+import { EngineFullVectors, type FullVectors } from '../quantization/full-vectors.js';
 import { IvfIndex, type IvfOptions } from './ivf-index.js';
 import { ProductQuantizer, defaultSubquantizers } from './product-quantizer.js';
 import type { TopK } from './top-k.js';
@@ -55,7 +55,6 @@ export class IvfPqIndex extends IvfIndex {
   private readonly precomputeTables: boolean;
   private pq: ProductQuantizer | undefined;
   private readonly residual: Float32Array;
-  private readonly row: Float32Array;
   private table = new Float32Array(0);
   /** Euclidean only: per list, ‖r‖² + 2·c·r for every sub-centroid r (see precomputeListTerms). */
   private listTerms: Float32Array | undefined;
@@ -81,10 +80,11 @@ export class IvfPqIndex extends IvfIndex {
         `oversampling is ${this.oversampling}; it must be at least 1`,
       );
     }
-    this.full = this.rescore ? (options.fullVectors ?? new MemoryFullVectors(options.dimension)) : undefined;
+    this.full = this.rescore
+      ? (options.fullVectors ?? new EngineFullVectors(options.dimension, options.metric, 'auto'))
+      : undefined;
     this.residual = new Float32Array(options.dimension);
     this.precomputeTables = options.precomputeTables ?? true;
-    this.row = new Float32Array(options.dimension);
   }
 
   /** Bytes per vector in the lists: m code bytes plus an 8-byte id (the id map and full vectors excluded). */
@@ -150,14 +150,15 @@ export class IvfPqIndex extends IvfIndex {
   }
 
   protected override stored(id: number, vector: Float32Array): void {
-    this.full?.put(id, vector);
+    this.full?.set(id, vector);
   }
 
   protected override dropped(id: number): void {
-    this.full?.remove(id);
+    this.full?.delete(id);
   }
 
   protected prepare(query: Float32Array): void {
+    this.full?.setQuery(query);
     // For inner products q·(c + r) = q·c + q·r: the table for r does not depend on the list.
     if (tableKind[this.metric] === 'ip') this.pq?.fillTable('ip', query, this.table);
     // fillTable('ip') gives −q·r; the precomputed L2 decomposition needs −2·q·r.
@@ -180,11 +181,11 @@ export class IvfPqIndex extends IvfIndex {
     const n = this.lists.sizeOf(list);
     const full = this.full;
     if (exact && full !== undefined) {
-      const distance = rowDistance[this.metric];
       for (let row = 0; row < n; row++) {
         const id = ids[row] ?? 0;
         if (allow !== undefined && !allow(id)) continue;
-        if (full.read(id, this.row)) heap.push(distance(query, this.row, 0, this.dimension), id);
+        const exactDistance = full.distance(id);
+        if (exactDistance !== Infinity) heap.push(exactDistance, id);
       }
       return;
     }
@@ -228,19 +229,16 @@ export class IvfPqIndex extends IvfIndex {
   protected override finish(query: Float32Array, candidates: SearchHit[], k: number): SearchHit[] {
     const full = this.full;
     if (full === undefined) return candidates.slice(0, k);
-    const distance = rowDistance[this.metric];
     const rescored: SearchHit[] = [];
     for (const hit of candidates) {
-      if (full.read(hit.id, this.row))
-        rescored.push({ id: hit.id, distance: distance(query, this.row, 0, this.dimension) });
+      const exactDistance = full.distance(hit.id);
+      if (exactDistance !== Infinity) rescored.push({ id: hit.id, distance: exactDistance });
     }
     return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, k);
   }
 
   override memoryBytes(): number {
     const tables = this.listTerms?.byteLength ?? 0;
-    return (
-      super.memoryBytes() + (this.pq?.codebooks.byteLength ?? 0) + tables + (this.full?.memoryBytes() ?? 0)
-    );
+    return super.memoryBytes() + (this.pq?.codebooks.byteLength ?? 0) + tables + (this.full?.bytes() ?? 0);
   }
 }

@@ -5,8 +5,7 @@
 // L2 (cosine: on unit vectors, |x − y|² = 2 − 2·cos) or by inner product (dot).
 import { StrataError } from '../../kernel/index.js';
 import { pcaTransform, type PcaModel } from '../algorithms/pca.js';
-import { MemoryFullVectors, type FullVectors } from '../ivf/full-vectors.js';
-import { rowDistance } from '../ivf/distance.js';
+import { EngineFullVectors, type FullVectors } from '../quantization/full-vectors.js';
 import { checkVector, writeVector } from '../metric.js';
 import type { Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 
@@ -36,7 +35,6 @@ export class PcaIndex implements VectorIndex {
   private readonly full: FullVectors | undefined;
   private readonly scratch: Float32Array;
   private readonly reduced: Float32Array;
-  private readonly row: Float32Array;
 
   constructor(options: PcaIndexOptions) {
     const { model, metric } = options;
@@ -57,11 +55,12 @@ export class PcaIndex implements VectorIndex {
         'a PCA-reduced manhattan index needs rescore: true; PCA preserves L2 geometry, not L1',
       );
     }
-    this.full = rescore ? (options.fullVectors ?? new MemoryFullVectors(model.dimension)) : undefined;
+    this.full = rescore
+      ? (options.fullVectors ?? new EngineFullVectors(model.dimension, metric, 'auto'))
+      : undefined;
     this.inner = options.inner(model.components, metric === 'dot' ? 'dot' : 'euclidean');
     this.scratch = new Float32Array(model.dimension);
     this.reduced = new Float32Array(model.components);
-    this.row = new Float32Array(model.dimension);
   }
 
   get kind(): VectorIndex['kind'] {
@@ -84,11 +83,11 @@ export class PcaIndex implements VectorIndex {
     checkVector(vector, this.dimension, 'vector');
     writeVector(this.scratch, 0, vector, this.metric);
     this.inner.upsert(id, pcaTransform(this.model, this.scratch, this.reduced));
-    this.full?.put(id, this.scratch);
+    this.full?.set(id, this.scratch);
   }
 
   delete(id: number): boolean {
-    this.full?.remove(id);
+    this.full?.delete(id);
     return this.inner.delete(id);
   }
 
@@ -127,11 +126,11 @@ export class PcaIndex implements VectorIndex {
       const scale = this.metric === 'cosine' ? 0.5 : 1;
       return candidates.map((hit) => ({ id: hit.id, distance: hit.distance * scale + shift }));
     }
-    const distance = rowDistance[this.metric];
+    full.setQuery(q);
     const rescored: SearchHit[] = [];
     for (const hit of candidates) {
-      if (full.read(hit.id, this.row))
-        rescored.push({ id: hit.id, distance: distance(q, this.row, 0, this.dimension) });
+      const exactDistance = full.distance(hit.id);
+      if (exactDistance !== Infinity) rescored.push({ id: hit.id, distance: exactDistance });
     }
     return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, want);
   }
@@ -142,6 +141,6 @@ export class PcaIndex implements VectorIndex {
 
   memoryBytes(): number {
     const model = this.model.mean.byteLength + this.model.basis.byteLength;
-    return this.inner.memoryBytes() + (this.full?.memoryBytes() ?? 0) + model;
+    return this.inner.memoryBytes() + (this.full?.bytes() ?? 0) + model;
   }
 }
