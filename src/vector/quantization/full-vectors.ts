@@ -7,9 +7,9 @@ import type { BackendChoice, Metric } from '../types.js';
 /**
  * Where an approximate index keeps the full-precision vectors it rescores with: the quantized
  * HNSW index, IVF-PQ and the PCA wrapper. The codes never need them, only the few candidates of
- * each search do, which is what lets them move behind a page
- * cache on disk (Qdrant's `always_ram: false`) without touching the search: that store would be a
- * second implementation of this interface.
+ * each search do, which is what lets them move behind a page cache on disk (Qdrant's
+ * `always_ram: false`) without touching the search: that store would be a second implementation
+ * of this interface.
  */
 export interface FullVectors {
   readonly dimension: number;
