@@ -18,7 +18,7 @@ import { protoLoadOptions, inferenceProtoPath } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
 import { datatypes, type Datatype } from '../src/serving/index.js';
 import { identityHandler, scaleConfig, scaleHandler, writeModel } from './support/model-repository.js';
-import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
+import { callMethod, grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
 import { createKey, startPlatform, tempDataDir } from './support/platform.js';
 
 /**
@@ -102,13 +102,6 @@ interface InferResponse {
   raw_output_contents: Buffer[];
 }
 
-type Unary = (
-  request: unknown,
-  metadata: Metadata,
-  options: { deadline?: number },
-  callback: (error: ServiceError | null, response: unknown) => void,
-) => void;
-
 const definition = loadPackageDefinition(loadSync(inferenceProtoPath, protoLoadOptions));
 const Service = (definition['inference'] as Record<string, unknown>)[
   'GRPCInferenceService'
@@ -126,22 +119,7 @@ function clientFor(port: number | undefined) {
     request: unknown = {},
     metadata: Record<string, string> = {},
     deadlineMs?: number,
-  ): Promise<T> => {
-    const md = new Metadata();
-    for (const [k, v] of Object.entries(metadata)) md.set(k, v);
-    return new Promise<T>((resolve, reject) => {
-      (client[method] as Unary).call(
-        client,
-        request,
-        md,
-        deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
-        (error, response) => {
-          if (error !== null) reject(error);
-          else resolve(response as T);
-        },
-      );
-    });
-  };
+  ): Promise<T> => callMethod<T>(client, method, request, metadata, deadlineMs);
   return { client, call };
 }
 

@@ -6,7 +6,7 @@ import {
   Client,
   credentials,
   loadPackageDefinition,
-  Metadata,
+  type Metadata,
   status,
   type ClientWritableStream,
   type ServiceClientConstructor,
@@ -16,7 +16,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoLoadOptions, vectorProtoPath, vectorServiceName } from '../src/gateway/index.js';
 import type { Platform } from '../src/platform/index.js';
-import { grpcMethod, reflectedServices, unaryCall } from './support/grpc.js';
+import { callMethod, grpcMethod, metadataOf, reflectedServices, unaryCall } from './support/grpc.js';
 import { createKey, startPlatform, tempDataDir } from './support/platform.js';
 
 /**
@@ -24,13 +24,6 @@ import { createKey, startPlatform, tempDataDir } from './support/platform.js';
  * against started platforms: one with authentication off for the protocol (checked against the
  * Qdrant REST answers for the same queries), one with it on for metadata credentials.
  */
-
-type Unary = (
-  request: unknown,
-  metadata: Metadata,
-  options: { deadline?: number },
-  callback: (error: ServiceError | null, response: unknown) => void,
-) => void;
 
 type Streaming = (
   metadata: Metadata,
@@ -43,12 +36,6 @@ const Service = ((definition['strata'] as Record<string, Record<string, Record<s
   'vector'
 ]?.['v1']?.['VectorService'] ?? assert.fail('VectorService in the proto')) as ServiceClientConstructor;
 
-function metadataOf(entries: Record<string, string>): Metadata {
-  const metadata = new Metadata();
-  for (const [k, v] of Object.entries(entries)) metadata.set(k, v);
-  return metadata;
-}
-
 /** A promise-returning client for one server. */
 function clientFor(port: number | undefined) {
   assert.ok(port !== undefined, 'the gRPC port is bound');
@@ -56,17 +43,8 @@ function clientFor(port: number | undefined) {
     `127.0.0.1:${port}`,
     credentials.createInsecure(),
   );
-  const call = <T>(
-    method: string,
-    request: unknown = {},
-    metadata: Record<string, string> = {},
-  ): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      (client[method] as Unary).call(client, request, metadataOf(metadata), {}, (error, response) => {
-        if (error !== null) reject(error);
-        else resolve(response as T);
-      });
-    });
+  const call = <T>(method: string, request: unknown = {}, metadata: Record<string, string> = {}) =>
+    callMethod<T>(client, method, request, metadata);
   /** UpsertStream with `batches` sent in order; `keepOpen` leaves the stream unfinished. */
   const upsertStream = <T>(
     batches: readonly unknown[],

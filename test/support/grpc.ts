@@ -45,6 +45,46 @@ export function unaryCall(
   });
 }
 
+/** Metadata holding `entries`. */
+export function metadataOf(entries: Readonly<Record<string, string>> = {}): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
+}
+
+type GeneratedUnary = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline?: number },
+  callback: (error: Error | null, response: unknown) => void,
+) => void;
+
+/**
+ * A unary method of a client made by loadPackageDefinition, by its name in the .proto, as a
+ * promise; rejects with the call's ServiceError.
+ */
+export function callMethod<T>(
+  client: Client,
+  method: string,
+  request: unknown = {},
+  metadata: Readonly<Record<string, string>> = {},
+  deadlineMs?: number,
+): Promise<T> {
+  const unary = (client as Client & Record<string, unknown>)[method] as GeneratedUnary;
+  return new Promise<T>((resolve, reject) => {
+    unary.call(
+      client,
+      request,
+      metadataOf(metadata),
+      deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
+      (error, response) => {
+        if (error !== null) reject(error);
+        else resolve(response as T);
+      },
+    );
+  });
+}
+
 /** The services a server lists through server reflection. */
 export async function reflectedServices(client: Client): Promise<string[]> {
   const reflect = grpcMethod(
