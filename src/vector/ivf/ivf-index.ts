@@ -3,7 +3,9 @@
 // nlist k-means centroids partitions the vectors; a query scans only the lists of its nprobe
 // nearest centroids. Subclasses choose what a list holds per vector (its floats, or a PQ code).
 import { StrataError } from '../../kernel/index.js';
-import { kmeans, nearestCentroid } from '../algorithms/kmeans.js';
+import { kmeans } from '../algorithms/kmeans.js';
+import { NearestRows } from '../algorithms/nearest-rows.js';
+import { KERNEL_L2 } from '../engine/engine.js';
 import { checkVector, writeVector } from '../metric.js';
 import type { IdFilter, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 import { rowDistance } from './distance.js';
@@ -47,7 +49,10 @@ function allowOf(filter: IdFilter | undefined): ((id: number) => boolean) | unde
 export abstract class IvfIndex implements VectorIndex {
   abstract readonly kind: 'ivf_flat' | 'ivf_pq';
   abstract readonly exact: boolean;
-  /** Plain TypeScript over typed arrays; WebAssembly list scans are a later step. */
+  /**
+   * The lists are scanned in TypeScript over typed arrays (WebAssembly list scans are a later
+   * step); assigning a vector to its list runs in the engine (see NearestRows).
+   */
   readonly backend = 'js';
   readonly reclaim = 'immediate';
   readonly dimension: number;
@@ -59,6 +64,8 @@ export abstract class IvfIndex implements VectorIndex {
   protected readonly seed: number;
   /** nlist × dimension floats once trained. */
   protected centroids: Float32Array | undefined;
+  /** The centroids again, in an engine, for the nearest-centroid search of every add. */
+  #coarse: NearestRows | undefined;
   /** Raw vectors (4 · dimension bytes each) held until training. */
   protected readonly pending: InvertedLists;
   protected lists: InvertedLists;
@@ -136,6 +143,9 @@ export abstract class IvfIndex implements VectorIndex {
     });
     this.trainCodes(packed, coarse.centroids, coarse.assignments);
     this.centroids = coarse.centroids;
+    // Squared L2 for every metric: cosine vectors and centroids are unit-length, where it ranks
+    // as the inner product does.
+    this.#coarse = new NearestRows(coarse.centroids, d, KERNEL_L2, 'auto');
     const rows = new Float32Array(this.pending.codesOf(0).buffer);
     const ids = this.pending.idsOf(0);
     const n = this.pending.sizeOf(0);
@@ -186,9 +196,9 @@ export abstract class IvfIndex implements VectorIndex {
 
   /** Adds the vector in `scratch` under id to its list (trained index only). */
   private insert(id: number): void {
-    const centroids = this.centroids;
-    if (centroids === undefined) return;
-    const list = nearestCentroid(centroids, this.nlist, this.scratch, 0, this.dimension);
+    const coarse = this.#coarse;
+    if (coarse === undefined) return;
+    const list = coarse.nearest(this.scratch);
     const at = this.lists.add(id, list);
     this.encode(this.scratch, list, this.lists.codesOf(list), at);
     this.stored(id, this.scratch);
@@ -275,6 +285,11 @@ export abstract class IvfIndex implements VectorIndex {
   }
 
   memoryBytes(): number {
-    return this.pending.memoryBytes() + this.lists.memoryBytes() + (this.centroids?.byteLength ?? 0);
+    return (
+      this.pending.memoryBytes() +
+      this.lists.memoryBytes() +
+      (this.centroids?.byteLength ?? 0) +
+      (this.#coarse?.bytes() ?? 0)
+    );
   }
 }

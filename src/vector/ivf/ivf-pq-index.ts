@@ -239,6 +239,6 @@ export class IvfPqIndex extends IvfIndex {
 
   override memoryBytes(): number {
     const tables = this.listTerms?.byteLength ?? 0;
-    return super.memoryBytes() + (this.pq?.codebooks.byteLength ?? 0) + tables + (this.full?.bytes() ?? 0);
+    return super.memoryBytes() + (this.pq?.memoryBytes() ?? 0) + tables + (this.full?.bytes() ?? 0);
   }
 }

@@ -6,6 +6,8 @@
 // distance to every centroid, so scoring a code costs m table look-ups and additions.
 import { StrataError } from '../../kernel/index.js';
 import { kmeans } from '../algorithms/kmeans.js';
+import { NearestRows } from '../algorithms/nearest-rows.js';
+import { KERNEL_L2 } from '../engine/engine.js';
 
 /** Codes are bytes: at most 256 centroids per subspace. */
 export const MAX_KSUB = 256;
@@ -18,6 +20,8 @@ export class ProductQuantizer {
   readonly ksub: number;
   /** m codebooks of ksub × dsub floats, one after another. */
   readonly codebooks: Float32Array;
+  /** The codebooks in an engine, one block per subspace, for encoding. */
+  private readonly nearest: NearestRows;
 
   private constructor(dimension: number, m: number, ksub: number, codebooks: Float32Array) {
     this.dimension = dimension;
@@ -25,6 +29,7 @@ export class ProductQuantizer {
     this.dsub = dimension / m;
     this.ksub = ksub;
     this.codebooks = codebooks;
+    this.nearest = new NearestRows(codebooks, this.dsub, KERNEL_L2, 'auto', m);
   }
 
   /** Trains m codebooks by k-means on the n × d rows of `data` (packed), or a seeded sample of them. */
@@ -62,24 +67,13 @@ export class ProductQuantizer {
 
   /** Writes the m-byte code of the d floats at float offset `from` of `vector` at byte `at` of `out`. */
   encode(vector: Float32Array, from: number, out: Uint8Array, at: number): void {
-    const { m, dsub, ksub, codebooks } = this;
-    for (let s = 0; s < m; s++) {
-      let best = 0;
-      let bestDistance = Infinity;
-      const base = s * ksub * dsub;
-      for (let j = 0; j < ksub; j++) {
-        let dist = 0;
-        for (let t = 0; t < dsub; t++) {
-          const diff = (vector[from + s * dsub + t] ?? 0) - (codebooks[base + j * dsub + t] ?? 0);
-          dist += diff * diff;
-        }
-        if (dist < bestDistance) {
-          bestDistance = dist;
-          best = j;
-        }
-      }
-      out[at + s] = best;
-    }
+    const { m, dsub, nearest } = this;
+    for (let s = 0; s < m; s++) out[at + s] = nearest.nearest(vector, from + s * dsub, s);
+  }
+
+  /** Bytes held: the codebooks, and their copy in the encoding engine. */
+  memoryBytes(): number {
+    return this.codebooks.byteLength + this.nearest.bytes();
   }
 
   /** The reconstruction of a code: each subspace's centroid, concatenated. */
