@@ -20,9 +20,10 @@ export interface Dataset {
 
 /**
  * Gaussian-ish clusters in a 16-dimensional random subspace of R^dim plus small isotropic noise:
- * clustered like embeddings, with a low intrinsic dimension. Seeded, so every run sees the same data.
+ * clustered like embeddings, with a low intrinsic dimension. Returns the next point of a seeded
+ * stream on each call, so a data set larger than memory can be generated as it is consumed.
  */
-export function syntheticClustered(n: number, queries: number, dim: number, seed = 42): Dataset {
+export function clusteredStream(dim: number, seed = 42): () => Float32Array {
   const random = mulberry32(seed);
   const clusters = 256;
   const latent = 16;
@@ -33,7 +34,7 @@ export function syntheticClustered(n: number, queries: number, dim: number, seed
     Float32Array.from({ length: dim }, () => random() - 0.5),
   );
   const gauss = (): number => (random() + random() + random() - 1.5) * 0.8;
-  const point = (): Float32Array => {
+  return () => {
     const centre = centres[Math.floor(random() * clusters)] ?? new Float32Array(dim);
     const v = Float32Array.from(centre, (x) => x + (random() - 0.5) * 0.05);
     for (const axis of basis) {
@@ -42,6 +43,11 @@ export function syntheticClustered(n: number, queries: number, dim: number, seed
     }
     return v;
   };
+}
+
+/** The first n points of clusteredStream as the base and the next ones as queries. Same seed, same data. */
+export function syntheticClustered(n: number, queries: number, dim: number, seed = 42): Dataset {
+  const point = clusteredStream(dim, seed);
   return {
     name: `synthetic-clustered-${n}x${dim}`,
     metric: 'euclidean',
