@@ -101,6 +101,13 @@ export function paramsFromCreate(body: unknown): CollectionParams {
     vectors['quantization_config'] ?? request['quantization_config'],
   );
   const onDisk = onDiskFrom(vectors['on_disk']);
+  // Qdrant 1.16's successor of on_disk (cold, cached, pinned) has no exact match here (decision 0014).
+  if (vectors['memory'] !== undefined && vectors['memory'] !== null) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'vectors.memory is not supported; use vectors.on_disk: true (with a quantization_config) to keep the full vectors on disk behind the block cache, or leave both out to keep them in RAM',
+    );
+  }
   // Qdrant would walk a float32 graph memory-mapped from disk; here only the few candidates a
   // search rescores are read from disk, so the walk needs codes in RAM (decision 0014).
   if (onDisk === true && quantization === undefined) {
