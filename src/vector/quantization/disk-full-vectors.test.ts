@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fitPca } from '../algorithms/pca.js';
 import { vectorIndexConformance } from '../conformance.js';
+import { FlatIndex } from '../flat-index.js';
 import { IvfPqIndex } from '../ivf/ivf-pq-index.js';
 import { mulberry32 } from '../random.js';
+import { PcaIndex } from '../reduced/pca-index.js';
 import { temporaryDirectory } from '../storage/test-support.js';
 import { clustered } from '../test-data.js';
 import { metrics, type Metric } from '../types.js';
@@ -195,6 +198,28 @@ describe('indexes rescoring from disk', () => {
     });
     for (const q of queries) assert.deepEqual(onDisk.search(q, 10), inRam.search(q, 10));
     assert.ok(cache.stats().misses > 0);
+    onDisk.close();
+  });
+
+  it('PcaIndex takes a FullVectors factory and rescores from disk to the same results', () => {
+    const cache = new BlockCache(4 * 4096);
+    const model = fitPca(Float32Array.from(base.slice(0, 500).flatMap((v) => [...v])), dim, {
+      components: 8,
+      seed: 3,
+    });
+    const options = {
+      metric: 'cosine' as const,
+      model,
+      inner: (dimension: number, metric: Metric) => new FlatIndex({ dimension, metric }),
+    };
+    const inRam = new PcaIndex(options);
+    const onDisk = new PcaIndex({ ...options, fullVectors: (d, m) => diskStore(d, m, cache) });
+    base.forEach((v, id) => {
+      inRam.upsert(id, v);
+      onDisk.upsert(id, v);
+    });
+    for (const q of queries) assert.deepEqual(onDisk.search(q, 10), inRam.search(q, 10));
+    assert.ok(cache.stats().misses > 0 && cache.stats().bytes <= 4 * 4096);
     onDisk.close();
   });
 });
