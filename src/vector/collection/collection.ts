@@ -239,12 +239,28 @@ export class Collection {
     const bytes = new Uint8Array(4 + header.byteLength + this.#records.size * dimension * 4);
     new DataView(bytes.buffer).setUint32(0, header.byteLength, true);
     bytes.set(header, 4);
-    let at = 4 + header.byteLength;
-    for (const internal of this.#records.keys()) {
-      const vector = this.#index.vector(internal);
-      if (vector !== undefined)
-        bytes.set(new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4), at);
-      at += dimension * 4;
+    const vectorsAt = 4 + header.byteLength;
+    const put = (position: number, vector: Float32Array): void => {
+      bytes.set(
+        new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4),
+        vectorsAt + position * dimension * 4,
+      );
+    };
+    let position = 0;
+    if (this.#index instanceof QuantizedHnswIndex) {
+      // Read in storage order (one sequential pass over a file on disk), placed in header order.
+      const positionOf = new Map<number, number>();
+      for (const internal of this.#records.keys()) positionOf.set(internal, position++);
+      for (const [internal, vector] of this.#index.vectors()) {
+        const at = positionOf.get(internal);
+        if (at !== undefined) put(at, vector);
+      }
+    } else {
+      for (const internal of this.#records.keys()) {
+        const vector = this.#index.vector(internal);
+        if (vector !== undefined) put(position, vector);
+        position++;
+      }
     }
     return bytes;
   }

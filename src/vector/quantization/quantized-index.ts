@@ -169,6 +169,14 @@ export class QuantizedHnswIndex implements VectorIndex {
     this.#build();
   }
 
+  /**
+   * Every stored (id, full-precision vector) in storage order, each valid until the next step: the
+   * sequential read a snapshot wants from a store on disk, instead of one random read per point.
+   */
+  vectors(): IterableIterator<[number, Float32Array]> {
+    return this.#full.entries();
+  }
+
   /** A copy of the stored full-precision vector (normalised for cosine). */
   vector(id: number): Float32Array | undefined {
     return this.#full.get(id)?.slice();
