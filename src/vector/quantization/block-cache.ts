@@ -8,6 +8,12 @@ export interface BlockCacheStats {
   readonly misses: number;
 }
 
+/** Where a missed block is read from: its file. */
+export interface BlockSource {
+  /** Fills `into` with block `block` (zeros past the end of the file). */
+  readBlock(block: number, into: Uint8Array): void;
+}
+
 interface Cached {
   readonly file: number;
   readonly data: Uint8Array;
@@ -43,10 +49,10 @@ export class BlockCache {
   }
 
   /**
-   * The bytes of `block` of `file`: from the cache (a hit), or filled by `load` (a miss) and
+   * The bytes of `block` of `file`: from the cache (a hit), or read from `source` (a miss) and
    * cached, evicting the oldest blocks until it fits. Valid until the next call on the cache.
    */
-  read(file: number, block: number, size: number, load: (into: Uint8Array) => void): Uint8Array {
+  read(file: number, block: number, size: number, source: BlockSource): Uint8Array {
     const key = file * FILE_STRIDE + block;
     const cached = this.#blocks.get(key);
     if (cached !== undefined) {
@@ -58,7 +64,7 @@ export class BlockCache {
     this.#misses++;
     if (size > this.budget) {
       if (this.#spare.length !== size) this.#spare = new Uint8Array(size);
-      load(this.#spare);
+      source.readBlock(block, this.#spare);
       return this.#spare;
     }
     let data: Uint8Array | undefined;
@@ -69,7 +75,7 @@ export class BlockCache {
       if (evicted.length === size) data = evicted;
     }
     data ??= new Uint8Array(size);
-    load(data);
+    source.readBlock(block, data);
     this.#blocks.set(key, { file, data });
     this.#account(file, size);
     return data;

@@ -5,7 +5,7 @@ import { createEngine } from '../engine/select.js';
 import type { SlotSpace } from '../filter/id-mask.js';
 import { kernelOf, rowBytes } from '../metric.js';
 import type { BackendChoice, Metric } from '../types.js';
-import type { BlockCache } from './block-cache.js';
+import type { BlockCache, BlockSource } from './block-cache.js';
 import type { FullVectors } from './full-vectors.js';
 
 export interface DiskFullVectorsOptions {
@@ -52,6 +52,12 @@ export class DiskFullVectors implements FullVectors {
   #used = 0;
   readonly #rowOf = new Map<number, number>();
   readonly #free: number[] = [];
+  /** Made once: a closure per read would be garbage on every rescored candidate. */
+  readonly #source: BlockSource = {
+    readBlock: (block, into) => {
+      if (this.#fd !== undefined) readFully(this.#fd, into, block * this.#blockBytes);
+    },
+  };
 
   constructor(options: DiskFullVectorsOptions) {
     this.dimension = options.dimension;
@@ -178,12 +184,9 @@ export class DiskFullVectors implements FullVectors {
 
   // Copies `row` into the scratch row through the cache; false once closed.
   #load(row: number): boolean {
-    const fd = this.#fd;
-    if (fd === undefined) return false;
+    if (this.#fd === undefined) return false;
     const block = Math.floor(row / this.#blockRows);
-    const data = this.#cache.read(this.#file, block, this.#blockBytes, (into) => {
-      readFully(fd, into, block * this.#blockBytes);
-    });
+    const data = this.#cache.read(this.#file, block, this.#blockBytes, this.#source);
     const at = (row % this.#blockRows) * this.#fileRowBytes;
     this.#scratch.set(data.subarray(at, at + this.#fileRowBytes));
     return true;
