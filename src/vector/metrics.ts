@@ -36,8 +36,10 @@ export function createVectorMetrics(
     'RAM held by the collection index: vectors (for on_disk collections, their cached blocks), codes and graph.',
     (c) => store.collection(c).memoryBytes(),
   );
-  gauge('strata_vector_disk_bytes', 'Bytes on disk: the collection log and snapshots.', (c) =>
-    store.diskBytes(c),
+  gauge(
+    'strata_vector_disk_bytes',
+    'Bytes on disk: the collection log, snapshots and (on_disk) full-vector file.',
+    (c) => store.diskBytes(c),
   );
   diskCacheMetrics(registry, diskCache);
   return {

@@ -98,8 +98,8 @@ export class VectorStore implements Lifecycle {
   /**
    * Full vectors of `on_disk` collections: derived state, rebuilt from the snapshot and the log on
    * every open (decision 0014), so the folder is emptied at start and a file is deleted with its
-   * collection. Apart from the collection's folder, which a restore empties before its new state
-   * (already built, file included) is switched in.
+   * collection. Kept out of the collection's own folder: a restore empties that folder when the
+   * new state, its file included, is already built.
    */
   get #fullVectorsDir(): string {
     return join(this.options.directory, 'full-vectors');
