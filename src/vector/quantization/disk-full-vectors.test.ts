@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { isStrataError } from '../../kernel/index.js';
 import { fitPca } from '../algorithms/pca.js';
 import { vectorIndexConformance } from '../conformance.js';
 import { FlatIndex } from '../flat-index.js';
@@ -18,9 +19,15 @@ import { QuantizedHnswIndex } from './quantized-index.js';
 
 const directory = temporaryDirectory('disk-full-vectors');
 
-function diskStore(dimension: number, metric: Metric, cache: BlockCache, blockRows?: number) {
+function diskStore(
+  dimension: number,
+  metric: Metric,
+  cache: BlockCache,
+  blockRows?: number,
+  path = join(directory(), 'vectors.f32'),
+) {
   return new DiskFullVectors({
-    path: join(directory(), 'vectors.f32'),
+    path,
     dimension,
     metric,
     cache,
@@ -117,6 +124,21 @@ describe('DiskFullVectors', () => {
     assert.ok(cache.stats().bytes <= budget);
     stores[0]?.close();
     assert.equal(cache.stats().bytes, b, 'a closed store gives its blocks back');
+  });
+
+  it('fails with INTERNAL naming the file when it cannot create it', () => {
+    const folder = directory();
+    mkdirSync(folder, { recursive: true });
+    const blocker = join(folder, 'not-a-folder');
+    writeFileSync(blocker, '');
+    assert.throws(
+      () => diskStore(4, 'dot', new BlockCache(4096), undefined, join(blocker, 'vectors.f32')),
+      (error: unknown) =>
+        isStrataError(error) &&
+        error.code === 'INTERNAL' &&
+        error.message.includes('cannot create the full-vector file') &&
+        error.message.includes(blocker),
+    );
   });
 
   it('deletes its file on close and answers as empty after', () => {

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StrataError } from '../../kernel/index.js';
 import type { Engine, KernelCode } from '../engine/engine.js';
 import { createEngine } from '../engine/select.js';
 import type { SlotSpace } from '../filter/id-mask.js';
@@ -55,7 +56,11 @@ export class DiskFullVectors implements FullVectors {
   /** Made once: a closure per read would be garbage on every rescored candidate. */
   readonly #source: BlockSource = {
     readBlock: (block, into) => {
-      if (this.#fd !== undefined) readFully(this.#fd, into, block * this.#blockBytes);
+      const fd = this.#fd;
+      if (fd === undefined) return;
+      fileOp('read', this.#path, () => {
+        readFully(fd, into, block * this.#blockBytes);
+      });
     },
   };
 
@@ -72,8 +77,10 @@ export class DiskFullVectors implements FullVectors {
     // Sized once: the buffer (and so the scratch view) never changes after this.
     this.#engine.grow(this.#scratchAt + rowBytes(options.dimension));
     this.#scratch = new Uint8Array(this.#engine.buffer(), this.#scratchAt, this.#fileRowBytes);
-    mkdirSync(dirname(options.path), { recursive: true });
-    this.#fd = openSync(options.path, 'w+');
+    this.#fd = fileOp('create', options.path, () => {
+      mkdirSync(dirname(options.path), { recursive: true });
+      return openSync(options.path, 'w+');
+    });
     this.#file = this.#cache.register();
   }
 
@@ -102,7 +109,9 @@ export class DiskFullVectors implements FullVectors {
       row = this.#used++;
     }
     const bytes = new Uint8Array(vector.buffer, vector.byteOffset, this.#fileRowBytes);
-    writeFully(fd, bytes, row * this.#fileRowBytes);
+    fileOp('write', this.#path, () => {
+      writeFully(fd, bytes, row * this.#fileRowBytes);
+    });
     const cached = this.#cache.peek(this.#file, Math.floor(row / this.#blockRows));
     cached?.set(bytes, (row % this.#blockRows) * this.#fileRowBytes);
     this.#ids[row] = id;
@@ -150,7 +159,9 @@ export class DiskFullVectors implements FullVectors {
     for (let first = 0; first < this.#used; first += chunkRows) {
       const fd = this.#fd;
       if (fd === undefined) return;
-      readFully(fd, buffer, first * this.#fileRowBytes);
+      fileOp('read', this.#path, () => {
+        readFully(fd, buffer, first * this.#fileRowBytes);
+      });
       const rows = Math.min(chunkRows, this.#used - first);
       for (let r = 0; r < rows; r++) {
         const id = this.#ids[first + r] ?? -1;
@@ -201,6 +212,23 @@ export class DiskFullVectors implements FullVectors {
 
 // Address 0 stays unused, as in the index memories; rows start on a cache line.
 const BASE = 64;
+
+/**
+ * Runs a file operation, turning a failure (a full disk, a removed folder) into an INTERNAL error
+ * that names the file: the caller is a search or an apply that cannot do without it.
+ */
+function fileOp<T>(what: 'create' | 'read' | 'write', path: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new StrataError(
+      'INTERNAL',
+      `cannot ${what} the full-vector file ${path} (${code}); check free space and permissions under the data directory, then restart to rebuild it`,
+      { cause: error },
+    );
+  }
+}
 
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {
   for (let done = 0; done < bytes.length;) {
