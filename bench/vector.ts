@@ -1,21 +1,31 @@
 // npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
+//   [--on-disk] [--disk-cache-share 0.1] [--points N]
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
 // Strata's HNSW against hnswlib-node (native, bench-only) on the same data in the same process,
 // single thread, and beside it Strata's HNSW over int8 and binary codes with full-precision
 // rescoring (`--quantization none` leaves them out): recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
-// resident memory. Appends or replaces this data set's section in bench/results/vector.md.
+// resident memory. `--on-disk` adds int8 + rescore with the originals in a file behind a block
+// cache of `--disk-cache-share` of their bytes (decision 0014); `--points` shrinks the synthetic
+// sets for a quick run. Appends or replaces this data set's section in bench/results/vector.md.
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { basename } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { argv, memoryUsage, stderr, version } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
-import { FlatIndex, HnswIndex, QuantizedHnswIndex, type Metric } from '../src/vector/index.js';
+import {
+  BlockCache,
+  DiskFullVectors,
+  FlatIndex,
+  HnswIndex,
+  QuantizedHnswIndex,
+  type Metric,
+} from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
 import { writeResultSection } from './results-file.js';
 
@@ -52,8 +62,12 @@ const { values } = parseArgs({
     quantization: { type: 'string', default: 'int8,binary' },
     oversampling: { type: 'string', default: '2' },
     'binary-oversampling': { type: 'string', default: '4' },
+    'on-disk': { type: 'boolean', default: false },
+    'disk-cache-share': { type: 'string', default: '0.1' },
+    points: { type: 'string' },
   },
 });
+const diskCacheShare = Number(values['disk-cache-share']);
 const m = Number(values.m);
 const efConstruction = Number(values['ef-construction']);
 const efs = values.ef.split(',').map(Number);
@@ -97,11 +111,12 @@ async function loadDataset(): Promise<Dataset> {
     });
   }
   const queries = values.queries === undefined ? undefined : Number(values.queries);
+  const points = values.points === undefined ? undefined : Number(values.points);
   switch (values.dataset) {
     case 'synthetic':
-      return syntheticClustered(100_000, queries ?? 2000, 128);
+      return syntheticClustered(points ?? 100_000, queries ?? 2000, 128);
     case 'synthetic-1m':
-      return syntheticClustered(1_000_000, queries ?? 2000, 128);
+      return syntheticClustered(points ?? 1_000_000, queries ?? 2000, 128);
     case 'fashion-mnist':
       return fashionMnist(queries ?? 10_000);
     case 'glove':
@@ -133,6 +148,8 @@ interface Built {
   readonly memoryBytes: number;
   /** Bytes of vector data per point held in RAM for search, and (quantized) the originals kept for rescoring. */
   readonly vectorBytes?: { readonly search: number; readonly originals: number };
+  /** Originals on disk: the cache's budget and its counts after the sweep (read lazily). */
+  readonly disk?: { readonly budget: number; readonly fileBytes: number; readonly stats: () => string };
   /** Returns the ids of the K nearest; the index stays referenced through this closure. */
   readonly search: (query: number, ef: number) => number[];
 }
@@ -263,11 +280,24 @@ function buildStrata(data: Dataset): Built {
   };
 }
 
-function buildQuantized(data: Dataset, kind: 'int8' | 'binary'): Built {
+function buildQuantized(data: Dataset, kind: 'int8' | 'binary', onDisk = false): Built {
   const oversampling = oversamplingOf[kind];
-  log(`Strata HNSW over ${kind} codes: building ${data.base.length} points (rescoring ${oversampling} × k)`);
+  const where = onDisk ? ', originals on disk' : '';
+  log(
+    `Strata HNSW over ${kind} codes${where}: building ${data.base.length} points (rescoring ${oversampling} × k)`,
+  );
   const before = rss();
   const started = performance.now();
+  // A cache of a share of the originals' bytes, in the process's temporary folder (deleted at exit).
+  const budget = Math.floor(diskCacheShare * data.base.length * data.dim * 4);
+  const cache = new BlockCache(budget);
+  let store: DiskFullVectors | undefined;
+  const folder = onDisk ? mkdtempSync(join(tmpdir(), 'strata-bench-disk-')) : undefined;
+  if (folder !== undefined) {
+    process.once('exit', () => {
+      rmSync(folder, { recursive: true, force: true });
+    });
+  }
   const index = new QuantizedHnswIndex({
     dimension: data.dim,
     metric: data.metric,
@@ -276,6 +306,12 @@ function buildQuantized(data: Dataset, kind: 'int8' | 'binary'): Built {
     capacity: data.base.length,
     quantization: { kind },
     oversampling,
+    ...(folder === undefined
+      ? {}
+      : {
+          fullVectors: (dimension: number, metric: Metric) =>
+            (store = new DiskFullVectors({ path: join(folder, 'originals.f32'), dimension, metric, cache })),
+        }),
   });
   data.base.forEach((v, id) => {
     index.upsert(id, v);
@@ -285,13 +321,29 @@ function buildQuantized(data: Dataset, kind: 'int8' | 'binary'): Built {
   const memoryBytes = rss() - before;
   const vectors = index.vectorMemory();
   log(
-    `Strata ${kind}: built in ${buildSeconds.toFixed(1)} s, codes ${mb(vectors.codes)}, originals ${mb(vectors.originals)}, index memory ${mb(index.memoryBytes())}`,
+    `Strata ${kind}${where}: built in ${buildSeconds.toFixed(1)} s, codes ${mb(vectors.codes)}, originals in RAM ${mb(vectors.originals)}, index memory ${mb(index.memoryBytes())}`,
   );
   return {
-    name: `Strata ${kind} + rescore ×${oversampling}`,
+    name: `Strata ${kind} + rescore ×${oversampling}${onDisk ? ' (on disk)' : ''}`,
     buildSeconds,
     memoryBytes,
-    vectorBytes: { search: vectors.codes / index.size, originals: vectors.originals / index.size },
+    // On disk, the originals' bytes in RAM are the cached blocks, read when the report is written.
+    get vectorBytes() {
+      const now = index.vectorMemory();
+      return { search: now.codes / index.size, originals: now.originals / index.size };
+    },
+    ...(store === undefined
+      ? {}
+      : {
+          disk: {
+            budget,
+            fileBytes: store.fileBytes(),
+            stats: () => {
+              const { bytes, hits, misses } = cache.stats();
+              return `cached ${mb(bytes)} of ${mb(budget)}, ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`;
+            },
+          },
+        }),
     search: (i, ef) => index.search(data.queries[i] ?? [], K, { ef }).map((h) => h.id),
   };
 }
@@ -362,11 +414,20 @@ function report(data: Dataset, strata: EngineRun, lib: EngineRun, quantized: rea
         const v = e.vectorBytes;
         if (v === undefined) return `${e.name} ?`;
         const share = ((100 * v.search) / (strata.vectorBytes?.search ?? v.search)).toFixed(1);
+        if (e.disk !== undefined)
+          return `${e.name} ${v.search.toFixed(0)} (${share}% of float32; + ${v.originals.toFixed(1)} of cached originals, the rest on disk: ${(((v.search + v.originals) * 100) / (strata.vectorBytes?.search ?? 1)).toFixed(1)}% of float32 resident)`;
         return v.originals === 0
           ? `${e.name} ${v.search.toFixed(0)}`
           : `${e.name} ${v.search.toFixed(0)} (${share}% of float32; + ${v.originals.toFixed(0)} of float32 originals for rescoring, which may live on disk)`;
       })
       .join(', ')}`,
+    ...ours.flatMap((e) =>
+      e.disk === undefined
+        ? []
+        : [
+            `- ${e.name}: originals file ${mb(e.disk.fileBytes)}, block cache budget ${mb(e.disk.budget)} (${(diskCacheShare * 100).toFixed(0)}% of the originals); after the sweep ${e.disk.stats()}`,
+          ],
+    ),
     `- QPS at recall@10 = 0.95 (interpolated): ${ours.map((e) => `${e.name} ${qpsAt(e.points, 0.95)}`).join(', ')}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
     '',
     `| ef | ${ours.map((e) => `${e.name} recall@10 | QPS | p50 / p99 µs | QPS ÷ hnswlib`).join(' | ')} | hnswlib recall@10 | hnswlib QPS | hnswlib p50 / p99 µs |`,
@@ -400,6 +461,7 @@ log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${d
 // delta then holds that index and nothing freed or allocated by another phase.
 const strataBuilt = buildStrata(data);
 const quantizedBuilt = quantizations.map((kind) => buildQuantized(data, kind));
+if (values['on-disk']) quantizedBuilt.push(buildQuantized(data, 'int8', true));
 const libBuilt = buildHnswlib(data);
 const truth = groundTruth(data);
 log(

@@ -11,6 +11,17 @@ export const vectorConfigSchema = Type.Object(
       description:
         "A collection is snapshotted once this many operations were logged since its last snapshot (and on shutdown); the log is then truncated, which bounds restart time and gives deleted points' disk space back.",
     }),
+    diskCache: Type.Object(
+      {
+        bytes: Type.Integer({
+          minimum: 0,
+          default: 256 * 1024 * 1024,
+          description:
+            'Bytes of RAM for the cache of disk blocks that every collection created with vectors.on_disk: true reads its full-precision vectors through (one least-recently-used cache for the process, 4 KiB blocks); a hard bound. The quantized codes and the graph are in RAM besides.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     snapshots: Type.Object(
       {
         scheduleMinutes: Type.Number({

@@ -34,7 +34,9 @@ export {
   type QuantizedIndexOptions,
   type VectorMemory,
 } from './quantization/quantized-index.js';
-export type { FullVectors } from './quantization/full-vectors.js';
+export { EngineFullVectors, type FullVectors, type FullVectorsFactory } from './quantization/full-vectors.js';
+export { DiskFullVectors, type DiskFullVectorsOptions } from './quantization/disk-full-vectors.js';
+export { BlockCache, type BlockCacheStats } from './quantization/block-cache.js';
 export { resolveBackend, wasmSimdSupported } from './engine/select.js';
 export { mulberry32 } from './random.js';
 export {

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
 import { createVectorMetrics } from './metrics.js';
 import type { VectorConfig } from './config.js';
+import { BlockCache } from './quantization/block-cache.js';
 import { FileLog, FsBlobStore, SnapshotFiles } from './storage/index.js';
 import { CollectionSnapshots } from './store/collection-snapshots.js';
 import { VectorProcedures } from './store/procedures.js';
@@ -25,7 +26,9 @@ export class VectorModule implements Lifecycle {
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
     const directory = join(options.dataDir, 'vector');
+    const diskCache = new BlockCache(options.config.diskCache.bytes);
     this.#store = new VectorStore({
+      diskCache,
       directory,
       logger: options.logger,
       snapshots: new FsBlobStore(directory),
@@ -49,7 +52,7 @@ export class VectorModule implements Lifecycle {
     this.#schedule = options.config.snapshots;
     this.procedures = new VectorProcedures(
       this.#store,
-      createVectorMetrics(options.registry, this.#store),
+      createVectorMetrics(options.registry, this.#store, diskCache),
       this.#snapshots,
     );
   }

@@ -1,5 +1,7 @@
+import { StrataError } from '../../kernel/index.js';
 import { HnswIndex } from '../hnsw-index.js';
 import { quantizationOf } from '../quantization/config.js';
+import type { FullVectorsFactory } from '../quantization/full-vectors.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
 import {
   PayloadIndexes,
@@ -32,6 +34,12 @@ export interface ScoredHit {
 }
 
 /**
+ * Where a collection with these parameters keeps its full-precision vectors: a factory (on disk),
+ * or undefined for the index's own memory. The store that owns the data directory decides.
+ */
+export type FullVectorsPlacement = (params: CollectionParams) => FullVectorsFactory | undefined;
+
+/**
  * A collection's state: the vector index, the point ids and payloads. It changes only through
  * `apply`, which the log replays identically; queries never change it. Point ids map to dense
  * internal numbers, the only ids the index knows.
@@ -55,6 +63,7 @@ export class Collection {
   constructor(
     readonly name: string,
     params: CollectionParams,
+    placement?: FullVectorsPlacement,
   ) {
     this.#params = params;
     const graph = {
@@ -63,10 +72,20 @@ export class Collection {
       m: params.m,
       efConstruction: params.efConstruct,
     };
+    const fullVectors = placement?.(params);
     this.#index =
       params.quantization === undefined
         ? new HnswIndex(graph)
-        : new QuantizedHnswIndex({ ...graph, quantization: quantizationOf(params.quantization) });
+        : new QuantizedHnswIndex({
+            ...graph,
+            quantization: quantizationOf(params.quantization),
+            ...(fullVectors === undefined ? {} : { fullVectors }),
+          });
+  }
+
+  /** Gives back what the collection holds outside the JS heap (its full-vector file); unusable after. */
+  close(): void {
+    if (this.#index instanceof QuantizedHnswIndex) this.#index.close();
   }
 
   get params(): CollectionParams {
@@ -201,15 +220,9 @@ export class Collection {
    * so a restore inserts the same bits.
    */
   snapshot(): Uint8Array {
+    const dimension = this.#params.dimension;
     const points: [PointId, number, Payload][] = [];
-    const vectors = new Float32Array(this.#records.size * this.#params.dimension);
-    let row = 0;
-    for (const [internal, record] of this.#records) {
-      points.push([record.id, record.version, record.payload]);
-      const vector = this.#index.vector(internal);
-      if (vector !== undefined) vectors.set(vector, row * this.#params.dimension);
-      row++;
-    }
+    for (const record of this.#records.values()) points.push([record.id, record.version, record.payload]);
     const header = encoder.encode(
       JSON.stringify({
         sequence: this.#sequence,
@@ -221,15 +234,39 @@ export class Collection {
         points,
       }),
     );
-    const bytes = new Uint8Array(4 + header.byteLength + vectors.byteLength);
+    // The vectors go straight into the snapshot's buffer, one at a time: a collection whose
+    // vectors live on disk never holds them twice (or in the JS heap) to be snapshotted.
+    const bytes = new Uint8Array(4 + header.byteLength + this.#records.size * dimension * 4);
     new DataView(bytes.buffer).setUint32(0, header.byteLength, true);
     bytes.set(header, 4);
-    bytes.set(new Uint8Array(vectors.buffer), 4 + header.byteLength);
+    const vectorsAt = 4 + header.byteLength;
+    const put = (position: number, vector: Float32Array): void => {
+      bytes.set(
+        new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4),
+        vectorsAt + position * dimension * 4,
+      );
+    };
+    let position = 0;
+    if (this.#index instanceof QuantizedHnswIndex) {
+      // Read in storage order (one sequential pass over a file on disk), placed in header order.
+      const positionOf = new Map<number, number>();
+      for (const internal of this.#records.keys()) positionOf.set(internal, position++);
+      for (const [internal, vector] of this.#index.vectors()) {
+        const at = positionOf.get(internal);
+        if (at !== undefined) put(at, vector);
+      }
+    } else {
+      for (const internal of this.#records.keys()) {
+        const vector = this.#index.vector(internal);
+        if (vector !== undefined) put(position, vector);
+        position++;
+      }
+    }
     return bytes;
   }
 
-  /** A collection rebuilt from `snapshot()` bytes. */
-  static restore(name: string, bytes: Uint8Array): Collection {
+  /** A collection rebuilt from `snapshot()` bytes; `placement` as for the constructor. */
+  static restore(name: string, bytes: Uint8Array, placement?: FullVectorsPlacement): Collection {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const headerBytes = view.getUint32(0, true);
     const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerBytes))) as {
@@ -238,24 +275,42 @@ export class Collection {
       payloadIndexes: [string, string][];
       points: [PointId, number, Payload][];
     };
-    const collection = new Collection(name, header.params);
-    const dimension = header.params.dimension;
-    // Copied out: the vector block of a snapshot read from disk need not be 4-byte aligned.
-    const vectors = new Float32Array(new Uint8Array(bytes.subarray(4 + headerBytes)).buffer);
-    for (const [row, [id, version, payload]] of header.points.entries()) {
-      const internal = collection.#nextInternal++;
-      collection.#internalOf.set(id, internal);
-      collection.#index.upsert(internal, vectors.subarray(row * dimension, (row + 1) * dimension));
-      collection.#records.set(internal, { id, version, payload });
+    const collection = new Collection(name, header.params, placement);
+    // A snapshot that fails half way must not leave its full-vector file behind.
+    try {
+      const dimension = header.params.dimension;
+      // Row by row through one aligned row (the vector block of a snapshot read from disk need not
+      // be 4-byte aligned), rather than a copy of the whole block.
+      const row = new Float32Array(dimension);
+      const rowBytes = new Uint8Array(row.buffer);
+      const vectorsAt = 4 + headerBytes;
+      const vectorBytes = header.points.length * dimension * 4;
+      if (bytes.byteLength - vectorsAt < vectorBytes) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `the snapshot holds ${bytes.byteLength - vectorsAt} bytes of vectors; its ${header.points.length} points of dimension ${dimension} need ${vectorBytes}`,
+        );
+      }
+      for (const [index, [id, version, payload]] of header.points.entries()) {
+        const internal = collection.#nextInternal++;
+        collection.#internalOf.set(id, internal);
+        const at = vectorsAt + index * dimension * 4;
+        rowBytes.set(bytes.subarray(at, at + dimension * 4));
+        collection.#index.upsert(internal, row);
+        collection.#records.set(internal, { id, version, payload });
+      }
+      for (const [field, type] of header.payloadIndexes) {
+        collection.#payloadIndexes.create(
+          field,
+          type,
+          [...collection.#records].map(([internal, record]) => [internal, record.payload] as const),
+        );
+      }
+      collection.#sequence = header.sequence;
+    } catch (error) {
+      collection.close();
+      throw error;
     }
-    for (const [field, type] of header.payloadIndexes) {
-      collection.#payloadIndexes.create(
-        field,
-        type,
-        [...collection.#records].map(([internal, record]) => [internal, record.payload] as const),
-      );
-    }
-    collection.#sequence = header.sequence;
     return collection;
   }
 

@@ -12,6 +12,11 @@ export interface CollectionParams {
   readonly fullScanThreshold: number;
   /** Qdrant's `quantization_config` as given; absent for float32 only. Fixed at creation. */
   readonly quantization?: QuantizationConfig;
+  /**
+   * Qdrant's `vectors.on_disk` as given (absent when not given). True keeps the full-precision
+   * vectors in a file behind the process's block cache; it needs `quantization`. Fixed at creation.
+   */
+  readonly onDisk?: boolean;
 }
 
 /** Qdrant's distance names. */
@@ -95,10 +100,36 @@ export function paramsFromCreate(body: unknown): CollectionParams {
   const quantization = quantizationConfigFrom(
     vectors['quantization_config'] ?? request['quantization_config'],
   );
+  const onDisk = onDiskFrom(vectors['on_disk']);
+  // Qdrant 1.16's successor of on_disk (cold, cached, pinned) has no exact match here (decision 0014).
+  if (vectors['memory'] !== undefined && vectors['memory'] !== null) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'vectors.memory is not supported; use vectors.on_disk: true (with a quantization_config) to keep the full vectors on disk behind the block cache, or leave both out to keep them in RAM',
+    );
+  }
+  // Qdrant would walk a float32 graph memory-mapped from disk; here only the few candidates a
+  // search rescores are read from disk, so the walk needs codes in RAM (decision 0014).
+  if (onDisk === true && quantization === undefined) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'vectors.on_disk: true needs a quantization_config: the search walks quantized codes in RAM and reads only the full vectors it rescores from disk; add e.g. "quantization_config": {"scalar": {"type": "int8"}}, or leave on_disk out',
+    );
+  }
   return {
     dimension,
     metric: distanceNames[distance as DistanceName],
     ...hnsw,
     ...(quantization === undefined ? {} : { quantization }),
+    ...(onDisk === undefined ? {} : { onDisk }),
   };
+}
+
+/** `vectors.on_disk`: true, false, or undefined when absent. */
+export function onDiskFrom(value: unknown, path = 'vectors.on_disk'): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    throw new StrataError('INVALID_ARGUMENT', `${path} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

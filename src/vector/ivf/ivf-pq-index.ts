@@ -1,7 +1,11 @@
 import { StrataError } from '../../kernel/index.js';
 import type { Metric, SearchHit } from '../types.js';
 import { rowDistance } from './distance.js';
-import { EngineFullVectors, type FullVectors } from '../quantization/full-vectors.js';
+import {
+  EngineFullVectors,
+  type FullVectors,
+  type FullVectorsFactory,
+} from '../quantization/full-vectors.js';
 import { IvfIndex, type IvfOptions } from './ivf-index.js';
 import { ProductQuantizer, defaultSubquantizers } from './product-quantizer.js';
 import type { TopK } from './top-k.js';
@@ -22,8 +26,8 @@ export interface IvfPqIndexOptions extends IvfOptions {
    * turn off for small indexes, where those tables outweigh the codes.
    */
   readonly precomputeTables?: boolean;
-  /** Where full vectors live when rescoring; default an in-memory store. */
-  readonly fullVectors?: FullVectors;
+  /** Makes the store of full vectors for rescoring (DiskFullVectors: on disk); default in memory. */
+  readonly fullVectors?: FullVectorsFactory;
 }
 
 /** At most this many bytes of precomputed L2 tables (nlist · m · ksub floats); above, tables are filled per list. */
@@ -81,7 +85,8 @@ export class IvfPqIndex extends IvfIndex {
       );
     }
     this.full = this.rescore
-      ? (options.fullVectors ?? new EngineFullVectors(options.dimension, options.metric, 'auto'))
+      ? (options.fullVectors?.(options.dimension, options.metric) ??
+        new EngineFullVectors(options.dimension, options.metric, 'auto'))
       : undefined;
     this.residual = new Float32Array(options.dimension);
     this.precomputeTables = options.precomputeTables ?? true;
@@ -237,8 +242,14 @@ export class IvfPqIndex extends IvfIndex {
     return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, k);
   }
 
+  /** RAM only: lists, codebooks, tables and the full vectors' bytes in RAM (cached blocks, on disk). */
   override memoryBytes(): number {
     const tables = this.listTerms?.byteLength ?? 0;
     return super.memoryBytes() + (this.pq?.memoryBytes() ?? 0) + tables + (this.full?.bytes() ?? 0);
+  }
+
+  /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */
+  close(): void {
+    this.full?.close();
   }
 }

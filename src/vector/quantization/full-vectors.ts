@@ -8,21 +8,25 @@ import type { BackendChoice, Metric } from '../types.js';
  * Where an approximate index keeps the full-precision vectors it rescores with: the quantized
  * HNSW index, IVF-PQ and the PCA wrapper. The codes never need them, only the few candidates of
  * each search do, which is what lets them move behind a page cache on disk (Qdrant's
- * `always_ram: false`) without touching the search: that store would be a second implementation
- * of this interface.
+ * `always_ram: false`) without touching the search: DiskFullVectors (disk-full-vectors.ts) is
+ * that second implementation.
  */
 export interface FullVectors {
   readonly dimension: number;
   readonly size: number;
-  /** The stored row of `id` (a view, valid until the next write), or undefined. */
+  has(id: number): boolean;
+  /** The stored row of `id` (a view valid until the next call on the store, or a copy), or undefined. */
   get(id: number): Float32Array | undefined;
   set(id: number, vector: Float32Array): void;
   delete(id: number): boolean;
   /** The rows as slots, for allow masks and scans; a freed row is a slot without an id. */
   slots(): SlotSpace;
-  /** Every live (id, row) pair, in row order. */
+  /**
+   * Every live (id, row) pair, in row order. A row may be a view into a read buffer that the next
+   * step reuses: copy what must outlive the step.
+   */
   entries(): IterableIterator<[number, Float32Array]>;
-  /** Bytes held for vectors (rows allocated, live or free). */
+  /** Bytes of RAM held for vectors (rows allocated, live or free; for a disk store, its cached blocks). */
   bytes(): number;
   /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
   setQuery(query: Float32Array): void;
@@ -31,7 +35,12 @@ export interface FullVectors {
    * 1 - dot, L1), Infinity for an unknown id.
    */
   distance(id: number): number;
+  /** Gives back what the store holds outside the JS heap (a disk store deletes its file); unusable after. */
+  close(): void;
 }
+
+/** Makes the FullVectors of an index, given its dimension and metric (the index owns and closes it). */
+export type FullVectorsFactory = (dimension: number, metric: Metric) => FullVectors;
 
 /**
  * FullVectors in a linear memory of their own (an Engine: WebAssembly where it runs, the
@@ -68,6 +77,10 @@ export class EngineFullVectors implements FullVectors {
   // Byte address of a row; QUERY is the query's.
   #at(row: number): number {
     return BASE + (row + 1) * this.#rowBytes;
+  }
+
+  has(id: number): boolean {
+    return this.#rowOf.has(id);
   }
 
   get(id: number): Float32Array | undefined {
@@ -129,6 +142,11 @@ export class EngineFullVectors implements FullVectors {
 
   bytes(): number {
     return this.#ids.length * this.#rowBytes;
+  }
+
+  /** Nothing to give back: the memory goes with the store. */
+  close(): void {
+    return;
   }
 
   #grow(capacity: number): void {

@@ -4,8 +4,8 @@ import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
 import type { Backend, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 import { trainBinary } from './binary.js';
-import { EngineFullVectors, type FullVectors } from './full-vectors.js';
-import { trainingSample, type Quantizer } from './quantizer.js';
+import { EngineFullVectors, type FullVectors, type FullVectorsFactory } from './full-vectors.js';
+import { trainingPositions, type Quantizer } from './quantizer.js';
 import { defaultQuantile, trainScalar } from './scalar.js';
 
 /** Which codes the graph holds: int8 (Qdrant's `scalar`) or one bit per dimension (`binary`). */
@@ -22,8 +22,8 @@ export interface QuantizedIndexOptions extends Omit<HnswIndexOptions, 'encoding'
   /** Defaults of QuantizationSearchParams for searches that name none. */
   readonly oversampling?: number;
   readonly rescore?: boolean;
-  /** Where the full-precision vectors live; in memory by default. */
-  readonly fullVectors?: FullVectors;
+  /** Where the full-precision vectors live (DiskFullVectors: on disk); in memory by default. */
+  readonly fullVectors?: FullVectorsFactory;
 }
 
 /** Vector bytes of a quantized index: the codes the graph searches and the originals it rescores with. */
@@ -60,7 +60,7 @@ export class QuantizedHnswIndex implements VectorIndex {
     this.metric = options.metric;
     this.quantization = options.quantization;
     this.#full =
-      options.fullVectors ??
+      options.fullVectors?.(options.dimension, options.metric) ??
       new EngineFullVectors(options.dimension, options.metric, options.backend ?? 'auto', options.capacity);
     this.#trainingPoints = Math.max(1, options.trainingPoints ?? 1024);
     this.#query = new Float32Array(options.dimension);
@@ -92,7 +92,7 @@ export class QuantizedHnswIndex implements VectorIndex {
   }
 
   has(id: number): boolean {
-    return this.#full.get(id) !== undefined;
+    return this.#full.has(id);
   }
 
   search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
@@ -138,12 +138,15 @@ export class QuantizedHnswIndex implements VectorIndex {
   }
 
   // Trains the quantizer on the live vectors and builds the graph over their codes, in row order.
+  // Two passes over the rows rather than an array of them: on disk they need not fit in RAM.
   #build(): void {
-    const rows = [...this.#full.entries()];
-    const sample = trainingSample(
-      rows.map(([, row]) => row),
-      this.dimension,
-    );
+    const count = this.#full.size;
+    const positions = trainingPositions(count, this.dimension);
+    const sample: Float32Array[] = [];
+    let position = 0;
+    for (const [, row] of this.#full.entries()) {
+      if (positions[sample.length] === position++) sample.push(row.slice());
+    }
     const { quantization } = this;
     const quantizer =
       quantization.kind === 'int8'
@@ -152,10 +155,10 @@ export class QuantizedHnswIndex implements VectorIndex {
     const graph = new HnswIndex({
       ...this.#options,
       backend: this.backend,
-      capacity: Math.max(rows.length, this.#options.capacity ?? 1024),
+      capacity: Math.max(count, this.#options.capacity ?? 1024),
       encoding: quantizer.encoding,
     });
-    for (const [id, row] of rows) graph.upsert(id, row);
+    for (const [id, row] of this.#full.entries()) graph.upsert(id, row);
     this.#quantizer = quantizer;
     this.#graph = graph;
   }
@@ -164,6 +167,14 @@ export class QuantizedHnswIndex implements VectorIndex {
   compact(): void {
     if (this.#graph === undefined) return;
     this.#build();
+  }
+
+  /**
+   * Every stored (id, full-precision vector) in storage order, each valid until the next step: the
+   * sequential read a snapshot wants from a store on disk, instead of one random read per point.
+   */
+  vectors(): IterableIterator<[number, Float32Array]> {
+    return this.#full.entries();
   }
 
   /** A copy of the stored full-precision vector (normalised for cosine). */
@@ -175,8 +186,14 @@ export class QuantizedHnswIndex implements VectorIndex {
     return { codes: this.#graph?.vectorBytes() ?? 0, originals: this.#full.bytes() };
   }
 
+  /** RAM only: the graph and codes, the originals' bytes in RAM (cached blocks, on disk) and their id map. */
   memoryBytes(): number {
     return (this.#graph?.memoryBytes() ?? 0) + this.#full.bytes() + this.#full.size * 40;
+  }
+
+  /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */
+  close(): void {
+    this.#full.close();
   }
 }
 

@@ -11,14 +11,15 @@ export interface Quantizer {
 export const maxTrainingValues = 1 << 18;
 
 /**
- * Rows to train on: all of them, or every n-th so that at most maxTrainingValues values are read.
- * The same rows in the same order give the same quantizer, so a rebuild is reproducible.
+ * Which of `count` rows to train on, as ascending positions: all of them, or every n-th so that
+ * at most maxTrainingValues values are read. The same rows in the same order give the same
+ * quantizer, so a rebuild is reproducible.
  */
-export function trainingSample(rows: readonly Float32Array[], dimension: number): Float32Array[] {
+export function trainingPositions(count: number, dimension: number): number[] {
   const most = Math.max(1, Math.floor(maxTrainingValues / Math.max(dimension, 1)));
-  if (rows.length <= most) return [...rows];
-  const stride = rows.length / most;
-  return Array.from({ length: most }, (_, i) => rows[Math.floor(i * stride)] ?? new Float32Array(dimension));
+  if (count <= most) return Array.from({ length: count }, (_, i) => i);
+  const stride = count / most;
+  return Array.from({ length: most }, (_, i) => Math.floor(i * stride));
 }
 
 /** Row bytes for `bytes` bytes of codes: padded with zeros to the v128 width. */

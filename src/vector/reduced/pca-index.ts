@@ -5,7 +5,11 @@
 // L2 (cosine: on unit vectors, |x − y|² = 2 − 2·cos) or by inner product (dot).
 import { StrataError } from '../../kernel/index.js';
 import { pcaTransform, type PcaModel } from '../algorithms/pca.js';
-import { EngineFullVectors, type FullVectors } from '../quantization/full-vectors.js';
+import {
+  EngineFullVectors,
+  type FullVectors,
+  type FullVectorsFactory,
+} from '../quantization/full-vectors.js';
 import { checkVector, writeVector } from '../metric.js';
 import type { Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 
@@ -22,7 +26,8 @@ export interface PcaIndexOptions {
   readonly rescore?: boolean;
   /** Candidates per result to rescore. Default 4. */
   readonly oversampling?: number;
-  readonly fullVectors?: FullVectors;
+  /** Makes the store of full vectors for rescoring (DiskFullVectors: on disk); default in memory. */
+  readonly fullVectors?: FullVectorsFactory;
 }
 
 export class PcaIndex implements VectorIndex {
@@ -56,7 +61,8 @@ export class PcaIndex implements VectorIndex {
       );
     }
     this.full = rescore
-      ? (options.fullVectors ?? new EngineFullVectors(model.dimension, metric, 'auto'))
+      ? (options.fullVectors?.(model.dimension, metric) ??
+        new EngineFullVectors(model.dimension, metric, 'auto'))
       : undefined;
     this.inner = options.inner(model.components, metric === 'dot' ? 'dot' : 'euclidean');
     this.scratch = new Float32Array(model.dimension);
@@ -142,5 +148,10 @@ export class PcaIndex implements VectorIndex {
   memoryBytes(): number {
     const model = this.model.mean.byteLength + this.model.basis.byteLength;
     return this.inner.memoryBytes() + (this.full?.bytes() ?? 0) + model;
+  }
+
+  /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */
+  close(): void {
+    this.full?.close();
   }
 }

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger, isStrataError } from '../../kernel/index.js';
+import { BlockCache } from '../quantization/block-cache.js';
 import { FileLog, FsBlobStore, SnapshotFiles } from '../storage/index.js';
 import { capturingLogger, temporaryDirectory } from '../storage/test-support.js';
 import { CollectionSnapshots } from './collection-snapshots.js';
@@ -31,6 +32,7 @@ async function open(dir: string, blobs = new FsBlobStore(dir)) {
     snapshots: blobs,
     snapshotsKept: 2,
     snapshotEveryOperations: 10_000,
+    diskCache: new BlockCache(1 << 20),
   });
   await store.start();
   return {

@@ -1,9 +1,17 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
-import { Collection } from '../collection/collection.js';
+import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
-import { distanceName, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
+import {
+  distanceName,
+  hnswFrom,
+  onDiskFrom,
+  paramsFromCreate,
+  type CollectionParams,
+} from '../collection/params.js';
+import type { BlockCache } from '../quantization/block-cache.js';
+import { DiskFullVectors } from '../quantization/disk-full-vectors.js';
 import {
   deleteSnapshots,
   latestSnapshot,
@@ -27,6 +35,8 @@ export interface VectorStoreOptions {
   readonly snapshotsKept: number;
   /** A snapshot is taken once this many operations were logged since the last one. */
   readonly snapshotEveryOperations: number;
+  /** The cache of disk blocks that every `on_disk` collection reads its full vectors through. */
+  readonly diskCache: BlockCache;
 }
 
 /** What a mutation answers once it is durable and applied (Qdrant's UpdateResult). */
@@ -80,8 +90,33 @@ export class VectorStore implements Lifecycle {
   /** Held from start to stop: one process per vector directory (see DirectoryLock). */
   #lock: DirectoryLock | undefined;
   readonly #listeners = new Set<StoreListener>();
+  /** Numbers the full-vector files, unique within the folder this process emptied at start. */
+  #files = 0;
 
   constructor(private readonly options: VectorStoreOptions) {}
+
+  /**
+   * Full vectors of `on_disk` collections: derived state, rebuilt from the snapshot and the log on
+   * every open (decision 0014), so the folder is emptied at start and a file is deleted with its
+   * collection. Kept out of the collection's own folder: a restore empties that folder when the
+   * new state, its file included, is already built.
+   */
+  get #fullVectorsDir(): string {
+    return join(this.options.directory, 'full-vectors');
+  }
+
+  #placement(name: string): FullVectorsPlacement {
+    return (params) =>
+      params.onDisk === true
+        ? (dimension, metric) =>
+            new DiskFullVectors({
+              path: join(this.#fullVectorsDir, name, `${++this.#files}.f32`),
+              dimension,
+              metric,
+              cache: this.options.diskCache,
+            })
+        : undefined;
+  }
 
   get #catalogPath(): string {
     return join(this.options.directory, 'collections.json');
@@ -94,6 +129,7 @@ export class VectorStore implements Lifecycle {
   async start(): Promise<void> {
     await mkdir(join(this.options.directory, 'collections'), { recursive: true });
     this.#lock = await DirectoryLock.acquire(this.options.directory);
+    await rm(this.#fullVectorsDir, { recursive: true, force: true });
     for (const entry of await this.#readCatalog()) {
       const stored = await this.#open(entry.name, entry.params);
       const report = await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
@@ -117,6 +153,7 @@ export class VectorStore implements Lifecycle {
       await stored.snapshotting;
       if (stored.collection.sequence > stored.snapshotSequence) await this.#snapshot(stored);
       await stored.log.close();
+      stored.collection.close();
     });
     this.#collections.clear();
     await Promise.all(stopping);
@@ -185,6 +222,7 @@ export class VectorStore implements Lifecycle {
   updateCollection(name: string, request: unknown): Promise<UpdateResult> {
     const stored = this.#stored(name);
     const changes = body(request);
+    fixedOnDisk(changes['vectors'], stored.collection.params.onDisk === true);
     if (changes['quantization_config'] !== undefined && changes['quantization_config'] !== null) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -203,6 +241,7 @@ export class VectorStore implements Lifecycle {
       await this.#writeCatalog();
       await stored.snapshotting;
       await stored.log.close();
+      stored.collection.close();
       await deleteSnapshots(this.options.snapshots, name);
       await rm(this.#collectionDir(name), { recursive: true, force: true });
       this.#changed(name, { change: 'deleted', pointsCount: 0 });
@@ -255,7 +294,7 @@ export class VectorStore implements Lifecycle {
     parseStoredCollectionName(name);
     let restored: Collection;
     try {
-      restored = Collection.restore(name, bytes);
+      restored = Collection.restore(name, bytes, this.#placement(name));
     } catch (error) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -265,7 +304,12 @@ export class VectorStore implements Lifecycle {
         },
       );
     }
-    admit(restored);
+    try {
+      admit(restored);
+    } catch (error) {
+      restored.close();
+      throw error;
+    }
     return this.#changeCatalog(async () => {
       const old = this.#collections.get(name);
       let after = 0;
@@ -277,6 +321,7 @@ export class VectorStore implements Lifecycle {
         this.#collections.delete(name);
         await old.snapshotting;
         await old.log.close();
+        old.collection.close();
         after = Math.max(old.log.lastSequence, old.snapshotSequence, old.collection.sequence);
       }
       const sequence = after + 1;
@@ -285,6 +330,7 @@ export class VectorStore implements Lifecycle {
         await writeSnapshot(this.options.snapshots, name, sequence, bytes, this.options.snapshotsKept);
       } catch (error) {
         // Nothing switched: the old collection is still what its snapshot and log hold; serve it again.
+        restored.close();
         if (old !== undefined) await this.#reopen(name, old.collection.params);
         throw error;
       }
@@ -310,12 +356,15 @@ export class VectorStore implements Lifecycle {
     this.#collections.set(name, stored);
   }
 
-  /** Bytes the collection holds on disk: its log and its snapshots. */
+  /** Bytes the collection holds on disk: its log, its snapshots and (on_disk) its full-vector file. */
   async diskBytes(name: string): Promise<number> {
     this.#stored(name);
-    return directorySize(this.#collectionDir(name)).then(
-      async (logBytes) => logBytes + (await directorySize(join(this.options.directory, 'snapshots', name))),
-    );
+    const sizes = await Promise.all([
+      directorySize(this.#collectionDir(name)),
+      directorySize(join(this.options.directory, 'snapshots', name)),
+      directorySize(join(this.#fullVectorsDir, name)),
+    ]);
+    return sizes.reduce((sum, size) => sum + size, 0);
   }
 
   /**
@@ -348,7 +397,11 @@ export class VectorStore implements Lifecycle {
       segments_count: 1,
       config: {
         params: {
-          vectors: { size: params.dimension, distance: distanceName(params.metric) },
+          vectors: {
+            size: params.dimension,
+            distance: distanceName(params.metric),
+            ...(params.onDisk === undefined ? {} : { on_disk: params.onDisk }),
+          },
           shard_number: 1,
           replication_factor: 1,
           write_consistency_factor: 1,
@@ -390,12 +443,14 @@ export class VectorStore implements Lifecycle {
     const directory = this.#collectionDir(name);
     await mkdir(directory, { recursive: true });
     const snapshot = await latestSnapshot(this.options.snapshots, name, this.options.logger);
+    const placement = this.#placement(name);
     const collection =
       snapshot === undefined
-        ? new Collection(name, params)
+        ? new Collection(name, params, placement)
         : restored?.sequence === snapshot.sequence
           ? restored
-          : Collection.restore(name, snapshot.bytes);
+          : Collection.restore(name, snapshot.bytes, placement);
+    if (restored !== undefined && restored !== collection) restored.close();
     // The snapshot's sequence is the truth: a recovered state still carries its source's.
     if (snapshot !== undefined && collection.sequence !== snapshot.sequence)
       collection.rebase(snapshot.sequence);
@@ -452,6 +507,31 @@ export class VectorStore implements Lifecycle {
     const temporary = `${this.#catalogPath}.tmp`;
     await writeFile(temporary, JSON.stringify(entries, null, 2), { flush: true });
     await rename(temporary, this.#catalogPath);
+  }
+}
+
+/**
+ * Refuses a PATCH that would change `on_disk` (Qdrant's `vectors: {"": {"on_disk": …}}` for the
+ * unnamed vector, or `vectors: {"on_disk": …}`): the full vectors' place is fixed at creation.
+ */
+function fixedOnDisk(vectors: unknown, current: boolean): void {
+  if (vectors === undefined || vectors === null) return;
+  if (typeof vectors !== 'object' || Array.isArray(vectors)) {
+    throw new StrataError('INVALID_ARGUMENT', 'vectors must be an object, e.g. {"": {"on_disk": true}}');
+  }
+  const diff = vectors as Record<string, unknown>;
+  const unnamed = diff[''];
+  const requested =
+    'on_disk' in diff
+      ? onDiskFrom(diff['on_disk'])
+      : typeof unnamed === 'object' && unnamed !== null
+        ? onDiskFrom((unnamed as Record<string, unknown>)['on_disk'], 'vectors."".on_disk')
+        : undefined;
+  if (requested !== undefined && requested !== current) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `vectors.on_disk is fixed when a collection is created (this one has on_disk: ${current}); create a new collection with the on_disk you want and copy the points over, or restore a snapshot into it`,
+    );
   }
 }
 
