@@ -1,14 +1,19 @@
 // npm run bench:vector-scale -- [--n 10000000] [--dim 128] [--nlist 1024] [--m 16] [--queries 200]
 //   [--nprobe 8,16,32,64] [--oversampling 8] [--training 40000] [--iterations 10] [--rounds 3]
+//   [--originals disk|memory] [--cache-mib 64] [--dir PATH]
 //
 // IVF-PQ at a scale where the data set does not fit in memory: the synthetic clustered vectors of
 // bench/datasets.ts are generated as a stream and added one by one, so nothing holds the base set;
 // exact ground truth for the queries is kept while it streams past. Reports build throughput,
 // resident memory once built, and recall@10, QPS and latency per nprobe; writes its section of
-// bench/results/vector.md.
+// bench/results/vector.md. With `--originals disk` (the default) the float32 vectors that rescoring
+// reads live in a file under --dir behind a block cache of --cache-mib, as an on_disk collection's do.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryUsage, resourceUsage, stderr } from 'node:process';
 import { parseArgs } from 'node:util';
-import { IvfPqIndex } from '../src/vector/index.js';
+import { BlockCache, DiskFullVectors, IvfPqIndex, type FullVectorsFactory } from '../src/vector/index.js';
 import { clusteredStream } from './datasets.js';
 import { commandLine, machine, writeResultSection } from './results-file.js';
 
@@ -24,8 +29,13 @@ const { values } = parseArgs({
     training: { type: 'string', default: '40000' },
     iterations: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    originals: { type: 'string', default: 'disk' },
+    'cache-mib': { type: 'string', default: '64' },
+    dir: { type: 'string', default: join(tmpdir(), 'strata-vector-scale') },
   },
 });
+if (values.originals !== 'disk' && values.originals !== 'memory')
+  throw new Error(`--originals ${values.originals}: use disk or memory`);
 const n = Number(values.n);
 const dim = Number(values.dim);
 const nlist = Number(values.nlist);
@@ -130,6 +140,11 @@ function measure(
   };
 }
 
+const cache = new BlockCache(Number(values['cache-mib']) * 2 ** 20);
+const originalsFile = join(values.dir, 'originals.f32');
+const onDisk: FullVectorsFactory = (dimension, metric) =>
+  new DiskFullVectors({ path: originalsFile, dimension, metric, cache });
+
 const next = clusteredStream(dim);
 const queries = Array.from({ length: queryCount }, next);
 const truth = new StreamingTruth(queries);
@@ -141,6 +156,7 @@ const index = new IvfPqIndex({
   trainingSize: Number(values.training),
   iterations: Number(values.iterations),
   oversampling,
+  ...(values.originals === 'disk' ? { fullVectors: onDisk } : {}),
 });
 log(
   `IVF-PQ nlist ${nlist}, m ${subquantizers}, rescoring ×${oversampling}; ${n} × ${dim} synthetic vectors, ${queryCount} queries`,
@@ -181,6 +197,13 @@ const points = nprobes.map((nprobe) => {
   return point;
 });
 const afterSearch = memoryUsage().rss;
+const cacheStats = cache.stats();
+index.close();
+rmSync(values.dir, { recursive: true, force: true });
+const originals =
+  values.originals === 'disk'
+    ? `in a file (${mib(n * dim * 4)}) behind a block cache of ${values['cache-mib']} MiB (hit rate ${(cacheStats.hits / Math.max(1, cacheStats.hits + cacheStats.misses)).toFixed(3)} over the searches)`
+    : 'in memory';
 
 const lines = [
   `## IVF-PQ at scale: synthetic ${n} × ${dim}, euclidean`,
@@ -188,7 +211,7 @@ const lines = [
   `- command: \`${commandLine('bench:vector-scale')}\``,
   `- machine: ${machine()}`,
   `- date: ${new Date().toISOString()}`,
-  `- index: IVF-PQ, nlist ${nlist}, m ${subquantizers} (${subquantizers} code bytes per vector), trained on ${values.training} vectors, ${values.iterations} k-means iterations; the best k × ${oversampling} PQ candidates rescored with the float32 originals`,
+  `- index: IVF-PQ, nlist ${nlist}, m ${subquantizers} (${subquantizers} code bytes per vector), trained on ${values.training} vectors, ${values.iterations} k-means iterations; the best k × ${oversampling} PQ candidates rescored with the float32 originals, which are ${originals}`,
   `- build: ${buildSeconds.toFixed(0)} s, ${(n / buildSeconds).toFixed(0)} vectors/s (one thread, ground truth for ${queryCount} queries computed in the same loop)`,
   `- resident memory once built: **${mib(usage.rss)}** (JS heap ${mib(usage.heapUsed)}, array buffers ${mib(usage.arrayBuffers)}); after the searches ${mib(afterSearch)}; peak during the build ${mib(peak)}; the index's own accounting ${mib(index.memoryBytes())}`,
   `- recall@10 against exact ground truth, QPS single-threaded (median of ${rounds} rounds over ${queryCount} queries), latency in ms`,
