@@ -8,9 +8,10 @@ export type {
   QuantizationSearchParams,
   SearchHit,
   SearchOptions,
+  SearchTrace,
   VectorIndex,
 } from './types.js';
-export { metrics } from './types.js';
+export { metrics, searchTrace } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 export { IvfFlatIndex, type IvfFlatIndexOptions } from './ivf/ivf-flat-index.js';
