@@ -11,6 +11,12 @@ export const vectorConfigSchema = Type.Object(
       description:
         "A collection is snapshotted once this many operations were logged since its last snapshot (and on shutdown); the log is then truncated, which bounds restart time and gives deleted points' disk space back.",
     }),
+    maxBatchSearches: Type.Integer({
+      minimum: 1,
+      default: 1024,
+      description:
+        'Most searches one search/batch or query/batch request may hold (REST, gRPC); a larger batch is refused with INVALID_ARGUMENT and should be split.',
+    }),
     snapshots: Type.Object(
       {
         scheduleMinutes: Type.Number({

@@ -176,7 +176,7 @@ export function collectionSchema(vector: VectorProcedures): SchemaPart {
           return { name: args.name };
         },
         search: (_: unknown, args: SearchArgs, context: GraphQLContext) =>
-          procedures(context).search(args.collection, searchRequest(args)),
+          procedures(context).search(args.collection, searchRequest(args)).result,
         points: (
           _: unknown,
           args: {

@@ -2,7 +2,7 @@ import { protoPath } from './proto-files.js';
 import { StrataError } from '../../kernel/index.js';
 import type { VectorProcedures } from '../../vector/index.js';
 
-type ScoredPointResult = ReturnType<VectorProcedures['search']>[number];
+type ScoredPointResult = ReturnType<VectorProcedures['search']>['result'][number];
 type PointResult = ReturnType<VectorProcedures['retrieve']>[number];
 
 /**

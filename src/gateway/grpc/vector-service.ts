@@ -66,12 +66,12 @@ const unaryRpcs: Readonly<Record<string, Unary>> = {
   Upsert: async (vectors, request: UpsertMessage) =>
     updateMessage(await vectors.upsert(request.collection_name, upsertJson(request))),
   Search: (vectors, request: SearchMessage) => ({
-    points: vectors.search(request.collection_name, searchJson(request)).map(scoredPointMessage),
+    points: vectors.search(request.collection_name, searchJson(request)).result.map(scoredPointMessage),
   }),
   SearchBatch: (vectors, request: Named & { searches: readonly SearchMessage[] }) => ({
     results: vectors
       .searchBatch(request.collection_name, { searches: request.searches.map(searchJson) })
-      .map((points) => ({ points: points.map(scoredPointMessage) })),
+      .result.map((points) => ({ points: points.map(scoredPointMessage) })),
   }),
   Retrieve: (vectors, request: RetrieveMessage) => ({
     points: vectors.retrieve(request.collection_name, retrieveJson(request)).map(pointMessage),
