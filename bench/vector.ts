@@ -1,6 +1,8 @@
 // npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
+// npm run bench:vector -- --plan [--points 20000] [--dim 64] [--batch 64] [--rounds 5]
+//   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
@@ -12,12 +14,13 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename } from 'node:path';
-import { argv, memoryUsage, stderr, version } from 'node:process';
+import { argv, exit, memoryUsage, stderr, version } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
 import { FlatIndex, HnswIndex, QuantizedHnswIndex, type Metric } from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
 import { writeResultSection } from './results-file.js';
+import { runPlanBench } from './vector-plan.js';
 
 const K = 10;
 
@@ -52,6 +55,10 @@ const { values } = parseArgs({
     quantization: { type: 'string', default: 'int8,binary' },
     oversampling: { type: 'string', default: '2' },
     'binary-oversampling': { type: 'string', default: '4' },
+    plan: { type: 'boolean', default: false },
+    points: { type: 'string', default: '20000' },
+    dim: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '64' },
   },
 });
 const m = Number(values.m);
@@ -67,6 +74,16 @@ const quantizations = values.quantization
     return name;
   });
 const oversamplingOf = { int8: Number(values.oversampling), binary: Number(values['binary-oversampling']) };
+
+if (values.plan) {
+  await runPlanBench({
+    points: Number(values.points),
+    dim: Number(values.dim),
+    batch: Number(values.batch),
+    rounds: Math.max(rounds, 5),
+  });
+  exit(0);
+}
 
 // Loaded before any data set, so a missing peer fails in the first second, not after a long load.
 const hnswlib = await loadHnswlib();
