@@ -237,6 +237,44 @@ describe('explain', () => {
     assert.equal(exact.explain.scored, 1500);
   });
 
+  it('is offered by GraphQL as explainSearch, beside the points search returns', async () => {
+    const { status, json } = await post('/graphql', {
+      query: `{
+        search(collection: "plan", vector: ${JSON.stringify(queryOf(6))}, limit: 3, filter: { must: [{ key: "rare", match: { value: true } }] }) { id score }
+        explainSearch(collection: "plan", vector: ${JSON.stringify(queryOf(6))}, limit: 3, filter: { must: [{ key: "rare", match: { value: true } }] }) {
+          points { id score }
+          explain { index vectors search ef scored scoredVectors rescore { candidates } filter { path matching fullScanThreshold payloadIndex reason } }
+        }
+      }`,
+    });
+    assert.equal(status, 200, JSON.stringify(json));
+    const data = json['data'] as {
+      search: Point[];
+      explainSearch: { points: Point[]; explain: Record<string, unknown> };
+    };
+    assert.deepEqual(data.explainSearch.points, data.search);
+    const { filter, ...rest } = data.explainSearch.explain;
+    assert.deepEqual(rest, {
+      index: 'hnsw',
+      vectors: 'float32',
+      search: 'exact_scan',
+      ef: null,
+      scored: 100,
+      scoredVectors: 'float32',
+      rescore: null,
+    });
+    assert.deepEqual(
+      { ...(filter as object), reason: undefined },
+      {
+        path: 'exact-scan',
+        matching: 100,
+        fullScanThreshold: 500,
+        payloadIndex: false,
+        reason: undefined,
+      },
+    );
+  });
+
   it('refuses an explain that is not a boolean, saying what to send', async () => {
     const { status, json } = await post('/collections/plan/points/search', {
       vector: queryOf(1),

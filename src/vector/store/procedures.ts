@@ -26,9 +26,9 @@ export interface RequestLimits {
 }
 
 /** Qdrant's search response, with Strata's `explain` beside `result` when a search asked for it. */
-export interface SearchResponse<T> {
+export interface SearchResponse<T, E> {
   readonly result: T;
-  readonly explain?: SearchExplain | (SearchExplain | null)[];
+  readonly explain?: E;
 }
 
 /** Qdrant's QueryResponse, with Strata's `explain` beside `points` when the query asked for it. */
@@ -174,7 +174,7 @@ export class VectorProcedures {
   }
 
   /** Qdrant's search; `params.explain: true` (Strata's) adds what it did beside `result`. */
-  search(name: string, request: unknown): SearchResponse<queries.ScoredPointResult[]> {
+  search(name: string, request: unknown): SearchResponse<queries.ScoredPointResult[], SearchExplain> {
     const stored = this.#stored(name);
     return this.#timed(stored, () => {
       const { points, explain } = this.#search(stored, request, (search) => search['vector']);
@@ -186,7 +186,10 @@ export class VectorProcedures {
    * Qdrant's search/batch, doing the work its searches share once (batch.ts); `explain` holds one
    * entry per search (null for those that did not ask) when any asked.
    */
-  searchBatch(name: string, request: unknown): SearchResponse<queries.ScoredPointResult[][]> {
+  searchBatch(
+    name: string,
+    request: unknown,
+  ): SearchResponse<queries.ScoredPointResult[][], (SearchExplain | null)[]> {
     const stored = this.#stored(name);
     return this.#timed(stored, () => {
       const searched = this.#searchBatch(stored, request, (search) => search['vector']);
