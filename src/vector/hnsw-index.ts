@@ -70,9 +70,10 @@ export class HnswIndex implements VectorIndex {
   /**
    * The filter whose allow mask is in memory now, and how many slots it allows: a batch of
    * searches sharing one filter object writes the mask once (docs/decisions/0015). Any change to
-   * the slots or the memory's layout forgets it.
+   * the slots or the memory's layout forgets it. Held weakly: a large id list is not kept alive
+   * for a search that may never come.
    */
-  private masked: { readonly filter: IdFilter; readonly allowed: number } | undefined;
+  private masked: { readonly filter: WeakRef<IdFilter>; readonly allowed: number } | undefined;
 
   constructor(options: HnswIndexOptions) {
     this.options = options;
@@ -249,11 +250,14 @@ export class HnswIndex implements VectorIndex {
   // Writes the allow mask of `filter`, unless it is the one in memory already; returns how many
   // slots it allows.
   private allowMask(filter: IdFilter | undefined): number {
-    if (filter !== undefined && this.masked?.filter === filter) return this.masked.allowed;
+    if (filter !== undefined && this.masked?.filter.deref() === filter) return this.masked.allowed;
     const bytes = new Uint8Array(this.engine.buffer(), this.layout.mask, this.used);
     const allowed = fillAllowMask(bytes, this.slotSpace(), filter);
     // A predicate may answer differently next time; a list of ids is taken as fixed.
-    this.masked = filter === undefined || typeof filter === 'function' ? undefined : { filter, allowed };
+    this.masked =
+      filter === undefined || typeof filter === 'function'
+        ? undefined
+        : { filter: new WeakRef(filter), allowed };
     return allowed;
   }
 

@@ -32,10 +32,7 @@ export interface SearchResponse<T, E> {
 }
 
 /** Qdrant's QueryResponse, with Strata's `explain` beside `points` when the query asked for it. */
-export interface QueryResponse {
-  readonly points: queries.ScoredPointResult[];
-  readonly explain?: SearchExplain;
-}
+export type QueryResponse = queries.Searched;
 
 /**
  * The vector procedures every transport calls (REST in Qdrant's shapes today; gRPC and GraphQL

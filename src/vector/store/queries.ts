@@ -152,18 +152,16 @@ export interface Searched {
 
 /** Nearest points by the filter's plan, scored, thresholded and paged as Qdrant does. */
 export function search(collection: Collection, request: SearchRequest, filter: FilterPlan): Searched {
-  const wanted = request.offset + request.limit;
-  const options = { ef: request.ef, exact: request.exact, quantization: request.quantization };
-  if (!request.explain)
-    return {
-      points: scoredPoints(collection, request, filter.nearest(request.vector, wanted, options).hits),
-    };
-  const trace = searchTrace();
-  const { hits, plan } = filter.nearest(request.vector, wanted, { ...options, trace });
-  return {
-    points: scoredPoints(collection, request, hits),
-    explain: explainSearch(collection, request.exact, trace, plan),
-  };
+  const trace = request.explain ? searchTrace() : undefined;
+  const { hits, plan } = filter.nearest(request.vector, request.offset + request.limit, {
+    ef: request.ef,
+    exact: request.exact,
+    quantization: request.quantization,
+    ...(trace === undefined ? {} : { trace }),
+  });
+  const points = scoredPoints(collection, request, hits);
+  if (trace === undefined) return { points };
+  return { points, explain: explainSearch(collection, request.exact, trace, plan) };
 }
 
 function scoredPoints(
