@@ -213,6 +213,7 @@ describe('explain', () => {
     await client.createCollection('plan-int8', {
       vectors: { size: dim, distance: 'Euclid' },
       quantization_config: { scalar: { type: 'int8' } },
+      hnsw_config: { full_scan_threshold: 100 },
     });
     await client.upsert('plan-int8', {
       wait: true,
@@ -235,6 +236,27 @@ describe('explain', () => {
     assert.equal(exact.explain?.search, 'exact_scan');
     assert.equal(exact.explain.scored_vectors, 'float32');
     assert.equal(exact.explain.scored, 1500);
+    // A batch over codes: filtered walks sharing an allow mask, and exact scans, as answered alone.
+    const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + 2 * i);
+    const walked = { must: [{ has_id: ids(0, 600) }] };
+    const scanned = { must: [{ has_id: ids(1, 50) }] };
+    const searches = Array.from({ length: 8 }, (_, i) => ({
+      query: queryOf(20 + i),
+      limit: 5,
+      filter: i % 2 === 0 ? walked : scanned,
+      params: { explain: true, quantization: { rescore: true, oversampling: 2 } },
+    }));
+    const batch = (await client.queryBatch('plan-int8', { searches })) as {
+      points: Point[];
+      explain?: Explain;
+    }[];
+    assert.deepEqual(batch, await Promise.all(searches.map((search) => query('plan-int8', search))));
+    assert.deepEqual(
+      batch.map(({ explain: e }) => [e?.filter?.path, e?.filter?.payload_index, e?.scored_vectors]),
+      searches.map((_, i) =>
+        i % 2 === 0 ? ['filtered-graph', true, 'int8'] : ['exact-scan', true, 'float32'],
+      ),
+    );
   });
 
   it('is offered by GraphQL as explainSearch, beside the points search returns', async () => {
