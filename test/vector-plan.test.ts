@@ -358,5 +358,10 @@ describe('batch search', () => {
       { vector: queryOf(1), query: queryOf(1), params: { explain: 1 } },
     ];
     await refused({ searches: bad }, /^searches\[1\]: params.explain must be true or false$/);
+    const badFilter = [
+      { vector: queryOf(1), query: queryOf(1) },
+      { vector: queryOf(1), query: queryOf(1), filter: { must: 3 } },
+    ];
+    await refused({ searches: badFilter }, /^searches\[1\]: /);
   });
 });

@@ -31,18 +31,25 @@ export function batchedSearches(
       { details: { limit: maxSearches, got: searches.length } },
     );
   }
-  return searches.map((raw: unknown, i) => {
-    try {
+  return searches.map((raw: unknown, i) =>
+    inBatch(i, () => {
       const json = body(raw);
       return { request: searchRequest(json, dimension, vectorOf(json)), filter: json['filter'] };
-    } catch (error) {
-      if (!isStrataError(error) || error.code !== 'INVALID_ARGUMENT') throw error;
-      throw new StrataError('INVALID_ARGUMENT', `searches[${String(i)}]: ${error.message}`, {
-        cause: error,
-        ...(error.details === undefined ? {} : { details: error.details }),
-      });
-    }
-  });
+    }),
+  );
+}
+
+/** Runs `parse` for the search at `i`, naming it in the message of the bad input it refuses. */
+function inBatch<T>(i: number, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!isStrataError(error) || error.code !== 'INVALID_ARGUMENT') throw error;
+    throw new StrataError('INVALID_ARGUMENT', `searches[${String(i)}]: ${error.message}`, {
+      cause: error,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    });
+  }
 }
 
 /**
@@ -60,7 +67,7 @@ export function searchBatch(collection: Collection, searches: readonly BatchedSe
     const key = filter === undefined || filter === null ? '' : JSON.stringify(filter);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { plan: planFilter(collection, filter), members: [] };
+      group = { plan: inBatch(i, () => planFilter(collection, filter)), members: [] };
       groups.set(key, group);
     }
     group.members.push(i);
