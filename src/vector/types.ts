@@ -25,9 +25,9 @@ export interface SearchHit {
 /**
  * Which ids a search may return: a predicate, asked once per live point per search, or the ids
  * themselves (unknown ones are ignored), cheapest when a payload index already produced the set.
+ * An index may keep the allow mask of an `ids` filter for the next search given the same object
+ * (a batch sharing one filter): do not change the ids of a filter object once searched with.
  */
-// An index may keep the allow mask of an `ids` filter for the next search given the same object
-// (a batch sharing one filter): do not change the ids of a filter object once searched with.
 export type IdFilter = ((id: number) => boolean) | { readonly ids: Iterable<number> };
 
 export interface SearchOptions {
