@@ -2,6 +2,8 @@
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
 //   [--on-disk] [--disk-cache-share 0.1] [--points N]
+// npm run bench:vector -- --plan [--points 20000] [--dim 64] [--batch 64] [--rounds 5]
+//   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
@@ -15,7 +17,7 @@ import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { argv, memoryUsage, stderr, version } from 'node:process';
+import { argv, exit, memoryUsage, stderr, version } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
 import {
@@ -28,6 +30,7 @@ import {
 } from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
 import { writeResultSection } from './results-file.js';
+import { runPlanBench } from './vector-plan.js';
 
 const K = 10;
 
@@ -64,7 +67,11 @@ const { values } = parseArgs({
     'binary-oversampling': { type: 'string', default: '4' },
     'on-disk': { type: 'boolean', default: false },
     'disk-cache-share': { type: 'string', default: '0.1' },
+    /** Synthetic sets shrunk to this many points; the --plan run's points (default 20000). */
     points: { type: 'string' },
+    plan: { type: 'boolean', default: false },
+    dim: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '64' },
   },
 });
 const diskCacheShare = Number(values['disk-cache-share']);
@@ -81,6 +88,16 @@ const quantizations = values.quantization
     return name;
   });
 const oversamplingOf = { int8: Number(values.oversampling), binary: Number(values['binary-oversampling']) };
+
+if (values.plan) {
+  await runPlanBench({
+    points: Number(values.points ?? 20000),
+    dim: Number(values.dim),
+    batch: Number(values.batch),
+    rounds: Math.max(rounds, 5),
+  });
+  exit(0);
+}
 
 // Loaded before any data set, so a missing peer fails in the first second, not after a long load.
 const hnswlib = await loadHnswlib();

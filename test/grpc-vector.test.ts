@@ -168,6 +168,34 @@ describe('strata.vector.v1.VectorService, authentication off', () => {
     );
   });
 
+  it('says what a search did with explain, as REST does, and nothing without it', async () => {
+    const filter = { must: [{ key: 'color', match: { value: 'red' } }] };
+    const filter_json = JSON.stringify(filter);
+    const search = { collection_name: 'docs', vector: [0.5, 0.25, 1, 1], limit: 3, filter_json };
+    const explained = await rpc.call<{ explain_json: string }>('Search', { ...search, explain: true });
+    const explain = JSON.parse(explained.explain_json) as { filter: { path: string }; scored: number };
+    assert.equal(explain.filter.path, 'exact-scan');
+    assert.ok(explain.scored > 0);
+    const rest = await fetch(`${url}/collections/docs/points/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        vector: search.vector,
+        limit: 3,
+        filter,
+        params: { explain: true },
+      }),
+    });
+    assert.deepEqual(explain, ((await rest.json()) as { explain: unknown }).explain);
+    assert.equal((await rpc.call<{ explain_json: string }>('Search', search)).explain_json, '');
+    const { results } = await rpc.call<{ results: { explain_json: string }[] }>('SearchBatch', {
+      collection_name: 'docs',
+      searches: [search, { ...search, explain: true }],
+    });
+    assert.equal(results[0]?.explain_json, '');
+    assert.deepEqual(JSON.parse(results[1]?.explain_json ?? ''), explain);
+  });
+
   it('searches in batches, retrieves, scrolls pages and deletes', async () => {
     const { results } = await rpc.call<{ results: { points: ScoredPoint[] }[] }>('SearchBatch', {
       collection_name: 'docs',

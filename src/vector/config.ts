@@ -22,6 +22,12 @@ export const vectorConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    maxBatchSearches: Type.Integer({
+      minimum: 1,
+      default: 1024,
+      description:
+        'Most searches one search/batch or query/batch request may hold (REST, gRPC); a larger batch is refused with INVALID_ARGUMENT and should be split.',
+    }),
     snapshots: Type.Object(
       {
         scheduleMinutes: Type.Number({

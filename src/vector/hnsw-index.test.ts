@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FlatIndex } from './flat-index.js';
 import { HnswIndex } from './hnsw-index.js';
 import { clustered, recall } from './test-data.js';
-import { metrics, type SearchHit } from './types.js';
+import { metrics, searchTrace, type SearchHit, type SearchTrace } from './types.js';
 
 const dim = 32;
 
@@ -46,6 +46,62 @@ describe('HnswIndex', () => {
       return qs.map((q) => index.search(q, 10, { ef: 40 }));
     };
     assert.deepEqual(run('js'), run('wasm-simd'));
+  });
+
+  it('counts the distances of a search alike on the WebAssembly and TypeScript paths (explain)', () => {
+    const small = clustered(23, 1500, 20);
+    const qs = clustered(23, 10, 20, 24);
+    const even = { ids: Array.from({ length: 750 }, (_, i) => 2 * i) };
+    const run = (backend: 'wasm-simd' | 'js'): { hits: SearchHit[]; trace: SearchTrace }[] => {
+      const index = new HnswIndex({ dimension: 20, metric: 'cosine', backend, m: 8 });
+      small.forEach((v, id) => {
+        index.upsert(id, v);
+      });
+      index.delete(4);
+      return qs.flatMap((q) =>
+        [{ ef: 40 }, { ef: 40, filter: even }, { exact: true }, { exact: true, filter: even }].map(
+          (options) => {
+            const trace = searchTrace();
+            return { hits: index.search(q, 10, { ...options, trace }), trace };
+          },
+        ),
+      );
+    };
+    const js = run('js');
+    assert.deepEqual(js, run('wasm-simd'));
+    for (const [i, { trace }] of js.entries()) {
+      const [mode, scanned] = [
+        ['graph', undefined],
+        ['graph', undefined],
+        ['scan', 1499],
+        ['scan', 749],
+      ][i % 4] as ['graph' | 'scan', number | undefined];
+      assert.equal(trace.mode, mode);
+      // An exact scan measures every allowed live point once; a walk far fewer than all of them.
+      if (scanned !== undefined) assert.equal(trace.scored, scanned);
+      else assert.ok(trace.scored > 10 && trace.scored < 1000, `scored ${String(trace.scored)}`);
+    }
+  });
+
+  it('reuses the allow mask of the same id list only while the index is unchanged', () => {
+    const index = new HnswIndex({ dimension: dim, metric: 'euclidean', compactionThreshold: 0 });
+    base.slice(0, 2000).forEach((v, id) => {
+      index.upsert(id, v);
+    });
+    const low = { ids: Array.from({ length: 300 }, (_, i) => i) };
+    const high = { ids: Array.from({ length: 300 }, (_, i) => 1000 + i) };
+    const q = queries[0] ?? new Float32Array(dim);
+    const fresh = (filter: { ids: number[] }) =>
+      index.search(q, 5, { ef: 64, filter: { ids: [...filter.ids] } });
+    for (const filter of [low, low, high, low])
+      assert.deepEqual(index.search(q, 5, { ef: 64, filter }), fresh(filter));
+    // A point deleted and one added after the mask was written: the same list must see both.
+    const [nearest] = index.search(q, 1, { filter: low });
+    index.delete(nearest?.id ?? -1);
+    index.upsert(5000, q);
+    const after = index.search(q, 5, { ef: 64, filter: low });
+    assert.ok(!after.some((hit) => hit.id === nearest?.id || hit.id === 5000));
+    assert.deepEqual(after, fresh(low));
   });
 
   it('never returns a deleted point, even at a large ef', () => {

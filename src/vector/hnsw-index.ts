@@ -5,7 +5,7 @@ import { hnswLayout, type HnswLayout } from './hnsw-layout.js';
 import { checkVector } from './metric.js';
 import { mulberry32 } from './random.js';
 import { float32Encoding, type RowEncoding } from './row-encoding.js';
-import type { BackendChoice, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
+import type { BackendChoice, IdFilter, Metric, SearchHit, SearchOptions, VectorIndex } from './types.js';
 
 export interface HnswIndexOptions {
   readonly dimension: number;
@@ -67,6 +67,13 @@ export class HnswIndex implements VectorIndex {
   private arenaUsed = 0;
   private ids = new Float64Array(0);
   private slotOf = new Map<number, number>();
+  /**
+   * The filter whose allow mask is in memory now, and how many slots it allows: a batch of
+   * searches sharing one filter object writes the mask once (docs/decisions/0015). Any change to
+   * the slots or the memory's layout forgets it. Held weakly: a large id list is not kept alive
+   * for a search that may never come.
+   */
+  private masked: { readonly filter: WeakRef<IdFilter>; readonly allowed: number } | undefined;
 
   constructor(options: HnswIndexOptions) {
     this.options = options;
@@ -98,6 +105,7 @@ export class HnswIndex implements VectorIndex {
   }
 
   private relayout(capacity: number, arenaBytes: number, resultCap: number): void {
+    this.masked = undefined;
     const old = this.layout;
     const next = hnswLayout(this.dimension, this.encoding.rowBytes, this.m, capacity, arenaBytes, resultCap);
     this.engine.grow(next.total);
@@ -140,6 +148,7 @@ export class HnswIndex implements VectorIndex {
   }
 
   private place(id: number, write: (buffer: ArrayBuffer, at: number) => void): void {
+    this.masked = undefined;
     const old = this.slotOf.get(id);
     if (old !== undefined) this.tombstone(old);
     const { layout } = this;
@@ -171,6 +180,7 @@ export class HnswIndex implements VectorIndex {
   }
 
   private tombstone(slot: number): void {
+    this.masked = undefined;
     const w = new Int32Array(this.engine.buffer());
     const flags = (this.recordAt(slot) + this.layout.headerOffset + 8) >> 2;
     w[flags] = (w[flags] ?? 0) | FLAG_DELETED;
@@ -203,8 +213,7 @@ export class HnswIndex implements VectorIndex {
     let mask = 0;
     if (filter !== undefined || (exact && this.deleted > 0)) {
       mask = this.layout.mask;
-      const bytes = new Uint8Array(this.engine.buffer(), mask, this.used);
-      if (fillAllowMask(bytes, this.slotSpace(), filter) === 0) return [];
+      if (this.allowMask(filter) === 0) return [];
     }
     const { nodes, recBytes } = this.layout;
     this.encoding.write(this.engine.buffer(), this.engine.queryPointer(), query);
@@ -222,6 +231,12 @@ export class HnswIndex implements VectorIndex {
           mask,
         )
       : this.engine.knnSearch(want, ef, mask, this.deleted > 0 ? 1 : 0);
+    const { trace } = options;
+    if (trace !== undefined) {
+      trace.mode = exact ? 'scan' : 'graph';
+      trace.ef = exact ? undefined : ef;
+      trace.scored += this.engine.scoredCount();
+    }
     const buffer = this.engine.buffer();
     const f = new Float32Array(buffer, at, 2 * n);
     const w = new Int32Array(buffer, at, 2 * n);
@@ -230,6 +245,20 @@ export class HnswIndex implements VectorIndex {
       hits.push({ id: this.ids[w[2 * i + 1] ?? 0] ?? -1, distance: f[2 * i] ?? 0 });
     }
     return hits;
+  }
+
+  // Writes the allow mask of `filter`, unless it is the one in memory already; returns how many
+  // slots it allows.
+  private allowMask(filter: IdFilter | undefined): number {
+    if (filter !== undefined && this.masked?.filter.deref() === filter) return this.masked.allowed;
+    const bytes = new Uint8Array(this.engine.buffer(), this.layout.mask, this.used);
+    const allowed = fillAllowMask(bytes, this.slotSpace(), filter);
+    // A predicate may answer differently next time; a list of ids is taken as fixed.
+    this.masked =
+      filter === undefined || typeof filter === 'function'
+        ? undefined
+        : { filter: new WeakRef(filter), allowed };
+    return allowed;
   }
 
   // The index's slots as fillAllowMask sees them: a slot is live unless its deleted flag is set.
@@ -268,6 +297,7 @@ export class HnswIndex implements VectorIndex {
         new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
       });
     }
+    this.masked = undefined;
     this.engine = fresh.engine;
     this.layout = fresh.layout;
     this.used = fresh.used;

@@ -12,7 +12,8 @@ export interface HnswLayout {
   readonly arenaBytes: number;
   readonly scratch: number;
   readonly resultCap: number;
-  /** The allow mask of a filtered or exact search: one byte per node, rebuilt by each search. */
+  /** The allow mask of a filtered or exact search: one byte per node, rebuilt by each search (a
+   * search with the same id list as the last one reuses it). */
   readonly mask: number;
   readonly total: number;
 }

@@ -8,9 +8,10 @@ export type {
   QuantizationSearchParams,
   SearchHit,
   SearchOptions,
+  SearchTrace,
   VectorIndex,
 } from './types.js';
-export { metrics } from './types.js';
+export { metrics, searchTrace } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 export { IvfFlatIndex, type IvfFlatIndexOptions } from './ivf/ivf-flat-index.js';
@@ -59,6 +60,7 @@ export {
 export { vectorConfigSchema, type VectorConfig } from './config.js';
 export { VectorModule, type VectorModuleOptions } from './vector-module.js';
 export type { VectorProcedures } from './store/procedures.js';
+export type { FilterExplain, SearchExplain } from './store/explain.js';
 export type { CollectionChange } from './store/vector-store.js';
 export {
   FileLog,

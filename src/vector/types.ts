@@ -25,6 +25,8 @@ export interface SearchHit {
 /**
  * Which ids a search may return: a predicate, asked once per live point per search, or the ids
  * themselves (unknown ones are ignored), cheapest when a payload index already produced the set.
+ * An index may keep the allow mask of an `ids` filter for the next search given the same object
+ * (a batch sharing one filter): do not change the ids of a filter object once searched with.
  */
 export type IdFilter = ((id: number) => boolean) | { readonly ids: Iterable<number> };
 
@@ -46,6 +48,32 @@ export interface SearchOptions {
   readonly nprobe?: number;
   /** How a quantized index uses its codes (Qdrant's `params.quantization`); others ignore it. */
   readonly quantization?: QuantizationSearchParams;
+  /** Filled in with what the search did (`explain`); HNSW indexes, plain and quantized, write it. */
+  readonly trace?: SearchTrace;
+}
+
+/**
+ * What one search did, for `explain` (docs/decisions/0015). An index writes it only when the
+ * caller passes one, so a search without it does no extra work.
+ */
+export interface SearchTrace {
+  /** `graph`: an HNSW walk; `scan`: every allowed point measured; `none`: nothing to search. */
+  mode: 'graph' | 'scan' | 'none';
+  /** The graph walk's beam width. */
+  ef: number | undefined;
+  /** What the walk or scan measured: full-precision vectors, or a quantizer's codes. */
+  vectors: 'float32' | 'int8' | 'binary';
+  /** Distances computed by the walk or the scan, counted in the engine (WASM and its replay alike). */
+  scored: number;
+  /** Candidates a quantized index re-ranked by their full-precision vectors (0: none). */
+  rescored: number;
+  /** The oversampling a quantized index fetched candidates with, when it rescored. */
+  oversampling: number | undefined;
+}
+
+/** An empty trace, to pass as `SearchOptions.trace`. */
+export function searchTrace(): SearchTrace {
+  return { mode: 'none', ef: undefined, vectors: 'float32', scored: 0, rescored: 0, oversampling: undefined };
 }
 
 /** Qdrant's `QuantizationSearchParams`, in Strata's terms. */

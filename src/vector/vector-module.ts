@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { Lifecycle, Logger } from '../kernel/index.js';
+import { defaultTenant, type Lifecycle, type Logger } from '../kernel/index.js';
 import { createVectorMetrics } from './metrics.js';
 import type { VectorConfig } from './config.js';
 import { BlockCache } from './quantization/block-cache.js';
@@ -54,6 +54,9 @@ export class VectorModule implements Lifecycle {
       this.#store,
       createVectorMetrics(options.registry, this.#store, diskCache),
       this.#snapshots,
+      defaultTenant,
+      {},
+      { maxBatchSearches: options.config.maxBatchSearches },
     );
   }
 

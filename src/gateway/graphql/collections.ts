@@ -1,4 +1,4 @@
-import type { CollectionChange, VectorProcedures } from '../../vector/index.js';
+import type { CollectionChange, SearchExplain, VectorProcedures } from '../../vector/index.js';
 import { guardVector } from '../procedures/guard.js';
 import { operationIn, type GraphQLContext, type Operation } from './context.js';
 import type { SchemaPart } from './schema-part.js';
@@ -8,6 +8,19 @@ import { subscription, type Watch } from './subscriptions.js';
  * Collections over GraphQL. Filters and payloads are JSON in Qdrant's shapes, validated by the
  * same procedures as REST and gRPC (docs/decisions/0009), so all three accept and refuse alike.
  */
+const searchArgs = /* GraphQL */ `
+      collection: String!
+      vector: [Float!]!
+      limit: Int! = 10
+      offset: Int
+      filter: JSON
+      withPayload: Boolean = true
+      withVector: Boolean = false
+      scoreThreshold: Float
+      hnswEf: Int
+      exact: Boolean
+`;
+
 const typeDefs = /* GraphQL */ `
   enum Distance {
     Cosine
@@ -54,6 +67,46 @@ const typeDefs = /* GraphQL */ `
     payload: JSON
   }
 
+  type ExplainedSearch {
+    points: [ScoredPoint!]!
+    explain: SearchExplain!
+  }
+
+  "What a search did (docs/decisions/0015)."
+  type SearchExplain {
+    "The collection's index (hnsw), the vectors its graph holds (float32, int8, binary), its backend."
+    index: String!
+    vectors: String!
+    backend: String!
+    "graph, exact_scan or none."
+    search: String!
+    "The walk's beam width, widened for a filter's selectivity."
+    ef: Int
+    "Null without a filter."
+    filter: FilterExplain
+    "Distances computed by the walk or the scan, counted in the engine."
+    scored: Int!
+    "What those distances were computed over."
+    scoredVectors: String!
+    "Candidates re-ranked by full-precision vectors; null when none were."
+    rescore: RescoreExplain
+  }
+
+  type FilterExplain {
+    "no-match, exact-scan or filtered-graph."
+    path: String!
+    matching: Int!
+    fullScanThreshold: Int!
+    "Whether the payload indexes alone found the matching points."
+    payloadIndex: Boolean!
+    reason: String!
+  }
+
+  type RescoreExplain {
+    candidates: Int!
+    oversampling: Float
+  }
+
   type UpdateResult {
     operationId: Int!
     status: String!
@@ -73,18 +126,9 @@ const typeDefs = /* GraphQL */ `
     collections: [Collection!]!
     collection(name: String!): Collection!
     "Nearest points to a vector; filter in Qdrant's filter language."
-    search(
-      collection: String!
-      vector: [Float!]!
-      limit: Int! = 10
-      offset: Int
-      filter: JSON
-      withPayload: Boolean = true
-      withVector: Boolean = false
-      scoreThreshold: Float
-      hnswEf: Int
-      exact: Boolean
-    ): [ScoredPoint!]!
+    search(${searchArgs}): [ScoredPoint!]!
+    "The same search, and what it did: index, filter path and why, distances scored (REST's params.explain)."
+    explainSearch(${searchArgs}): ExplainedSearch!
     points(
       collection: String!
       ids: [PointId!]!
@@ -129,8 +173,8 @@ function defined(fields: Json): Json {
   );
 }
 
-export function searchRequest(args: SearchArgs): Json {
-  const params = defined({ hnsw_ef: args.hnswEf, exact: args.exact });
+export function searchRequest(args: SearchArgs, explain?: true): Json {
+  const params = defined({ hnsw_ef: args.hnswEf, exact: args.exact, explain });
   return defined({
     vector: args.vector,
     limit: args.limit,
@@ -141,6 +185,25 @@ export function searchRequest(args: SearchArgs): Json {
     score_threshold: args.scoreThreshold,
     ...(Object.keys(params).length === 0 ? {} : { params }),
   });
+}
+
+/** REST's explain object in the schema's field names. */
+function explainOf(explain: SearchExplain): Json {
+  const { filter, scored_vectors: scoredVectors, ...same } = explain;
+  return {
+    ...same,
+    scoredVectors,
+    filter:
+      filter === null
+        ? null
+        : {
+            path: filter.path,
+            matching: filter.matching,
+            fullScanThreshold: filter.full_scan_threshold,
+            payloadIndex: filter.payload_index,
+            reason: filter.reason,
+          },
+  };
 }
 
 /** Qdrant's collection info as the schema's CollectionInfo. */
@@ -176,7 +239,11 @@ export function collectionSchema(vector: VectorProcedures): SchemaPart {
           return { name: args.name };
         },
         search: (_: unknown, args: SearchArgs, context: GraphQLContext) =>
-          procedures(context).search(args.collection, searchRequest(args)),
+          procedures(context).search(args.collection, searchRequest(args)).result,
+        explainSearch: (_: unknown, args: SearchArgs, context: GraphQLContext) => {
+          const { result, explain } = procedures(context).search(args.collection, searchRequest(args, true));
+          return { points: result, explain: explain === undefined ? undefined : explainOf(explain) };
+        },
         points: (
           _: unknown,
           args: {

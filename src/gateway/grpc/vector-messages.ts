@@ -2,7 +2,7 @@ import { protoPath } from './proto-files.js';
 import { StrataError } from '../../kernel/index.js';
 import type { VectorProcedures } from '../../vector/index.js';
 
-type ScoredPointResult = ReturnType<VectorProcedures['search']>[number];
+type ScoredPointResult = ReturnType<VectorProcedures['search']>['result'][number];
 type PointResult = ReturnType<VectorProcedures['retrieve']>[number];
 
 /**
@@ -41,6 +41,7 @@ export interface SearchMessage {
   readonly filter_json: string;
   readonly with_payload: boolean;
   readonly with_vector: boolean;
+  readonly explain: boolean;
 }
 
 export interface RetrieveMessage {
@@ -114,6 +115,7 @@ export function searchJson(message: SearchMessage): Json {
     filter: jsonField(message.filter_json, 'filter_json'),
     with_payload: message.with_payload,
     with_vector: message.with_vector,
+    ...(message.explain ? { params: { explain: true } } : {}),
   };
 }
 
@@ -152,4 +154,12 @@ export function pointMessage(point: PointResult): unknown {
 
 export function scoredPointMessage(point: ScoredPointResult): unknown {
   return { ...(pointMessage(point) as Json), score: point.score, version: String(point.version) };
+}
+
+/** A SearchResponse: the points, and `explain_json` when the search asked for it. */
+export function searchMessage(points: readonly ScoredPointResult[], explain: object | undefined): unknown {
+  return {
+    points: points.map(scoredPointMessage),
+    ...(explain === undefined ? {} : { explain_json: JSON.stringify(explain) }),
+  };
 }

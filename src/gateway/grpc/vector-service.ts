@@ -18,8 +18,8 @@ import {
   vectorProtoPath,
   pointMessage,
   retrieveJson,
-  scoredPointMessage,
   scrollJson,
+  searchMessage,
   searchJson,
   upsertJson,
   pointIdMessage,
@@ -65,14 +65,15 @@ const unaryRpcs: Readonly<Record<string, Unary>> = {
   }),
   Upsert: async (vectors, request: UpsertMessage) =>
     updateMessage(await vectors.upsert(request.collection_name, upsertJson(request))),
-  Search: (vectors, request: SearchMessage) => ({
-    points: vectors.search(request.collection_name, searchJson(request)).map(scoredPointMessage),
-  }),
-  SearchBatch: (vectors, request: Named & { searches: readonly SearchMessage[] }) => ({
-    results: vectors
-      .searchBatch(request.collection_name, { searches: request.searches.map(searchJson) })
-      .map((points) => ({ points: points.map(scoredPointMessage) })),
-  }),
+  Search: (vectors, request: SearchMessage) => {
+    const { result, explain } = vectors.search(request.collection_name, searchJson(request));
+    return searchMessage(result, explain);
+  },
+  SearchBatch: (vectors, request: Named & { searches: readonly SearchMessage[] }) => {
+    const searches = request.searches.map(searchJson);
+    const { result, explain } = vectors.searchBatch(request.collection_name, { searches });
+    return { results: result.map((points, i) => searchMessage(points, explain?.[i] ?? undefined)) };
+  },
   Retrieve: (vectors, request: RetrieveMessage) => ({
     points: vectors.retrieve(request.collection_name, retrieveJson(request)).map(pointMessage),
   }),

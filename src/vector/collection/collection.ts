@@ -6,11 +6,21 @@ import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
 import {
   PayloadIndexes,
   estimateMatches,
-  filteredSearch,
+  matchingPoints,
+  searchMatching,
   type Filter,
+  type FilteredSearchPlan,
   type FilterSource,
+  type MatchingPoints,
 } from '../filter/index.js';
-import type { IdFilter, Metric, QuantizationSearchParams, SearchHit } from '../types.js';
+import type {
+  Backend,
+  IdFilter,
+  Metric,
+  QuantizationSearchParams,
+  SearchHit,
+  SearchTrace,
+} from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
@@ -182,31 +192,46 @@ export class Collection {
   nearest(
     query: readonly number[],
     k: number,
-    options: { ef: number; exact: boolean; filter?: IdFilter; quantization?: QuantizationSearchParams },
+    options: {
+      ef: number;
+      exact: boolean;
+      filter?: IdFilter;
+      quantization?: QuantizationSearchParams;
+      trace?: SearchTrace;
+    },
   ): ScoredHit[] {
     return this.#index.search(query, k, options).flatMap((hit) => this.#scored(hit));
   }
 
+  /** The points `filter` matches now, for any number of nearestAmong calls before the next change. */
+  matching(filter: Filter): MatchingPoints {
+    return matchingPoints(filter, this.#payloadIndexes, this.#source);
+  }
+
   /**
-   * Nearest points among those the filter matches; the planner (filter/planner.ts) scans the
-   * matching points exactly when they are few and walks the graph admitting only them otherwise.
+   * Nearest points among those `matching` found, with the plan taken (for `explain`): the planner
+   * (filter/planner.ts) scans the matching points exactly when they are few and walks the graph
+   * admitting only them otherwise.
    */
-  nearestMatching(
+  nearestAmong(
     query: readonly number[],
     k: number,
-    ef: number,
-    exact: boolean,
-    filter: Filter,
-    quantization?: QuantizationSearchParams,
-  ): ScoredHit[] {
-    const { hits } = filteredSearch(this.#index, query, filter, this.#payloadIndexes, this.#source, {
+    matching: MatchingPoints,
+    options: { ef: number; exact: boolean; quantization?: QuantizationSearchParams; trace?: SearchTrace },
+  ): { hits: ScoredHit[]; plan: FilteredSearchPlan } {
+    const { hits, plan } = searchMatching(this.#index, query, matching, {
       k,
-      ef,
-      exact,
+      ...options,
       fullScanThreshold: this.#params.fullScanThreshold,
-      ...(quantization === undefined ? {} : { quantization }),
     });
-    return hits.flatMap((hit) => this.#scored(hit));
+    return { hits: hits.flatMap((hit) => this.#scored(hit)), plan };
+  }
+
+  /** What searches run over, for `explain`: the index's kind, the vectors it holds, its backend. */
+  get indexInfo(): { kind: 'hnsw'; vectors: 'float32' | 'int8' | 'binary'; backend: Backend } {
+    const index = this.#index;
+    const vectors = index instanceof QuantizedHnswIndex ? index.quantization.kind : 'float32';
+    return { kind: index.kind, vectors, backend: index.backend };
   }
 
   /** Points matching `filter`, estimated from the payload indexes and a sample (Qdrant's approximate count). */

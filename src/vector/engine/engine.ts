@@ -68,4 +68,9 @@ export interface Engine {
    * deleted flags; with 0 it skips that check (hnswlib's bare-bone search).
    */
   knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number;
+  /**
+   * Distances the last knnSearch or flatSearch computed (graph walk or scan), for `explain`.
+   * Inserts move it too: read it right after the search.
+   */
+  scoredCount(): number;
 }

@@ -35,5 +35,6 @@ export function createJsEngine(): Engine {
       core.insert(node, level);
     },
     knnSearch: (k, ef, mask, skipDeleted) => core.knnSearch(k, ef, mask, skipDeleted),
+    scoredCount: () => core.scored,
   };
 }

@@ -45,6 +45,8 @@ export class JsHnsw {
   private epoch = 0;
   entryPoint = -1;
   maxLevel = -1;
+  /** Distances computed by the last knnSearch or flatSearch, as wasm/counter.as counts them. */
+  scored = 0;
 
   /** Takes fresh views after the buffer was replaced. */
   attach(buffer: ArrayBuffer): void {
@@ -146,11 +148,13 @@ export class JsHnsw {
   private greedySearchLayer(q: number, ep: number, lc: number): number {
     let current = ep;
     let best = this.dist(q, this.vectorOf(ep));
+    this.scored++;
     let changed = true;
     while (changed) {
       changed = false;
       const block = this.linksOf(current, lc);
       const count = this.i32(block);
+      this.scored += count;
       for (let j = 0; j < count; j++) {
         const e = this.i32(block + 4 + 4 * j);
         const d = this.dist(q, this.vectorOf(e));
@@ -173,6 +177,7 @@ export class JsHnsw {
     let nc = 0;
     let nw = 0;
     const d0 = this.dist(q, this.vectorOf(ep));
+    this.scored++;
     marks[vis + ep] = mark;
     nc = heapPush(f, w, candidates, nc, -d0, ep);
     let bound = F32_MAX;
@@ -191,6 +196,7 @@ export class JsHnsw {
         const e = this.i32(block + 4 + 4 * j);
         if (marks[vis + e] === mark) continue;
         marks[vis + e] = mark;
+        this.scored++;
         const d = this.dist(q, this.vectorOf(e));
         if (nw < ef || d < bound) {
           nc = heapPush(f, w, candidates, nc, -d, e);
@@ -316,6 +322,7 @@ export class JsHnsw {
   }
 
   knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number {
+    this.scored = 0;
     if (this.entryPoint < 0) return 0;
     const { f, w, results, sorted } = this;
     let ep = this.entryPoint;
@@ -342,12 +349,15 @@ export class JsHnsw {
   ): number {
     const { f, w, bytes } = this;
     let size = 0;
+    let measured = 0;
     for (let i = 0; i < rows; i++) {
       if (mask !== 0 && bytes[mask + i] === 0) continue;
+      measured++;
       const d = this.distance(kernel, query, base + i * stride, dim);
       if (size < k) size = heapPush(f, w, heap, size, d, i);
       else if (d < heapKey(f, heap, 0)) heapReplaceTop(f, w, heap, size, d, i);
     }
+    this.scored = measured;
     const n = size;
     while (size > 1) {
       const key = heapKey(f, heap, 0);

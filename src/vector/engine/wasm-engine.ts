@@ -34,6 +34,7 @@ interface VectorExports {
   readonly resultsPointer: () => number;
   readonly insert: (node: number, level: number) => void;
   readonly knnSearch: (k: number, ef: number, mask: number, skipDeleted: number) => number;
+  readonly scoredCount: () => number;
 }
 
 /** Where `npm run build` (scripts/build-wasm.js) writes the module, for runs from dist/ and src/ alike. */
@@ -91,5 +92,6 @@ export function createWasmEngine(module: WasmModule = vectorModule()): Engine {
     resultsPointer: exports.resultsPointer,
     insert: exports.insert,
     knnSearch: exports.knnSearch,
+    scoredCount: exports.scoredCount,
   };
 }

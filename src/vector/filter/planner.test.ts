@@ -6,11 +6,11 @@ import { describe, it } from 'node:test';
 import { HnswIndex } from '../hnsw-index.js';
 import { mulberry32 } from '../random.js';
 import { clustered, recall } from '../test-data.js';
-import type { Backend, SearchHit } from '../types.js';
+import { searchTrace, type Backend, type SearchHit, type SearchTrace } from '../types.js';
 import { matchesFilter } from './match.js';
 import { parseFilter } from './parse.js';
 import { PayloadIndexes } from './payload-indexes.js';
-import { filteredSearch, type FilterSource } from './planner.js';
+import { filteredSearch, matchingPoints, searchMatching, type FilterSource } from './planner.js';
 import type { Filter, Payload } from './types.js';
 
 const n = 10_000;
@@ -78,6 +78,63 @@ for (const backend of ['wasm-simd', 'js'] as Backend[]) {
       { name: 'no payload index', indexes: new PayloadIndexes() },
       { name: 'payload indexes', indexes: buildIndexes() },
     ];
+    it('gives a batch sharing each matching set the results of single searches', () => {
+      const indexes = buildIndexes();
+      const filters = selectivities.map(([, json]) => parseFilter(json));
+      const options = { k, ef: 32, fullScanThreshold: 500 };
+      const single = queries.map((q, i) => {
+        const filter = filters[i % filters.length] ?? {};
+        return filteredSearch(index, q, filter, indexes, source, options);
+      });
+      // As the batch runs them (store/batch.ts): one matching set per filter, its queries in a row.
+      const shared = filters.map((filter) => matchingPoints(filter, indexes, source));
+      const batched = new Array<ReturnType<typeof searchMatching>>(queries.length);
+      shared.forEach((matching, f) => {
+        queries.forEach((q, i) => {
+          if (i % filters.length === f) batched[i] = searchMatching(index, q, matching, options);
+        });
+      });
+      assert.deepEqual(batched, single);
+      assert.deepEqual(
+        new Set(single.map((result) => result.plan.path)),
+        new Set(['exact-scan', 'filtered-graph']),
+      );
+    });
+
+    it('traces the same plan and distances on both backends', () => {
+      const traced = (on: HnswIndex): SearchTrace[] =>
+        selectivities.map(([, json]) => {
+          const trace = searchTrace();
+          filteredSearch(
+            on,
+            queries[0] ?? new Float32Array(dim),
+            parseFilter(json),
+            new PayloadIndexes(),
+            source,
+            {
+              k,
+              ef: 32,
+              fullScanThreshold: 500,
+              trace,
+            },
+          );
+          return trace;
+        });
+      const other = new HnswIndex({
+        dimension: dim,
+        metric: 'euclidean',
+        m: 12,
+        efConstruction: 80,
+        backend: backend === 'js' ? 'wasm-simd' : 'js',
+      });
+      base.forEach((v, i) => {
+        other.upsert(i, v);
+      });
+      const traces = traced(index);
+      assert.deepEqual(traced(other), traces);
+      for (const trace of traces) assert.ok(trace.scored > 0 && trace.scored <= n);
+    });
+
     for (const [label, json] of selectivities) {
       const filter = parseFilter(json);
       const truth = queries.map((q) => bruteForce(q, filter));

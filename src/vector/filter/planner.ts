@@ -2,7 +2,7 @@
 // points when they are few, a filtered graph walk otherwise, so that recall holds at any
 // selectivity. Qdrant makes the same choice with its full_scan_threshold; unlike Qdrant the
 // matching set is counted, not estimated, since the allow mask needs it anyway.
-import type { QuantizationSearchParams, SearchHit, VectorIndex } from '../types.js';
+import type { IdFilter, QuantizationSearchParams, SearchHit, SearchTrace, VectorIndex } from '../types.js';
 import { indexedCandidates } from './candidates.js';
 import { matchesFilter } from './match.js';
 import type { PayloadIndexes } from './payload-indexes.js';
@@ -28,6 +28,8 @@ export interface FilteredSearchOptions {
   readonly fullScanThreshold?: number;
   /** Passed to the index: how a quantized one uses its codes. */
   readonly quantization?: QuantizationSearchParams;
+  /** Passed to the index, for `explain`. */
+  readonly trace?: SearchTrace;
 }
 
 /** How a query ran, for `explain` and metrics. */
@@ -37,8 +39,19 @@ export interface FilteredSearchPlan {
   readonly matches: number;
   /** Whether the payload indexes alone produced the matching set. */
   readonly indexed: boolean;
+  /** At most this many matches are scanned exactly (the larger of fullScanThreshold and k). */
+  readonly threshold: number;
   /** The beam width used by the graph walk. */
   readonly ef?: number;
+}
+
+/** The points a filter matches, found once and searched among by any number of queries. */
+export interface MatchingPoints {
+  /** The internal ids, as the filter the index is given: one object, so that an index can keep its mask. */
+  readonly filter: IdFilter & { readonly ids: Iterable<number> };
+  readonly count: number;
+  /** Whether the payload indexes alone produced them. */
+  readonly indexed: boolean;
 }
 
 export interface FilteredSearchResult {
@@ -54,10 +67,10 @@ export function matchingPoints(
   filter: Filter,
   indexes: PayloadIndexes,
   source: FilterSource,
-): { ids: Iterable<number>; count: number; indexed: boolean } {
+): MatchingPoints {
   const candidates = indexedCandidates(filter, indexes, (id) => source.internalOf(id));
   if (candidates.exact && candidates.ids !== undefined) {
-    return { ids: candidates.ids, count: candidates.ids.size, indexed: true };
+    return { filter: { ids: candidates.ids }, count: candidates.ids.size, indexed: true };
   }
   // An array, not a Set: building a 10k-entry Set costs more than checking 10k payloads.
   const ids: number[] = [];
@@ -65,7 +78,7 @@ export function matchingPoints(
     const point = source.point(internal);
     if (point !== undefined && matchesFilter(filter, point.id, point.payload)) ids.push(internal);
   }
-  return { ids, count: ids.length, indexed: false };
+  return { filter: { ids }, count: ids.length, indexed: false };
 }
 
 export function filteredSearch(
@@ -76,20 +89,34 @@ export function filteredSearch(
   source: FilterSource,
   options: FilteredSearchOptions,
 ): FilteredSearchResult {
-  const { ids, count: matches, indexed } = matchingPoints(filter, indexes, source);
-  if (matches === 0 || options.k <= 0) return { hits: [], plan: { path: 'no-match', matches, indexed } };
-  const threshold = options.fullScanThreshold ?? DEFAULT_FULL_SCAN_THRESHOLD;
-  if (index.exact || options.exact === true || matches <= Math.max(threshold, options.k)) {
-    const hits = index.search(query, options.k, { filter: { ids }, exact: true, ...quantization(options) });
-    return { hits, plan: { path: 'exact-scan', matches, indexed } };
-  }
-  const ef = filteredEf(options.ef, options.k, matches / Math.max(index.size, 1));
-  const hits = index.search(query, options.k, { ef, filter: { ids }, ...quantization(options) });
-  return { hits, plan: { path: 'filtered-graph', matches, indexed, ef } };
+  return searchMatching(index, query, matchingPoints(filter, indexes, source), options);
 }
 
-const quantization = (options: FilteredSearchOptions) =>
-  options.quantization === undefined ? {} : { quantization: options.quantization };
+/** filteredSearch over a matching set found before, which a batch of queries shares. */
+export function searchMatching(
+  index: VectorIndex,
+  query: ArrayLike<number>,
+  matching: MatchingPoints,
+  options: FilteredSearchOptions,
+): FilteredSearchResult {
+  const { count: matches, indexed, filter } = matching;
+  const threshold = Math.max(options.fullScanThreshold ?? DEFAULT_FULL_SCAN_THRESHOLD, options.k);
+  if (matches === 0 || options.k <= 0) {
+    return { hits: [], plan: { path: 'no-match', matches, indexed, threshold } };
+  }
+  if (index.exact || options.exact === true || matches <= threshold) {
+    const hits = index.search(query, options.k, { filter, exact: true, ...passed(options) });
+    return { hits, plan: { path: 'exact-scan', matches, indexed, threshold } };
+  }
+  const ef = filteredEf(options.ef, options.k, matches / Math.max(index.size, 1));
+  const hits = index.search(query, options.k, { ef, filter, ...passed(options) });
+  return { hits, plan: { path: 'filtered-graph', matches, indexed, threshold, ef } };
+}
+
+const passed = (options: FilteredSearchOptions) => ({
+  ...(options.quantization === undefined ? {} : { quantization: options.quantization }),
+  ...(options.trace === undefined ? {} : { trace: options.trace }),
+});
 
 /**
  * The walk admits only matching nodes to its results, so at selectivity s it meets about ef / s

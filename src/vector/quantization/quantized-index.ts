@@ -2,7 +2,7 @@ import { fillAllowMask } from '../filter/id-mask.js';
 import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
-import type { Backend, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
+import type { Backend, Metric, SearchHit, SearchOptions, SearchTrace, VectorIndex } from '../types.js';
 import { trainBinary } from './binary.js';
 import { EngineFullVectors, type FullVectors, type FullVectorsFactory } from './full-vectors.js';
 import { trainingPositions, type Quantizer } from './quantizer.js';
@@ -103,8 +103,9 @@ export class QuantizedHnswIndex implements VectorIndex {
     writeVector(q, 0, query, this.metric);
     const graph = this.#graph;
     const quantizer = this.#quantizer;
+    const { trace } = options;
     if (graph === undefined || quantizer === undefined || options.exact === true) {
-      return this.#scan(q, want, options.filter);
+      return this.#scan(q, want, options.filter, trace);
     }
     const { ignore = false, rescore = this.#options.rescore ?? true } = options.quantization ?? {};
     const oversampling = Math.max(1, options.quantization?.oversampling ?? this.#options.oversampling ?? 1);
@@ -113,9 +114,15 @@ export class QuantizedHnswIndex implements VectorIndex {
     const candidates = graph.search(q, fetch, {
       ef: Math.max(ef, fetch),
       ...(options.filter === undefined ? {} : { filter: options.filter }),
+      ...(trace === undefined ? {} : { trace }),
     });
+    if (trace !== undefined) trace.vectors = this.quantization.kind;
     if (!rescore && !ignore) {
       return candidates.map((hit) => ({ id: hit.id, distance: quantizer.estimate(hit.distance) }));
+    }
+    if (trace !== undefined) {
+      trace.rescored += candidates.length;
+      trace.oversampling = ignore ? undefined : oversampling;
     }
     this.#full.setQuery(q);
     const exact = candidates.map((hit) => ({ id: hit.id, distance: this.#full.distance(hit.id) }));
@@ -123,7 +130,7 @@ export class QuantizedHnswIndex implements VectorIndex {
   }
 
   // Exact k-NN over the full vectors: before training, for `exact`, and as the tests' reference.
-  #scan(q: Float32Array, k: number, filter: SearchOptions['filter']): SearchHit[] {
+  #scan(q: Float32Array, k: number, filter: SearchOptions['filter'], trace?: SearchTrace): SearchHit[] {
     const space = this.#full.slots();
     const allowed = new Uint8Array(space.slots);
     if (fillAllowMask(allowed, space, filter) === 0) return [];
@@ -133,6 +140,10 @@ export class QuantizedHnswIndex implements VectorIndex {
       const id = space.idAt(row);
       if (allowed[row] === 0 || id === undefined) continue;
       hits.push({ id, distance: this.#full.distance(id) });
+    }
+    if (trace !== undefined) {
+      trace.mode = 'scan';
+      trace.scored += hits.length;
     }
     return hits.sort(byDistance).slice(0, k);
   }

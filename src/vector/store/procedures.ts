@@ -2,7 +2,9 @@ import { StrataError, defaultTenant } from '../../kernel/index.js';
 import type { Operation } from '../collection/operations.js';
 import { parsePointId, type PointId } from '../collection/point-id.js';
 import { parseStoredCollectionName, storedCollectionName } from './collection-name.js';
+import { batchedSearches, searchBatch } from './batch.js';
 import { clusterCollection, type ClusterResult } from './clustering.js';
+import type { SearchExplain } from './explain.js';
 import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
@@ -10,11 +12,27 @@ import type { VectorMetrics } from '../metrics.js';
 import type { SnapshotDescription } from '../storage/index.js';
 import type { CollectionSnapshots } from './collection-snapshots.js';
 
+import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
+
 /** What a tenant may use (security.quotas); an absent field is no limit. */
 export interface TenantLimits {
   readonly storedVectors?: number | undefined;
 }
-import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
+
+/** Limits on requests, from the vector module's configuration. */
+export interface RequestLimits {
+  /** Most searches in one search/batch or query/batch request (vector.maxBatchSearches). */
+  readonly maxBatchSearches: number;
+}
+
+/** Qdrant's search response, with Strata's `explain` beside `result` when a search asked for it. */
+export interface SearchResponse<T, E> {
+  readonly result: T;
+  readonly explain?: E;
+}
+
+/** Qdrant's QueryResponse, with Strata's `explain` beside `points` when the query asked for it. */
+export type QueryResponse = queries.Searched;
 
 /**
  * The vector procedures every transport calls (REST in Qdrant's shapes today; gRPC and GraphQL
@@ -29,11 +47,12 @@ export class VectorProcedures {
     private readonly snapshots: CollectionSnapshots,
     readonly tenant: string = defaultTenant,
     private readonly limits: TenantLimits = {},
+    private readonly requests: RequestLimits = { maxBatchSearches: 1024 },
   ) {}
 
   /** The same procedures acting for `tenant`, within its limits. */
   forTenant(tenant: string, limits: TenantLimits = {}): VectorProcedures {
-    return new VectorProcedures(this.store, this.metrics, this.snapshots, tenant, limits);
+    return new VectorProcedures(this.store, this.metrics, this.snapshots, tenant, limits, this.requests);
   }
 
   listCollections(): { collections: { name: string }[] } {
@@ -151,27 +170,48 @@ export class VectorProcedures {
     return queries.count(collection, json, planFilter(collection, json['filter']));
   }
 
-  search(name: string, request: unknown): queries.ScoredPointResult[] {
+  /** Qdrant's search; `params.explain: true` (Strata's) adds what it did beside `result`. */
+  search(name: string, request: unknown): SearchResponse<queries.ScoredPointResult[], SearchExplain> {
     const stored = this.#stored(name);
-    return this.#timed(stored, () => this.#search(stored, request));
+    return this.#timed(stored, () => {
+      const { points, explain } = this.#search(stored, request, (search) => search['vector']);
+      return explain === undefined ? { result: points } : { result: points, explain };
+    });
   }
 
-  searchBatch(name: string, request: unknown): queries.ScoredPointResult[][] {
+  /**
+   * Qdrant's search/batch, doing the work its searches share once (batch.ts); `explain` holds one
+   * entry per search (null for those that did not ask) when any asked.
+   */
+  searchBatch(
+    name: string,
+    request: unknown,
+  ): SearchResponse<queries.ScoredPointResult[][], (SearchExplain | null)[]> {
     const stored = this.#stored(name);
-    const searches = this.#batch(body(request)['searches'], 'searches');
-    return this.#timed(stored, () => searches.map((search) => this.#search(stored, search)));
+    return this.#timed(stored, () => {
+      const searched = this.#searchBatch(stored, request, (search) => search['vector']);
+      const result = searched.map(({ points }) => points);
+      if (searched.every(({ explain }) => explain === undefined)) return { result };
+      return { result, explain: searched.map(({ explain }) => explain ?? null) };
+    });
   }
 
-  /** Qdrant's universal query, in its nearest-vector forms: `query: [..]` or `query: {nearest: [..]}`. */
-  query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
+  /**
+   * Qdrant's universal query, in its nearest-vector forms: `query: [..]` or `query: {nearest: [..]}`;
+   * `params.explain: true` (Strata's) adds what it did beside `points`.
+   */
+  query(name: string, request: unknown): QueryResponse {
     const stored = this.#stored(name);
-    return this.#timed(stored, () => this.#query(stored, request));
+    return this.#timed(stored, () =>
+      this.#search(stored, request, (search) => nearestVector(search['query'])),
+    );
   }
 
-  queryBatch(name: string, request: unknown): { points: queries.ScoredPointResult[] }[] {
+  queryBatch(name: string, request: unknown): QueryResponse[] {
     const stored = this.#stored(name);
-    const searches = this.#batch(body(request)['searches'], 'searches');
-    return this.#timed(stored, () => searches.map((search) => this.#query(stored, search)));
+    return this.#timed(stored, () =>
+      this.#searchBatch(stored, request, (search) => nearestVector(search['query'])),
+    );
   }
 
   /**
@@ -297,18 +337,18 @@ export class VectorProcedures {
     return storedCollectionName(this.tenant, name);
   }
 
-  #search(name: string, request: unknown): queries.ScoredPointResult[] {
+  #search(name: string, request: unknown, vectorOf: (search: Json) => unknown): queries.Searched {
     const collection = this.store.collection(name);
     const json = body(request);
-    const search = queries.searchRequest(json, collection.params.dimension, json['vector']);
+    const search = queries.searchRequest(json, collection.params.dimension, vectorOf(json));
     return queries.search(collection, search, planFilter(collection, json['filter']));
   }
 
-  #query(name: string, request: unknown): { points: queries.ScoredPointResult[] } {
+  #searchBatch(name: string, request: unknown, vectorOf: (search: Json) => unknown): queries.Searched[] {
     const collection = this.store.collection(name);
-    const json = body(request);
-    const search = queries.searchRequest(json, collection.params.dimension, nearestVector(json['query']));
-    return { points: queries.search(collection, search, planFilter(collection, json['filter'])) };
+    const { dimension } = collection.params;
+    const searches = batchedSearches(request, dimension, this.requests.maxBatchSearches, vectorOf);
+    return searchBatch(collection, searches);
   }
 
   /** Observes the search latency of requests that succeed (failed ones are counted by HTTP metrics). */
@@ -330,12 +370,6 @@ export class VectorProcedures {
       return ids;
     }
     throw new StrataError('INVALID_ARGUMENT', 'select points with "points" (a list of ids) or "filter"');
-  }
-
-  #batch(value: unknown, path: string): unknown[] {
-    if (!Array.isArray(value))
-      throw new StrataError('INVALID_ARGUMENT', `${path} must be an array of requests`);
-    return value;
   }
 }
 

@@ -4,7 +4,8 @@ import { selectPayload, type Payload, type PayloadSelector } from '../collection
 import { comparePointIds, parsePointId, type PointId } from '../collection/point-id.js';
 import { clientCollectionName } from './collection-name.js';
 import { quantizationSearchFrom } from '../quantization/config.js';
-import type { QuantizationSearchParams } from '../types.js';
+import { searchTrace, type QuantizationSearchParams } from '../types.js';
+import { explainSearch, type SearchExplain } from './explain.js';
 import type { FilterPlan } from './filtering.js';
 import {
   body,
@@ -115,6 +116,8 @@ export interface SearchRequest {
   readonly ef: number | undefined;
   readonly exact: boolean;
   readonly quantization: QuantizationSearchParams | undefined;
+  /** Strata's `params.explain`: return what the search did beside its points. */
+  readonly explain: boolean;
 }
 
 /** Qdrant's search body (`/points/search`), or the nearest-vector form of `/points/query`. */
@@ -124,6 +127,9 @@ export function searchRequest(request: Json, dimension: number, vector: unknown)
   const exact = params['exact'] ?? false;
   if (typeof exact !== 'boolean')
     throw new StrataError('INVALID_ARGUMENT', 'params.exact must be true or false');
+  const explain = params['explain'] ?? false;
+  if (typeof explain !== 'boolean')
+    throw new StrataError('INVALID_ARGUMENT', 'params.explain must be true or false');
   return {
     vector: vectorOf(vector, 'vector', dimension),
     limit: limit(request['limit'] ?? request['top'], 'limit', 10, 10_000),
@@ -134,23 +140,36 @@ export function searchRequest(request: Json, dimension: number, vector: unknown)
     ef: ef === undefined || ef === null ? undefined : limit(ef, 'params.hnsw_ef', 0, 100_000),
     exact,
     quantization: quantizationSearchFrom(params['quantization']),
+    explain,
   };
 }
 
+/** A search's points, and what it did when the request asked (`params.explain`). */
+export interface Searched {
+  readonly points: ScoredPointResult[];
+  readonly explain?: SearchExplain;
+}
+
 /** Nearest points by the filter's plan, scored, thresholded and paged as Qdrant does. */
-export function search(
+export function search(collection: Collection, request: SearchRequest, filter: FilterPlan): Searched {
+  const trace = request.explain ? searchTrace() : undefined;
+  const { hits, plan } = filter.nearest(request.vector, request.offset + request.limit, {
+    ef: request.ef,
+    exact: request.exact,
+    quantization: request.quantization,
+    ...(trace === undefined ? {} : { trace }),
+  });
+  const points = scoredPoints(collection, request, hits);
+  if (trace === undefined) return { points };
+  return { points, explain: explainSearch(collection, request.exact, trace, plan) };
+}
+
+function scoredPoints(
   collection: Collection,
   request: SearchRequest,
-  filter: FilterPlan,
+  hits: readonly ScoredHit[],
 ): ScoredPointResult[] {
   const wanted = request.offset + request.limit;
-  const hits: ScoredHit[] = filter.nearest(
-    request.vector,
-    wanted,
-    request.ef,
-    request.exact,
-    request.quantization,
-  );
   const threshold = request.scoreThreshold;
   const better = collection.higherIsBetter;
   return hits

@@ -1,4 +1,5 @@
 // AssemblyScript. Exact k-NN scan over rows laid out `stride` bytes apart: one call per query.
+import { countScored, resetScored } from './counter';
 import { distance } from './distance';
 import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './heap';
 
@@ -18,12 +19,16 @@ export function flatSearch(
   mask: usize,
 ): i32 {
   let size: i32 = 0;
+  let measured: i32 = 0;
   for (let i: i32 = 0; i < rows; i++) {
     if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
+    measured++;
     const d = distance(metric, query, base + <usize>i * <usize>stride, dim);
     if (size < k) size = heapPush(heap, size, d, i);
     else if (d < heapKey(heap, 0)) heapReplaceTop(heap, size, d, i);
   }
+  resetScored();
+  countScored(measured);
   // Heapsort in place: each pop moves the current maximum just past the shrinking heap.
   const n = size;
   while (size > 1) {

@@ -14,6 +14,7 @@
 //   scratch: query vector, candidate heap (one entry per node), result heap, selection buffers,
 //   the unvisited links of the node being expanded
 // js-hnsw.ts is the TypeScript fallback of this file, step for step.
+import { countScored, resetScored } from './counter';
 import { distance } from './distance';
 import { heapId, heapKey, heapPop, heapPush, heapReplaceTop } from './heap';
 
@@ -157,11 +158,13 @@ function nextEpoch(): i32 {
 function greedySearchLayer(q: usize, ep: i32, lc: i32): i32 {
   let current = ep;
   let best = distance(metric, q, vectorOf(ep), dim);
+  countScored(1);
   let changed = true;
   while (changed) {
     changed = false;
     const block = linksOf(current, lc);
     const count = load<i32>(block);
+    countScored(count);
     for (let j: i32 = 0; j < count; j++) {
       const e = load<i32>(block + 4 + (<usize>j << 2));
       const d = distance(metric, q, vectorOf(e), dim);
@@ -189,6 +192,7 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, filtered: bool): i32 {
   let nc: i32 = 0;
   let nw: i32 = 0;
   const d0 = distance(metric, q, vectorOf(ep), dim);
+  countScored(1);
   store<u16>(visited + (<usize>ep << 1), mark);
   nc = heapPush(candidates, nc, -d0, ep);
   let bound: f32 = f32.MAX_VALUE;
@@ -215,6 +219,7 @@ function searchLayer(q: usize, ep: i32, ef: i32, lc: i32, filtered: bool): i32 {
       store<i32>(batch + (<usize>fresh << 2), e);
       fresh++;
     }
+    countScored(fresh);
     for (let j: i32 = 0; j < fresh; j++) touch(vectorOf(load<i32>(batch + (<usize>j << 2))));
     for (let j: i32 = 0; j < fresh; j++) {
       const e = load<i32>(batch + (<usize>j << 2));
@@ -357,6 +362,7 @@ export function insert(q: i32, level: i32): void {
 // pick the entry point. `skipDeleted` (0 when the index holds no tombstones) makes an unmasked
 // search read the deleted flags.
 export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 {
+  resetScored();
   if (entryPoint < 0) return 0;
   let ep = entryPoint;
   for (let lc = maxLevel; lc > 0; lc--) ep = greedySearchLayer(query, ep, lc);

@@ -3,6 +3,7 @@
 export { l2sq, dot, l1 } from './distance';
 export { l2sqI8, negDotI8, l1I8, hamming } from './codes';
 export { flatSearch } from './flat';
+export { scoredCount } from './counter';
 export {
   configure,
   setEntryPoint,

@@ -10,6 +10,11 @@ export function ok(reply: FastifyReply, result: unknown): FastifyReply {
   return reply.send({ result, status: 'ok', time: reply.elapsedTime / 1000 });
 }
 
+/** ok() for a procedure that answers `{result, ...}`: Strata's own fields (`explain`) go beside `result`. */
+export function okBeside(reply: FastifyReply, response: { readonly result: unknown }): FastifyReply {
+  return reply.send({ ...response, status: 'ok', time: reply.elapsedTime / 1000 });
+}
+
 export function installQdrantErrors(scope: FastifyInstance): void {
   installCompatErrorHandler(scope, (error, message, reply) => ({
     status: { error: message, code: error.code },

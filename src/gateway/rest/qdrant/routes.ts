@@ -1,7 +1,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { VectorProcedures } from '../../../vector/index.js';
 import { guardVector } from '../../procedures/guard.js';
-import { installQdrantErrors, ok } from './envelope.js';
+import { installQdrantErrors, ok, okBeside } from './envelope.js';
 import { registerSnapshotRoutes, type SnapshotRouteOptions } from './snapshots.js';
 
 /** What a handler gets from the request: the path parameters Qdrant uses, and the body. */
@@ -14,12 +14,15 @@ interface Call {
   readonly body: unknown;
 }
 
-interface QdrantRoute {
+type QdrantRoute = {
   readonly method: HTTPMethods;
   readonly url: string;
   readonly summary: string;
-  readonly handle: (call: Call) => unknown;
-}
+} & (
+  | { readonly handle: (call: Call) => unknown }
+  /** The procedure answers `{result, ...}`; its other fields go beside `result` (search's `explain`). */
+  | { readonly respond: (call: Call) => { readonly result: unknown } }
+);
 
 const collection = '/collections/:collection_name';
 const points = `${collection}/points`;
@@ -122,13 +125,13 @@ function qdrantRoutes(): readonly QdrantRoute[] {
       method: 'POST',
       url: `${points}/search`,
       summary: 'Search nearest points',
-      handle: (c) => c.vectors.search(c.name, c.body),
+      respond: (c) => c.vectors.search(c.name, c.body),
     },
     {
       method: 'POST',
       url: `${points}/search/batch`,
       summary: 'Batch search',
-      handle: (c) => c.vectors.searchBatch(c.name, c.body),
+      respond: (c) => c.vectors.searchBatch(c.name, c.body),
     },
     {
       method: 'POST',
@@ -198,16 +201,16 @@ export async function registerQdrantRoutes(
         schema: { summary: route.summary, tags: ['vectors (Qdrant-compatible)'] },
         handler: async (request, reply) => {
           const { collection_name = '', id = '', field_name = '' } = request.params;
-          return ok(
-            reply,
-            await route.handle({
-              vectors: guardVector(vectors, request.caller),
-              name: collection_name,
-              id,
-              field: field_name,
-              body: request.body,
-            }),
-          );
+          const call: Call = {
+            vectors: guardVector(vectors, request.caller),
+            name: collection_name,
+            id,
+            field: field_name,
+            body: request.body,
+          };
+          return 'respond' in route
+            ? okBeside(reply, route.respond(call))
+            : ok(reply, await route.handle(call));
         },
       });
     }
