@@ -2,6 +2,7 @@
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
 //   [--on-disk] [--disk-cache-share 0.1] [--points N]
+//   [--ivf-pq] [--nlist N] [--pq-m M] [--ivf-oversampling 8]
 // npm run bench:vector -- --plan [--points 20000] [--dim 64] [--batch 64] [--rounds 5]
 //   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
@@ -11,7 +12,9 @@
 // single thread, and beside it Strata's HNSW over int8 and binary codes with full-precision
 // rescoring (`--quantization none` leaves them out): recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
 // resident memory. `--on-disk` adds int8 + rescore with the originals in a file behind a block
-// cache of `--disk-cache-share` of their bytes (decision 0014); `--points` shrinks the synthetic
+// cache of `--disk-cache-share` of their bytes (decision 0014); `--ivf-pq` adds IVF-PQ (nlist
+// about √n, m code bytes near d / 4, rescored from the originals), whose nprobe takes the ef
+// values; `--points` shrinks the synthetic
 // sets for a quick run. Appends or replaces this data set's section in bench/results/vector.md.
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ import {
   DiskFullVectors,
   FlatIndex,
   HnswIndex,
+  IvfPqIndex,
   QuantizedHnswIndex,
   type Metric,
 } from '../src/vector/index.js';
@@ -66,6 +70,10 @@ const { values } = parseArgs({
     oversampling: { type: 'string', default: '2' },
     'binary-oversampling': { type: 'string', default: '4' },
     'on-disk': { type: 'boolean', default: false },
+    'ivf-pq': { type: 'boolean', default: false },
+    nlist: { type: 'string' },
+    'pq-m': { type: 'string' },
+    'ivf-oversampling': { type: 'string', default: '8' },
     'disk-cache-share': { type: 'string', default: '0.1' },
     /** Synthetic sets shrunk to this many points; the --plan run's points (default 20000). */
     points: { type: 'string' },
@@ -365,6 +373,47 @@ function buildQuantized(data: Dataset, kind: 'int8' | 'binary', onDisk = false):
   };
 }
 
+/** The PQ subquantizers for d dimensions: the divisor of d nearest d / 4 (4 floats per code byte). */
+function pqSubquantizers(d: number): number {
+  let best = 1;
+  for (let m = 1; m <= d; m++) if (d % m === 0 && Math.abs(m - d / 4) < Math.abs(best - d / 4)) best = m;
+  return best;
+}
+
+// IVF-PQ's knob is nprobe, not ef: the sweep's ef values are used as nprobe.
+function buildIvfPq(data: Dataset): Built {
+  const nlist = Number(values.nlist ?? 2 ** Math.round(Math.log2(Math.sqrt(data.base.length))));
+  const subquantizers = Number(values['pq-m'] ?? pqSubquantizers(data.dim));
+  const oversampling = Number(values['ivf-oversampling']);
+  log(
+    `Strata IVF-PQ (nlist ${nlist}, m ${subquantizers}, rescoring ${oversampling} × k): building ${data.base.length} points`,
+  );
+  const before = rss();
+  const started = performance.now();
+  const index = new IvfPqIndex({
+    dimension: data.dim,
+    metric: data.metric,
+    nlist,
+    m: subquantizers,
+    oversampling,
+  });
+  data.base.forEach((v, id) => {
+    index.upsert(id, v);
+    buildProgress(id, data.base.length, started);
+  });
+  index.compact();
+  const buildSeconds = (performance.now() - started) / 1000;
+  const memoryBytes = rss() - before;
+  log(`Strata IVF-PQ: built in ${buildSeconds.toFixed(1)} s, index memory ${mb(index.memoryBytes())}`);
+  return {
+    name: `Strata IVF-PQ m${subquantizers} + rescore ×${oversampling} (ef = nprobe of ${nlist})`,
+    buildSeconds,
+    memoryBytes,
+    vectorBytes: { search: index.listBytesPerVector, originals: data.dim * 4 },
+    search: (i, ef) => index.search(data.queries[i] ?? [], K, { nprobe: ef }).map((h) => h.id),
+  };
+}
+
 function spaceOf(metric: Metric): hnswlibTypes.SpaceName {
   if (metric === 'manhattan') throw new Error('hnswlib has no L1 space');
   return metric === 'euclidean' ? 'l2' : metric === 'dot' ? 'ip' : 'cosine';
@@ -479,6 +528,7 @@ log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${d
 const strataBuilt = buildStrata(data);
 const quantizedBuilt = quantizations.map((kind) => buildQuantized(data, kind));
 if (values['on-disk']) quantizedBuilt.push(buildQuantized(data, 'int8', true));
+if (values['ivf-pq']) quantizedBuilt.push(buildIvfPq(data));
 const libBuilt = buildHnswlib(data);
 const truth = groundTruth(data);
 log(
