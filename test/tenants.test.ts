@@ -138,6 +138,8 @@ const cases: readonly {
     body: { searches: [{ query: [1, 0] }] },
   },
   { method: 'POST', route: '/collections/{collection_name}/clusters', body: { k: 2 } },
+  { method: 'PUT', route: '/collections/{collection_name}/pca', body: { components: 1 } },
+  { method: 'DELETE', route: '/collections/{collection_name}/pca' },
   {
     method: 'PUT',
     route: '/collections/{collection_name}/index',

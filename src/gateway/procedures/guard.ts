@@ -85,6 +85,8 @@ const vectorRules: Rules<VectorProcedures> = {
   query: read(collection),
   queryBatch: read(collection),
   cluster: read(collection),
+  setPca: write(collection),
+  removePca: write(collection),
   createPayloadIndex: write(collection),
   deletePayloadIndex: write(collection),
   // A snapshot is a copy of the collection's data: whoever may read it may list and download

@@ -1,5 +1,7 @@
 import { StrataError } from '../../kernel/index.js';
+import { pcaFromJson } from '../algorithms/pca.js';
 import { HnswIndex } from '../hnsw-index.js';
+import { PcaIndex } from '../reduced/pca-index.js';
 import { quantizationOf } from '../quantization/config.js';
 import type { FullVectorsFactory } from '../quantization/full-vectors.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
@@ -49,6 +51,27 @@ export interface ScoredHit {
  */
 export type FullVectorsPlacement = (params: CollectionParams) => FullVectorsFactory | undefined;
 
+type CollectionIndex = HnswIndex | QuantizedHnswIndex | PcaIndex;
+
+/** The index `params` call for: HNSW over float32, over quantized codes, or over PCA-reduced vectors. */
+function indexFor(params: CollectionParams, placement: FullVectorsPlacement | undefined): CollectionIndex {
+  const graph = { m: params.m, efConstruction: params.efConstruct };
+  const fullVectors = placement?.(params);
+  const stored = fullVectors === undefined ? {} : { fullVectors };
+  if (params.pca !== undefined) {
+    return new PcaIndex({
+      metric: params.metric,
+      model: pcaFromJson(params.pca.model),
+      oversampling: params.pca.oversampling,
+      inner: (dimension, metric) => new HnswIndex({ ...graph, dimension, metric }),
+      ...stored,
+    });
+  }
+  const full = { ...graph, dimension: params.dimension, metric: params.metric };
+  if (params.quantization === undefined) return new HnswIndex(full);
+  return new QuantizedHnswIndex({ ...full, quantization: quantizationOf(params.quantization), ...stored });
+}
+
 /**
  * A collection's state: the vector index, the point ids and payloads. It changes only through
  * `apply`, which the log replays identically; queries never change it. Point ids map to dense
@@ -56,7 +79,8 @@ export type FullVectorsPlacement = (params: CollectionParams) => FullVectorsFact
  */
 export class Collection {
   #params: CollectionParams;
-  readonly #index: HnswIndex | QuantizedHnswIndex;
+  #index: CollectionIndex;
+  readonly #placement: FullVectorsPlacement | undefined;
   readonly #internalOf = new Map<PointId, number>();
   readonly #records = new Map<number, PointRecord>();
   #nextInternal = 0;
@@ -76,26 +100,13 @@ export class Collection {
     placement?: FullVectorsPlacement,
   ) {
     this.#params = params;
-    const graph = {
-      dimension: params.dimension,
-      metric: params.metric,
-      m: params.m,
-      efConstruction: params.efConstruct,
-    };
-    const fullVectors = placement?.(params);
-    this.#index =
-      params.quantization === undefined
-        ? new HnswIndex(graph)
-        : new QuantizedHnswIndex({
-            ...graph,
-            quantization: quantizationOf(params.quantization),
-            ...(fullVectors === undefined ? {} : { fullVectors }),
-          });
+    this.#placement = placement;
+    this.#index = indexFor(params, placement);
   }
 
   /** Gives back what the collection holds outside the JS heap (its full-vector file); unusable after. */
   close(): void {
-    if (this.#index instanceof QuantizedHnswIndex) this.#index.close();
+    if (!(this.#index instanceof HnswIndex)) this.#index.close();
   }
 
   get params(): CollectionParams {
@@ -154,7 +165,25 @@ export class Collection {
       case 'delete_payload_index':
         this.#payloadIndexes.drop(operation.field);
         break;
+      case 'set_pca':
+        this.#reindex(operation.pca);
+        break;
     }
+  }
+
+  // A new index for the reduction (or none), filled with every point's stored vector in internal
+  // order; the old one is closed. Replay runs the same steps on the same state: the same index.
+  #reindex(pca: CollectionParams['pca'] | null): void {
+    const { pca: _previous, ...rest } = this.#params;
+    this.#params = pca === null || pca === undefined ? rest : { ...rest, pca };
+    const previous = this.#index;
+    const next = indexFor(this.#params, this.#placement);
+    for (const internal of this.#records.keys()) {
+      const vector = previous.vector(internal);
+      if (vector !== undefined) next.upsert(internal, vector);
+    }
+    this.#index = next;
+    if (!(previous instanceof HnswIndex)) previous.close();
   }
 
   get(id: PointId): PointRecord | undefined {
@@ -228,10 +257,18 @@ export class Collection {
   }
 
   /** What searches run over, for `explain`: the index's kind, the vectors it holds, its backend. */
-  get indexInfo(): { kind: 'hnsw'; vectors: 'float32' | 'int8' | 'binary'; backend: Backend } {
+  get indexInfo(): {
+    kind: 'hnsw';
+    vectors: 'float32' | 'int8' | 'binary';
+    backend: Backend;
+    /** Dimensions the graph's vectors are reduced to by PCA; undefined without a reduction. */
+    reducedTo?: number;
+  } {
     const index = this.#index;
-    const vectors = index instanceof QuantizedHnswIndex ? index.quantization.kind : 'float32';
-    return { kind: index.kind, vectors, backend: index.backend };
+    const vectors: 'float32' | 'int8' | 'binary' =
+      index instanceof QuantizedHnswIndex ? index.quantization.kind : 'float32';
+    const info = { kind: 'hnsw' as const, vectors, backend: index.backend };
+    return index instanceof PcaIndex ? { ...info, reducedTo: index.model.components } : info;
   }
 
   /** Points matching `filter`, estimated from the payload indexes and a sample (Qdrant's approximate count). */

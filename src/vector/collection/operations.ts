@@ -1,4 +1,5 @@
 import type { PointId } from './point-id.js';
+import type { PcaReduction } from './params.js';
 import type { Payload } from './payload.js';
 
 /**
@@ -20,6 +21,8 @@ export type Operation =
   | { readonly op: 'clear_payload'; readonly ids: readonly PointId[] }
   | { readonly op: 'create_payload_index'; readonly field: string; readonly schema: string }
   | { readonly op: 'delete_payload_index'; readonly field: string }
+  /** Rebuilds the index through this PCA reduction, or without one (null). */
+  | { readonly op: 'set_pca'; readonly pca: PcaReduction | null }
   | {
       readonly op: 'update_hnsw';
       readonly m: number;

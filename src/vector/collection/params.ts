@@ -1,4 +1,5 @@
 import { StrataError } from '../../kernel/index.js';
+import type { PcaModelJson } from '../algorithms/pca.js';
 import { quantizationConfigFrom, type QuantizationConfig } from '../quantization/config.js';
 import type { Metric } from '../types.js';
 
@@ -17,6 +18,14 @@ export interface CollectionParams {
    * vectors in a file behind the process's block cache; it needs `quantization`. Fixed at creation.
    */
   readonly onDisk?: boolean;
+  /** A PCA reduction the graph searches through (Strata's; set by a logged `set_pca`); absent for none. */
+  readonly pca?: PcaReduction;
+}
+
+/** A fitted PCA model and the candidates per result rescored with the full vectors. */
+export interface PcaReduction {
+  readonly model: PcaModelJson;
+  readonly oversampling: number;
 }
 
 /** Qdrant's distance names. */

@@ -1,8 +1,8 @@
 import type { Engine, KernelCode } from '../engine/engine.js';
 import { createEngine } from '../engine/select.js';
-import type { SlotSpace } from '../filter/id-mask.js';
+import { fillAllowMask, type SlotSpace } from '../filter/id-mask.js';
 import { kernelOf, rowBytes } from '../metric.js';
-import type { BackendChoice, Metric } from '../types.js';
+import type { BackendChoice, Metric, SearchHit, SearchOptions, SearchTrace } from '../types.js';
 
 /**
  * Where an approximate index keeps the full-precision vectors it rescores with: the quantized
@@ -41,6 +41,40 @@ export interface FullVectors {
 
 /** Makes the FullVectors of an index, given its dimension and metric (the index owns and closes it). */
 export type FullVectorsFactory = (dimension: number, metric: Metric) => FullVectors;
+
+/**
+ * Exact k-NN over full vectors: every allowed row measured from `query` (already normalised for
+ * cosine). What an approximate index answers `exact: true` with, and a quantized one before it
+ * is trained.
+ */
+export function scanFullVectors(
+  full: FullVectors,
+  query: Float32Array,
+  k: number,
+  filter: SearchOptions['filter'],
+  trace?: SearchTrace,
+): SearchHit[] {
+  const space = full.slots();
+  const allowed = new Uint8Array(space.slots);
+  if (fillAllowMask(allowed, space, filter) === 0) return [];
+  const hits: SearchHit[] = [];
+  full.setQuery(query);
+  for (let row = 0; row < space.slots; row++) {
+    const id = space.idAt(row);
+    if (allowed[row] === 0 || id === undefined) continue;
+    hits.push({ id, distance: full.distance(id) });
+  }
+  if (trace !== undefined) {
+    trace.mode = 'scan';
+    trace.scored += hits.length;
+  }
+  return hits.sort(byDistance).slice(0, k);
+}
+
+/** Nearest first; equal distances by id, so results do not depend on storage order. */
+export function byDistance(a: SearchHit, b: SearchHit): number {
+  return a.distance - b.distance || a.id - b.id;
+}
 
 /**
  * FullVectors in a linear memory of their own (an Engine: WebAssembly where it runs, the

@@ -1,10 +1,15 @@
-import { fillAllowMask } from '../filter/id-mask.js';
 import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
 import type { Backend, Metric, SearchHit, SearchOptions, SearchTrace, VectorIndex } from '../types.js';
 import { trainBinary } from './binary.js';
-import { EngineFullVectors, type FullVectors, type FullVectorsFactory } from './full-vectors.js';
+import {
+  EngineFullVectors,
+  byDistance,
+  scanFullVectors,
+  type FullVectors,
+  type FullVectorsFactory,
+} from './full-vectors.js';
 import { trainingPositions, type Quantizer } from './quantizer.js';
 import { defaultQuantile, trainScalar } from './scalar.js';
 
@@ -105,7 +110,7 @@ export class QuantizedHnswIndex implements VectorIndex {
     const quantizer = this.#quantizer;
     const { trace } = options;
     if (graph === undefined || quantizer === undefined || options.exact === true) {
-      return this.#scan(q, want, options.filter, trace);
+      return scanFullVectors(this.#full, q, want, options.filter, trace);
     }
     const { ignore = false, rescore = this.#options.rescore ?? true } = options.quantization ?? {};
     const oversampling = Math.max(1, options.quantization?.oversampling ?? this.#options.oversampling ?? 1);
@@ -127,25 +132,6 @@ export class QuantizedHnswIndex implements VectorIndex {
     this.#full.setQuery(q);
     const exact = candidates.map((hit) => ({ id: hit.id, distance: this.#full.distance(hit.id) }));
     return exact.sort(byDistance).slice(0, want);
-  }
-
-  // Exact k-NN over the full vectors: before training, for `exact`, and as the tests' reference.
-  #scan(q: Float32Array, k: number, filter: SearchOptions['filter'], trace?: SearchTrace): SearchHit[] {
-    const space = this.#full.slots();
-    const allowed = new Uint8Array(space.slots);
-    if (fillAllowMask(allowed, space, filter) === 0) return [];
-    const hits: SearchHit[] = [];
-    this.#full.setQuery(q);
-    for (let row = 0; row < space.slots; row++) {
-      const id = space.idAt(row);
-      if (allowed[row] === 0 || id === undefined) continue;
-      hits.push({ id, distance: this.#full.distance(id) });
-    }
-    if (trace !== undefined) {
-      trace.mode = 'scan';
-      trace.scored += hits.length;
-    }
-    return hits.sort(byDistance).slice(0, k);
   }
 
   // Trains the quantizer on the live vectors and builds the graph over their codes, in row order.
@@ -206,8 +192,4 @@ export class QuantizedHnswIndex implements VectorIndex {
   close(): void {
     this.#full.close();
   }
-}
-
-function byDistance(a: SearchHit, b: SearchHit): number {
-  return a.distance - b.distance || a.id - b.id;
 }

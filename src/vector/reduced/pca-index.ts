@@ -7,6 +7,8 @@ import { StrataError } from '../../kernel/index.js';
 import { pcaTransform, type PcaModel } from '../algorithms/pca.js';
 import {
   EngineFullVectors,
+  byDistance,
+  scanFullVectors,
   type FullVectors,
   type FullVectorsFactory,
 } from '../quantization/full-vectors.js';
@@ -122,6 +124,10 @@ export class PcaIndex implements VectorIndex {
       pcaTransform(this.model, q, this.reduced);
     }
     const full = this.full;
+    // Exact means exact: the full vectors are scanned, not the reduced ones.
+    if (options.exact === true && full !== undefined) {
+      return scanFullVectors(full, q, want, options.filter, options.trace);
+    }
     const candidates = this.inner.search(
       this.reduced,
       full === undefined ? want : Math.ceil(want * this.oversampling),
@@ -132,13 +138,22 @@ export class PcaIndex implements VectorIndex {
       const scale = this.metric === 'cosine' ? 0.5 : 1;
       return candidates.map((hit) => ({ id: hit.id, distance: hit.distance * scale + shift }));
     }
+    if (options.trace !== undefined) {
+      options.trace.rescored += candidates.length;
+      options.trace.oversampling = this.oversampling;
+    }
     full.setQuery(q);
     const rescored: SearchHit[] = [];
     for (const hit of candidates) {
       const exactDistance = full.distance(hit.id);
       if (exactDistance !== Infinity) rescored.push({ id: hit.id, distance: exactDistance });
     }
-    return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, want);
+    return rescored.sort(byDistance).slice(0, want);
+  }
+
+  /** A copy of the stored full-precision vector (normalised for cosine); undefined without rescoring. */
+  vector(id: number): Float32Array | undefined {
+    return this.full?.get(id)?.slice();
   }
 
   compact(): void {

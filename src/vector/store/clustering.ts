@@ -6,7 +6,7 @@ import { StrataError } from '../../kernel/index.js';
 import { kmeans } from '../algorithms/kmeans.js';
 import type { Collection } from '../collection/collection.js';
 import type { PointId } from '../collection/point-id.js';
-import type { Json } from './requests.js';
+import { integerField, type Json } from './requests.js';
 
 /** Bounds that keep one synchronous call to a few seconds: O(iterations · sample · k · dimension). */
 const MAX_K = 4096;
@@ -26,18 +26,6 @@ export interface ClusterResult {
   readonly iterations: number;
 }
 
-function integer(json: Json, field: string, min: number, max: number, fallback?: number): number {
-  const value = json[field] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${field} must be an integer from ${String(min)} to ${String(max)}; got ${JSON.stringify(value ?? null)}`,
-      { details: { field, min, max } },
-    );
-  }
-  return value;
-}
-
 /**
  * Clusters the points of `collection` into k groups: `{k, sample?, iterations?, seed?}`. k must be
  * at least 1 and at most the number of points; the centroids are trained on a seeded sample of at
@@ -46,19 +34,19 @@ function integer(json: Json, field: string, min: number, max: number, fallback?:
 export function clusterCollection(collection: Collection, json: Json): ClusterResult {
   const ids = collection.sortedIds();
   const n = ids.length;
-  const k = integer(json, 'k', 1, Math.min(MAX_K, Math.max(n, 1)));
+  const k = integerField(json, 'k', 1, Math.min(MAX_K, Math.max(n, 1)));
   if (n === 0) {
     throw new StrataError('INVALID_ARGUMENT', `collection ${collection.name} has no points to cluster`);
   }
-  const sample = integer(
+  const sample = integerField(
     json,
     'sample',
     k,
     Number.MAX_SAFE_INTEGER,
     Math.max(k, Math.min(n, DEFAULT_SAMPLE)),
   );
-  const iterations = integer(json, 'iterations', 1, MAX_ITERATIONS, 25);
-  const seed = integer(json, 'seed', 0, 0xffffffff, 1);
+  const iterations = integerField(json, 'iterations', 1, MAX_ITERATIONS, 25);
+  const seed = integerField(json, 'seed', 0, 0xffffffff, 1);
   const d = collection.params.dimension;
   const data = new Float32Array(n * d);
   ids.forEach((id, i) => {

@@ -11,6 +11,8 @@ export interface SearchExplain {
   readonly index: 'hnsw';
   readonly vectors: 'float32' | 'int8' | 'binary';
   readonly backend: Backend;
+  /** Dimensions the graph's vectors are reduced to by PCA (candidates are then rescored); null for none. */
+  readonly reduced_to: number | null;
   /** `graph`: an HNSW walk; `exact_scan`: every allowed point scored; `none`: nothing to search. */
   readonly search: 'graph' | 'exact_scan' | 'none';
   /** The walk's beam width (after the planner widened it for a filter's selectivity). */
@@ -42,11 +44,12 @@ export function explainSearch(
   trace: SearchTrace,
   plan: FilteredSearchPlan | undefined,
 ): SearchExplain {
-  const { vectors, backend } = collection.indexInfo;
+  const { vectors, backend, reducedTo } = collection.indexInfo;
   return {
     index: 'hnsw',
     vectors,
     backend,
+    reduced_to: reducedTo ?? null,
     search: trace.mode === 'graph' ? 'graph' : trace.mode === 'scan' ? 'exact_scan' : 'none',
     ef: trace.ef ?? null,
     filter: plan === undefined ? null : explainFilter(collection, exact, plan),

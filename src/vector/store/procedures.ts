@@ -4,6 +4,7 @@ import { parsePointId, type PointId } from '../collection/point-id.js';
 import { parseStoredCollectionName, storedCollectionName } from './collection-name.js';
 import { batchedSearches, searchBatch } from './batch.js';
 import { clusterCollection, type ClusterResult } from './clustering.js';
+import { pcaOperation } from './reduction.js';
 import type { SearchExplain } from './explain.js';
 import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
@@ -220,6 +221,25 @@ export class VectorProcedures {
    */
   cluster(name: string, request: unknown): ClusterResult {
     return clusterCollection(this.store.collection(this.#stored(name)), body(request));
+  }
+
+  /**
+   * Reduces the collection's vectors by PCA (Strata's own): `{components, sample?, oversampling?,
+   * seed?}` fits the model on a sample of the points now and rebuilds the index through it; the
+   * model is logged with the operation, so it is stored with the collection (decision 0017).
+   */
+  setPca(name: string, request: unknown): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    return this.store.mutate(stored, pcaOperation(this.store.collection(stored), body(request)));
+  }
+
+  /** Drops the collection's PCA reduction: the index is rebuilt over the full vectors. */
+  removePca(name: string): Promise<UpdateResult> {
+    const stored = this.#stored(name);
+    if (this.store.collection(stored).params.pca === undefined) {
+      throw new StrataError('NOT_FOUND', `collection ${name} has no PCA reduction`);
+    }
+    return this.store.mutate(stored, { op: 'set_pca', pca: null });
   }
 
   createPayloadIndex(name: string, request: unknown): Promise<UpdateResult> {

@@ -127,3 +127,16 @@ export function stringList(value: unknown, path: string): string[] {
   }
   return value;
 }
+
+/** `json[field]` as an integer in [min, max], or `fallback` when absent; INVALID_ARGUMENT naming the field otherwise. */
+export function integerField(json: Json, field: string, min: number, max: number, fallback?: number): number {
+  const value = json[field] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${field} must be an integer from ${String(min)} to ${String(max)}; got ${JSON.stringify(value ?? null)}`,
+      { details: { field, min, max } },
+    );
+  }
+  return value;
+}

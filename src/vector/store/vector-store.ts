@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
+import { pcaFromJson } from '../algorithms/pca.js';
 import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import {
@@ -426,6 +427,8 @@ export class VectorStore implements Lifecycle {
         },
         wal_config: { wal_capacity_mb: 64, wal_segments_ahead: 0 },
         quantization_config: params.quantization ?? null,
+        // Strata's: the PCA reduction set by PUT /collections/{name}/pca (decision 0017).
+        pca_config: pcaInfo(params.pca),
       },
       payload_schema: collection.payloadSchema(),
     };
@@ -549,4 +552,16 @@ async function directorySize(directory: string): Promise<number> {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   }
   return total;
+}
+
+/** What collection info shows of a PCA reduction: its shape and how much variance it keeps. */
+function pcaInfo(pca: CollectionParams['pca']): Json | null {
+  if (pca === undefined) return null;
+  const { model, oversampling } = pca;
+  return {
+    components: model.components,
+    dimension: model.dimension,
+    oversampling,
+    explained_variance_ratio: pcaFromJson(model).explainedVarianceRatio,
+  };
 }

@@ -153,6 +153,20 @@ function qdrantRoutes(): readonly QdrantRoute[] {
       handle: (c) => c.vectors.cluster(c.name, c.body),
     },
     {
+      // Strata's own: PCA fitted on a sample of the points, stored with the collection (decision 0017).
+      method: 'PUT',
+      url: `${collection}/pca`,
+      summary:
+        'Reduce the vectors by PCA (Strata extension): the graph searches the reduced vectors, rescored exactly',
+      handle: (c) => c.vectors.setPca(c.name, c.body),
+    },
+    {
+      method: 'DELETE',
+      url: `${collection}/pca`,
+      summary: 'Remove the PCA reduction (Strata extension): the graph searches the full vectors again',
+      handle: (c) => c.vectors.removePca(c.name),
+    },
+    {
       method: 'PUT',
       url: `${collection}/index`,
       summary: 'Create a payload index',
