@@ -300,6 +300,13 @@ function insertSorted(buf: usize, n: i32, d: f32, id: i32): void {
 function connect(q: i32, found: i32, lc: i32): i32 {
   const n = drainSorted(found);
   const kept = selectNeighborsHeuristic(sorted, n, maxM, selected);
+  linkSelected(q, kept, lc);
+  return load<i32>(selected, 4);
+}
+
+// Writes q's links on layer lc from the `kept` (distance, id) pairs at `selected`, and the reverse
+// links, pruning a neighbour's overflowing list.
+function linkSelected(q: i32, kept: i32, lc: i32): void {
   const own = linksOf(q, lc);
   store<i32>(own, kept);
   for (let i: i32 = 0; i < kept; i++) {
@@ -327,7 +334,6 @@ function connect(q: i32, found: i32, lc: i32): i32 {
       store<i32>(block + 4 + (<usize>j << 2), load<i32>(pruned + (<usize>j << 3), 4));
     }
   }
-  return load<i32>(selected, 4);
 }
 
 // INSERT (Algorithm 1). The caller has written q's vector, level, arena offset and zero counts, and
@@ -367,4 +373,78 @@ export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 
   drainSorted(n);
   memory.copy(results, sorted, <usize>n << 3);
   return n;
+}
+
+// Batch-parallel INSERT (docs/decisions/0016). A batch's points are placed (vector, level, zero
+// link counts) at slots batchStart.. before any is linked; then every point runs findNeighbours,
+// in parallel instances over one shared memory, each with its own globals and scratch, and the
+// points are linked one by one, in slot order, by linkNeighbours. findNeighbours only reads the
+// graph, so the searches need no locks and the graph does not depend on how they were scheduled.
+
+// Bytes of one layer's block in findNeighbours' output: count i32, then maxM (distance, id) pairs.
+export function foundBlockBytes(): i32 {
+  return 4 + (maxM << 3);
+}
+
+// The searching half of INSERT for slot q, at the level its header holds: descends the graph as it was before the
+// batch from (ep, epLevel) (ep < 0 when it was empty), and on each layer lc <= level merges the
+// efConstruction nearest nodes found there with the batch's earlier points whose level reaches lc
+// (slots batchStart..q-1: the graph cannot lead to them yet), all measured exactly, and selects
+// q's neighbours from that list with the heuristic. Writes layer lc's selection at out + lc *
+// foundBlockBytes(). The next layer down is entered at the nearest node the graph search found,
+// never at a batch point, whose links are not written yet.
+export function findNeighbours(q: i32, ep: i32, epLevel: i32, batchStart: i32, out: usize): void {
+  const vq = vectorOf(q);
+  const level = load<i32>(vq + headerOffset);
+  let current = ep;
+  if (ep >= 0) for (let lc = epLevel; lc > level; lc--) current = greedySearchLayer(vq, current, lc);
+  const blockBytes = <usize>foundBlockBytes();
+  for (let lc = level; lc >= 0; lc--) {
+    let nw: i32 = 0;
+    if (ep >= 0 && lc <= epLevel) {
+      nw = searchLayer(vq, current, efConstruction, lc, false);
+      current = nearestResult(nw);
+    }
+    for (let j = batchStart; j < q; j++) {
+      if (load<i32>(vectorOf(j) + headerOffset) < lc) continue;
+      const d = distance(metric, vq, vectorOf(j), dim);
+      if (nw < efConstruction) nw = heapPush(results, nw, d, j);
+      else if (d < heapKey(results, 0)) heapReplaceTop(results, nw, d, j);
+    }
+    const n = drainSorted(nw);
+    const block = out + <usize>lc * blockBytes;
+    const kept = selectNeighborsHeuristic(sorted, n, maxM, block + 4);
+    store<i32>(block, kept);
+  }
+}
+
+// The node of least distance in the result heap (the first of equals in heap order).
+function nearestResult(n: i32): i32 {
+  let best = heapId(results, 0);
+  let bestKey = heapKey(results, 0);
+  for (let i: i32 = 1; i < n; i++) {
+    const key = heapKey(results, i);
+    if (key < bestKey) {
+      bestKey = key;
+      best = heapId(results, i);
+    }
+  }
+  return best;
+}
+
+// The linking half for slot q, at the level its header holds: applies the selections findNeighbours wrote at `found`, layer by
+// layer, and makes q the entry point if it is the first node or the highest one.
+export function linkNeighbours(q: i32, found: usize): void {
+  const level = load<i32>(vectorOf(q) + headerOffset);
+  const blockBytes = <usize>foundBlockBytes();
+  for (let lc = level; lc >= 0; lc--) {
+    const block = found + <usize>lc * blockBytes;
+    const kept = load<i32>(block);
+    memory.copy(selected, block + 4, <usize>kept << 3);
+    linkSelected(q, kept, lc);
+  }
+  if (entryPoint < 0 || level > maxLevel) {
+    entryPoint = q;
+    maxLevel = level;
+  }
 }

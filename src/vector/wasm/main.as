@@ -12,4 +12,7 @@ export {
   resultsPointer,
   insert,
   knnSearch,
+  foundBlockBytes,
+  findNeighbours,
+  linkNeighbours,
 } from './hnsw';
