@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { storageConfigSchema } from './storage/index.js';
 
@@ -10,6 +11,13 @@ export const vectorConfigSchema = Type.Object(
       default: 10_000,
       description:
         "A collection is snapshotted once this many operations were logged since its last snapshot (and on shutdown); the log is then truncated, which bounds restart time and gives deleted points' disk space back.",
+    }),
+    buildThreads: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        'Worker threads that build HNSW graphs in parallel for upserts of 256 points or more, replay of the log at start and snapshot restores (the graph does not depend on the number); 1 builds on the calling thread only, 0 takes os.availableParallelism() up to 8.',
     }),
     snapshots: Type.Object(
       {
@@ -39,3 +47,11 @@ export const vectorConfigSchema = Type.Object(
 );
 
 export type VectorConfig = Static<typeof vectorConfigSchema>;
+
+/** The worker threads `buildThreads` asks for: 0 is one per available core, at most 8. */
+export function buildThreadsOf(
+  config: Pick<VectorConfig, 'buildThreads'>,
+  cores = availableParallelism(),
+): number {
+  return config.buildThreads === 0 ? Math.min(cores, 8) : config.buildThreads;
+}

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Lifecycle, Logger } from '../kernel/index.js';
+import { BuildPool } from './build/index.js';
 import { createVectorMetrics } from './metrics.js';
-import type { VectorConfig } from './config.js';
+import { buildThreadsOf, type VectorConfig } from './config.js';
 import { FileLog, FsBlobStore, SnapshotFiles } from './storage/index.js';
 import { CollectionSnapshots } from './store/collection-snapshots.js';
 import { VectorProcedures } from './store/procedures.js';
@@ -21,16 +22,29 @@ export class VectorModule implements Lifecycle {
   readonly #store: VectorStore;
   readonly #snapshots: CollectionSnapshots;
   readonly #schedule: VectorConfig['snapshots'];
+  readonly #buildPool: BuildPool | undefined;
 
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
     const directory = join(options.dataDir, 'vector');
+    // Its workers start with the first large bulk load, not here.
+    const threads = buildThreadsOf(options.config);
+    this.#buildPool =
+      threads > 1
+        ? new BuildPool({
+            threads,
+            onError: (error) => {
+              options.logger.error({ err: error }, 'parallel index build failed; building serially');
+            },
+          })
+        : undefined;
     this.#store = new VectorStore({
       directory,
       logger: options.logger,
       snapshots: new FsBlobStore(directory),
       snapshotsKept: storage.snapshotsKept,
       snapshotEveryOperations: options.config.snapshotEveryOperations,
+      ...(this.#buildPool === undefined ? {} : { buildPool: this.#buildPool }),
       openLog: (directory) =>
         FileLog.open({
           directory,
@@ -62,9 +76,10 @@ export class VectorModule implements Lifecycle {
     });
   }
 
-  /** The schedule first: a snapshot being written finishes before the store closes. */
+  /** The schedule first: a snapshot being written finishes before the store closes; the build workers last. */
   async stop(): Promise<void> {
     await this.#snapshots.stop();
     await this.#store.stop();
+    await this.#buildPool?.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { BuildPool } from '../build/index.js';
 import { HnswIndex } from '../hnsw-index.js';
 import { quantizationOf } from '../quantization/config.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
@@ -55,6 +56,8 @@ export class Collection {
   constructor(
     readonly name: string,
     params: CollectionParams,
+    /** Worker threads for bulk loads: large upserts, replay and restore (docs/decisions/0016). */
+    buildPool?: BuildPool,
   ) {
     this.#params = params;
     const graph = {
@@ -62,6 +65,7 @@ export class Collection {
       metric: params.metric,
       m: params.m,
       efConstruction: params.efConstruct,
+      ...(buildPool === undefined ? {} : { buildPool }),
     };
     this.#index =
       params.quantization === undefined
@@ -99,7 +103,7 @@ export class Collection {
     this.#sequence = sequence;
     switch (operation.op) {
       case 'upsert':
-        for (const point of operation.points) this.#upsert(point, sequence);
+        this.#upsertMany(operation.points, sequence);
         break;
       case 'delete':
         for (const id of operation.ids) this.#delete(id);
@@ -229,7 +233,7 @@ export class Collection {
   }
 
   /** A collection rebuilt from `snapshot()` bytes. */
-  static restore(name: string, bytes: Uint8Array): Collection {
+  static restore(name: string, bytes: Uint8Array, buildPool?: BuildPool): Collection {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const headerBytes = view.getUint32(0, true);
     const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerBytes))) as {
@@ -238,16 +242,20 @@ export class Collection {
       payloadIndexes: [string, string][];
       points: [PointId, number, Payload][];
     };
-    const collection = new Collection(name, header.params);
+    const collection = new Collection(name, header.params, buildPool);
     const dimension = header.params.dimension;
     // Copied out: the vector block of a snapshot read from disk need not be 4-byte aligned.
     const vectors = new Float32Array(new Uint8Array(bytes.subarray(4 + headerBytes)).buffer);
+    const internals: number[] = [];
+    const rows: Float32Array[] = [];
     for (const [row, [id, version, payload]] of header.points.entries()) {
       const internal = collection.#nextInternal++;
       collection.#internalOf.set(id, internal);
-      collection.#index.upsert(internal, vectors.subarray(row * dimension, (row + 1) * dimension));
+      internals.push(internal);
+      rows.push(vectors.subarray(row * dimension, (row + 1) * dimension));
       collection.#records.set(internal, { id, version, payload });
     }
+    collection.#index.upsertMany(internals, rows);
     for (const [field, type] of header.payloadIndexes) {
       collection.#payloadIndexes.create(
         field,
@@ -275,14 +283,29 @@ export class Collection {
     return [{ id: record.id, internal: hit.id, score: toScore(this.#params.metric, hit.distance) }];
   }
 
-  #upsert(point: PointWrite, sequence: number): void {
-    let internal = this.#internalOf.get(point.id);
+  // The vectors go in as one bulk insert, which a large upsert runs in parallel.
+  #upsertMany(points: readonly PointWrite[], sequence: number): void {
+    const internals = points.map((point) => this.#internalFor(point.id));
+    this.#index.upsertMany(
+      internals,
+      points.map((point) => point.vector),
+    );
+    points.forEach((point, i) => {
+      this.#upsertRecord(point, internals[i] ?? -1, sequence);
+    });
+  }
+
+  #internalFor(id: PointId): number {
+    let internal = this.#internalOf.get(id);
     if (internal === undefined) {
       internal = this.#nextInternal++;
-      this.#internalOf.set(point.id, internal);
+      this.#internalOf.set(id, internal);
       this.#sortedIds = undefined;
     }
-    this.#index.upsert(internal, point.vector);
+    return internal;
+  }
+
+  #upsertRecord(point: PointWrite, internal: number, sequence: number): void {
     const previous = this.#records.get(internal);
     if (previous !== undefined) this.#payloadIndexes.remove(internal, previous.payload);
     this.#payloadIndexes.insert(internal, point.payload);

@@ -85,6 +85,24 @@ export class QuantizedHnswIndex implements VectorIndex {
     else if (this.#full.size >= this.#trainingPoints) this.#build();
   }
 
+  /** Many upserts, in order; the ones that reach the graph go in as one HnswIndex.upsertMany. */
+  upsertMany(ids: ArrayLike<number>, vectors: readonly ArrayLike<number>[]): void {
+    for (const vector of vectors) checkVector(vector, this.dimension, 'vector');
+    const graphIds: number[] = [];
+    const graphRows: Float32Array[] = [];
+    for (let i = 0; i < Math.min(ids.length, vectors.length); i++) {
+      const id = ids[i] ?? -1;
+      const row = new Float32Array(this.dimension);
+      writeVector(row, 0, vectors[i] ?? [], this.metric);
+      this.#full.set(id, row);
+      if (this.#graph !== undefined) {
+        graphIds.push(id);
+        graphRows.push(row);
+      } else if (this.#full.size >= this.#trainingPoints) this.#build();
+    }
+    this.#graph?.upsertMany(graphIds, graphRows);
+  }
+
   delete(id: number): boolean {
     if (!this.#full.delete(id)) return false;
     this.#graph?.delete(id);
@@ -155,7 +173,10 @@ export class QuantizedHnswIndex implements VectorIndex {
       capacity: Math.max(rows.length, this.#options.capacity ?? 1024),
       encoding: quantizer.encoding,
     });
-    for (const [id, row] of rows) graph.upsert(id, row);
+    graph.upsertMany(
+      rows.map(([id]) => id),
+      rows.map(([, row]) => row),
+    );
     this.#quantizer = quantizer;
     this.#graph = graph;
   }

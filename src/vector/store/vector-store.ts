@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
+import type { BuildPool } from '../build/index.js';
 import { Collection } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import { distanceName, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
@@ -27,6 +28,8 @@ export interface VectorStoreOptions {
   readonly snapshotsKept: number;
   /** A snapshot is taken once this many operations were logged since the last one. */
   readonly snapshotEveryOperations: number;
+  /** Worker threads for large upserts, snapshot restores and replay at open; none: serial. */
+  readonly buildPool?: BuildPool;
 }
 
 /** What a mutation answers once it is durable and applied (Qdrant's UpdateResult). */
@@ -255,7 +258,7 @@ export class VectorStore implements Lifecycle {
     parseStoredCollectionName(name);
     let restored: Collection;
     try {
-      restored = Collection.restore(name, bytes);
+      restored = Collection.restore(name, bytes, this.options.buildPool);
     } catch (error) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -392,10 +395,10 @@ export class VectorStore implements Lifecycle {
     const snapshot = await latestSnapshot(this.options.snapshots, name, this.options.logger);
     const collection =
       snapshot === undefined
-        ? new Collection(name, params)
+        ? new Collection(name, params, this.options.buildPool)
         : restored?.sequence === snapshot.sequence
           ? restored
-          : Collection.restore(name, snapshot.bytes);
+          : Collection.restore(name, snapshot.bytes, this.options.buildPool);
     // The snapshot's sequence is the truth: a recovered state still carries its source's.
     if (snapshot !== undefined && collection.sequence !== snapshot.sequence)
       collection.rebase(snapshot.sequence);
