@@ -1,4 +1,5 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
+import type { BuildPool } from './build/index.js';
 import type { VectorStore } from './store/vector-store.js';
 
 export interface VectorMetrics {
@@ -12,7 +13,11 @@ const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
  * Per-collection metrics. Sizes are read from the store when Prometheus scrapes (a gauge's
  * `collect`), so they cost nothing between scrapes; latencies are observed by the procedures.
  */
-export function createVectorMetrics(registry: Registry, store: VectorStore): VectorMetrics {
+export function createVectorMetrics(
+  registry: Registry,
+  store: VectorStore,
+  build?: BuildPool,
+): VectorMetrics {
   const gauge = (name: string, help: string, read: (collection: string) => number | Promise<number>) =>
     new Gauge({
       name,
@@ -32,6 +37,14 @@ export function createVectorMetrics(registry: Registry, store: VectorStore): Vec
   gauge('strata_vector_disk_bytes', 'Bytes on disk: the collection log and snapshots.', (c) =>
     store.diskBytes(c),
   );
+  new Gauge({
+    name: 'strata_vector_build_parallel_points',
+    help: 'Points inserted since start whose graph neighbours were searched on build worker threads (vector.buildThreads).',
+    registers: [registry],
+    collect() {
+      this.set(build?.points ?? 0);
+    },
+  });
   return {
     searchDuration: new Histogram({
       name: 'strata_vector_search_duration_seconds',

@@ -63,7 +63,7 @@ export class VectorModule implements Lifecycle {
     this.#schedule = options.config.snapshots;
     this.procedures = new VectorProcedures(
       this.#store,
-      createVectorMetrics(options.registry, this.#store),
+      createVectorMetrics(options.registry, this.#store, this.#buildPool),
       this.#snapshots,
     );
   }

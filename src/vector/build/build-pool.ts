@@ -41,10 +41,16 @@ export class BuildPool {
   readonly #options: BuildPoolOptions;
   #workers: Worker[] | undefined;
   #closed = false;
+  #points = 0;
 
   constructor(options: BuildPoolOptions) {
     this.threads = Math.max(1, Math.floor(options.threads));
     this.#options = options;
+  }
+
+  /** Points whose neighbours the workers searched (metrics: strata_vector_build_parallel_points). */
+  get points(): number {
+    return this.#points;
   }
 
   /** Whether builds may take the parallel path: not closed, and no worker failed. */
@@ -104,6 +110,7 @@ export class BuildPool {
         return false;
       }
     }
+    this.#points += job.count;
     return true;
   }
 
