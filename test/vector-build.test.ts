@@ -103,7 +103,7 @@ describe('parallel bulk build (Qdrant API)', () => {
         (error: unknown) =>
           isStrataError(error) &&
           error.code === 'CONFIG_INVALID' &&
-          /vector\.buildThreads/.test(error.message),
+          error.message.includes('vector.buildThreads'),
       );
     }
   });
