@@ -1,6 +1,8 @@
 // npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
+// npm run bench:vector -- --ingest [--dataset synthetic|fashion-mnist] [--points N] [--threads 2]
+//   [--rest-points N]    ingestion throughput, serial against parallel builds (bench/vector-ingest.ts)
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
@@ -12,7 +14,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename } from 'node:path';
-import { argv, memoryUsage, stderr, version } from 'node:process';
+import { argv, exit, memoryUsage, stderr, version } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
 import { FlatIndex, HnswIndex, QuantizedHnswIndex, type Metric } from '../src/vector/index.js';
@@ -52,6 +54,10 @@ const { values } = parseArgs({
     quantization: { type: 'string', default: 'int8,binary' },
     oversampling: { type: 'string', default: '2' },
     'binary-oversampling': { type: 'string', default: '4' },
+    ingest: { type: 'boolean', default: false },
+    points: { type: 'string' },
+    threads: { type: 'string', default: '2' },
+    'rest-points': { type: 'string', default: '20000' },
   },
 });
 const m = Number(values.m);
@@ -67,6 +73,25 @@ const quantizations = values.quantization
     return name;
   });
 const oversamplingOf = { int8: Number(values.oversampling), binary: Number(values['binary-oversampling']) };
+
+if (values.ingest) {
+  const { runIngest } = await import('./vector-ingest.js');
+  const queries = Number(values.queries ?? 500);
+  const points = values.points === undefined ? undefined : Number(values.points);
+  const data =
+    values.dataset === 'fashion-mnist'
+      ? fashionMnist(queries)
+      : syntheticClustered(points ?? 100_000, queries, 128);
+  await runIngest({
+    data,
+    points: points ?? data.base.length,
+    threads: values.threads.split(',').map(Number),
+    restPoints: Number(values['rest-points']),
+    m,
+    efConstruction,
+  });
+  exit(0);
+}
 
 // Loaded before any data set, so a missing peer fails in the first second, not after a long load.
 const hnswlib = await loadHnswlib();
