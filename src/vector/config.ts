@@ -17,7 +17,7 @@ export const vectorConfigSchema = Type.Object(
       maximum: 64,
       default: 0,
       description:
-        'Worker threads that build HNSW graphs in parallel for upserts of 256 points or more, replay of the log at start and snapshot restores (the graph does not depend on the number); 1 builds on the calling thread only, 0 takes os.availableParallelism() up to 8.',
+        'Threads that build HNSW graphs in parallel (the calling thread and buildThreads - 1 workers) for upserts of 256 points or more, replay of the log at start and snapshot restores; the graph does not depend on the number. 1 builds serially on the calling thread, 0 takes os.availableParallelism() up to 8.',
     }),
     snapshots: Type.Object(
       {

@@ -6,6 +6,7 @@ import {
   FAILED,
   messageAt,
   messageWord,
+  NEXT,
   RUNNING,
   stateWord,
   type NeighbourJob,
@@ -16,7 +17,7 @@ const workerEntry = new URL('./build-worker.js', import.meta.url);
 const decoder = new TextDecoder();
 
 export interface BuildPoolOptions {
-  /** Worker threads that search a batch (the calling thread waits meanwhile). */
+  /** Threads that search a batch: the calling thread and threads - 1 workers. */
   readonly threads: number;
   /** Told once when a worker fails or stalls; the pool is closed then and builds go serial. */
   readonly onError?: (error: StrataError) => void;
@@ -30,8 +31,8 @@ export interface BuildPoolOptions {
  * The worker threads of parallel bulk builds (docs/decisions/0016), one pool per vector module,
  * shared by its collections. They start with the first batch and end with `close()`.
  *
- * `findNeighbours` blocks the calling thread (Atomics.wait, which Node allows on the main thread)
- * until every point of the batch is searched: index writes stay synchronous, as the serial build
+ * `findNeighbours` searches on the calling thread too, then blocks it (Atomics.wait, which Node
+ * allows on the main thread) until every point of the batch is searched: index writes stay synchronous, as the serial build
  * is, so that a collection applies its log in order with nothing interleaved. Workers claim points
  * through an atomic counter and report through atomic control words, not messages, which the
  * blocked event loop could not deliver.
@@ -59,7 +60,7 @@ export class BuildPool {
   }
 
   #start(): Worker[] {
-    this.#workers ??= Array.from({ length: this.threads }, () => {
+    this.#workers ??= Array.from({ length: this.threads - 1 }, () => {
       const worker = new Worker(this.#options.entry ?? workerEntry);
       // An idle pool must not keep the process alive, and an error event without a listener
       // would be thrown: a worker that dies is reported and the pool closed instead.
@@ -73,11 +74,12 @@ export class BuildPool {
   }
 
   /**
-   * Runs the job's searches on every worker and waits for them. Returns false, having reported the
-   * error and closed the pool, when a worker failed or stalled; the caller then builds the batch
-   * serially (the searches wrote nothing but their own output).
+   * Runs the job's searches on the workers and, through `searchHere(i)`, on the calling thread,
+   * each claiming points until none is left, and waits for the workers. Returns false, having
+   * reported the error and closed the pool, when a worker failed or stalled; the caller then builds
+   * the batch serially (the searches wrote nothing but their own output).
    */
-  findNeighbours(job: NeighbourJob): boolean {
+  findNeighbours(job: NeighbourJob, searchHere: (i: number) => void): boolean {
     if (!this.parallel) return false;
     const workers = this.#start();
     const control = new SharedArrayBuffer(controlBytes(workers.length));
@@ -86,6 +88,10 @@ export class BuildPool {
       words[stateWord(index)] = RUNNING;
       const message: WorkerMessage = { job, worker: index, control };
       worker.postMessage(message);
+    }
+    for (let i = Atomics.add(words, NEXT, 1); i < job.count; i = Atomics.add(words, NEXT, 1)) {
+      searchHere(i);
+      Atomics.add(words, DONE, 1);
     }
     const stallMs = this.#options.stallMs ?? 60_000;
     let done = 0;

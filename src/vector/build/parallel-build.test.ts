@@ -1,5 +1,5 @@
 // Parallel bulk builds through HnswIndex.upsertMany and QuantizedHnswIndex.upsertMany: the graph
-// depends on the batches only (the same for 1, 2 and 3 workers), its recall is the serial build's,
+// depends on the batches only (the same on 1, 2 and 3 threads), its recall is the serial build's,
 // and a pool that is closed or whose workers fail leaves a correct, serially built graph.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -51,7 +51,7 @@ function exactTopK(metric: Metric): SearchHit[][] {
 }
 
 describe('parallel bulk build', () => {
-  it('builds the same graph on 1, 2 and 3 workers', () => {
+  it('builds the same graph on 1, 2 and 3 threads', () => {
     const graphs = [1, 2, 3].map((threads) => probe(built('euclidean', pool(threads))));
     assert.deepEqual(graphs[1], graphs[0]);
     assert.deepEqual(graphs[2], graphs[0]);

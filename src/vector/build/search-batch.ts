@@ -19,7 +19,7 @@ export interface BatchSpec {
 const align16 = (n: number): number => (n + 15) & ~15;
 
 /**
- * Runs findNeighbours for a placed batch on the pool's workers. Each worker gets visited marks and
+ * Runs findNeighbours for a placed batch on the pool's threads. Each worker gets visited marks and
  * a scratch of its own past the end of the layout, and the points' output follows them; nothing
  * there outlives the batch. Returns where point i's selections lie (out + i * stride), or
  * undefined when the pool failed.
@@ -34,17 +34,18 @@ export function searchBatch(
   const visitedBytes = align16(2 * capacity);
   const regionBytes = visitedBytes + align16(scratchBytes(spec.dim, spec.m, capacity, resultCap));
   const regionsAt = align16(layout.total);
-  const regions: WorkerRegion[] = Array.from({ length: pool.threads }, (_, worker) => {
+  // The calling thread searches with the index's own scratch; each worker needs one.
+  const regions: WorkerRegion[] = Array.from({ length: pool.threads - 1 }, (_, worker) => {
     const visited = regionsAt + worker * regionBytes;
     return { visited, scratch: visited + visitedBytes };
   });
   const stride = align16((Math.max(0, ...spec.levels) + 1) * engine.foundBlockBytes());
-  const out = regionsAt + pool.threads * regionBytes;
+  const out = regionsAt + regions.length * regionBytes;
   engine.grow(out + spec.levels.length * stride);
   // configure() starts each worker's visit epoch afresh: its marks must be zero.
   const bytes = new Uint8Array(engine.buffer());
   for (const region of regions) bytes.fill(0, region.visited, region.visited + visitedBytes);
-  const ok = pool.findNeighbours({
+  const job = {
     module: engine.module,
     memory: engine.memory,
     graph: {
@@ -66,6 +67,15 @@ export function searchBatch(
     count: spec.levels.length,
     out,
     stride,
+  };
+  const ok = pool.findNeighbours(job, (i) => {
+    engine.findNeighbours(
+      spec.batchStart + i,
+      spec.entryPoint,
+      spec.entryLevel,
+      spec.batchStart,
+      out + i * stride,
+    );
   });
   return ok ? { out, stride } : undefined;
 }
