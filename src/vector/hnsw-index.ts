@@ -1,4 +1,4 @@
-import { searchBatch, type BuildPool } from './build/index.js';
+import { buildBatch, type BuildPool } from './build/index.js';
 import type { Engine } from './engine/engine.js';
 import { createSharedWasmEngine, type SharedWasmEngine } from './engine/wasm-engine.js';
 import { fillAllowMask, type SlotSpace } from './filter/id-mask.js';
@@ -182,10 +182,10 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
-  // Batch-parallel INSERT (wasm/hnsw.as, findNeighbours and linkNeighbours): place every point,
-  // search their neighbours in the graph as it was before the batch on the workers, then link them
-  // in slot order here. If the pool fails, the placed points are inserted serially instead: the
-  // searches wrote nothing but their own output, so the graph is as before the batch.
+  // Batch-parallel INSERT (wasm/hnsw.as, findNeighbours and linkPart): place every point, search
+  // their neighbours in the graph as it was before the batch, then link them as if in slot order,
+  // both on the pool's threads. If the searches fail, the placed points are inserted serially
+  // instead: they wrote nothing but their own output, so the graph is as before the batch.
   private insertBatch(
     ids: ArrayLike<number>,
     vectors: readonly ArrayLike<number>[],
@@ -206,7 +206,7 @@ export class HnswIndex implements VectorIndex {
         this.encoding.write(buffer, at, vector);
       });
     }
-    const found = searchBatch(pool, engine, this.layout, {
+    const built = buildBatch(pool, engine, this.layout, {
       kernel: this.encoding.kernel,
       dim: this.dimension,
       m: this.m,
@@ -216,10 +216,11 @@ export class HnswIndex implements VectorIndex {
       batchStart,
       levels,
     });
-    levels.forEach((level, i) => {
-      if (found === undefined) engine.insert(batchStart + i, level);
-      else engine.linkNeighbours(batchStart + i, found.out + i * found.stride);
-    });
+    if (!built) {
+      levels.forEach((level, i) => {
+        engine.insert(batchStart + i, level);
+      });
+    }
   }
 
   // Moves the index into a memory that build workers can share, once: the same bytes, so the

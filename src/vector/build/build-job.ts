@@ -1,11 +1,14 @@
 import type { WasmMemory, WasmModule } from '../engine/wasm-api.js';
 
 /**
- * One batch of a parallel bulk build (docs/decisions/0016), as the workers see it: run
- * findNeighbours (wasm/hnsw.as) for slots batchStart .. batchStart + count - 1 over `memory`, and
- * write each point's selections at out + i * stride.
+ * One phase of a batch of a parallel bulk build (docs/decisions/0016), as the threads see it:
+ * `search` runs findNeighbours (wasm/hnsw.as) for slots batchStart .. batchStart + count - 1 over
+ * `memory`, each writing its selections at out + i * stride; `link` runs linkPart for each of
+ * `units` parts. The threads claim units (points, or parts) one at a time until none is left.
  */
-export interface NeighbourJob {
+export interface BuildJob {
+  readonly kind: 'search' | 'link';
+  readonly units: number;
   readonly module: WasmModule;
   readonly memory: WasmMemory;
   /** configure()'s arguments except the scratch (see `configureArgs`). */
@@ -40,13 +43,13 @@ export interface WorkerRegion {
 
 /** The message a worker receives: the job, its number and the control words it reports through. */
 export interface WorkerMessage {
-  readonly job: NeighbourJob;
+  readonly job: BuildJob;
   readonly worker: number;
   readonly control: SharedArrayBuffer;
 }
 
 /**
- * The control words (Int32Array over a SharedArrayBuffer): the next point to claim, the points
+ * The control words (Int32Array over a SharedArrayBuffer): the next unit to claim, the units
  * done (the main thread's progress check), then one state per worker, then the byte length of
  * its error message, which lies at MESSAGE_BYTES * worker in the message buffer after the words.
  */

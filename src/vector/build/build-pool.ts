@@ -9,7 +9,7 @@ import {
   NEXT,
   RUNNING,
   stateWord,
-  type NeighbourJob,
+  type BuildJob,
   type WorkerMessage,
 } from './build-job.js';
 
@@ -74,14 +74,16 @@ export class BuildPool {
   }
 
   /**
-   * Runs the job's searches on the workers and, through `searchHere(i)`, on the calling thread,
-   * each claiming points until none is left, and waits for the workers. Returns false, having
-   * reported the error and closed the pool, when a worker failed or stalled; the caller then builds
-   * the batch serially (the searches wrote nothing but their own output).
+   * Runs the job's units on the workers and, through `here(unit)`, on the calling thread (alone once
+   * the pool is closed), each
+   * claiming units until none is left, and waits until every claimed unit is done. Returns whether
+   * every unit was done. A worker that fails or stalls is reported once and the pool closed; units
+   * it never claimed are done by the others, so the answer is false only when one failed, or made
+   * no progress for `stallMs`, in the middle of a unit.
    */
-  findNeighbours(job: NeighbourJob, searchHere: (i: number) => void): boolean {
-    if (!this.parallel) return false;
-    const workers = this.#start();
+  run(job: BuildJob, here: (unit: number) => void): boolean {
+    // Closed (or failed): the calling thread does every unit, and builds the same graph.
+    const workers = this.parallel ? this.#start() : [];
     const control = new SharedArrayBuffer(controlBytes(workers.length));
     const words = new Int32Array(control);
     for (const [index, worker] of workers.entries()) {
@@ -89,15 +91,17 @@ export class BuildPool {
       const message: WorkerMessage = { job, worker: index, control };
       worker.postMessage(message);
     }
-    for (let i = Atomics.add(words, NEXT, 1); i < job.count; i = Atomics.add(words, NEXT, 1)) {
-      searchHere(i);
+    for (let i = Atomics.add(words, NEXT, 1); i < job.units; i = Atomics.add(words, NEXT, 1)) {
+      here(i);
       Atomics.add(words, DONE, 1);
     }
     const stallMs = this.#options.stallMs ?? 60_000;
-    let done = 0;
+    let done = Atomics.load(words, DONE);
     let progressAt = Date.now();
     for (let index = 0; index < workers.length; index++) {
-      while (Atomics.load(words, stateWord(index)) === RUNNING) {
+      // Once every unit is done, a worker still running has claimed none and will write nothing:
+      // one that is slow to start, or never answers, does not hold the build up.
+      while (Atomics.load(words, stateWord(index)) === RUNNING && Atomics.load(words, DONE) < job.units) {
         Atomics.wait(words, stateWord(index), RUNNING, Math.min(stallMs, 1000));
         const now = Atomics.load(words, DONE);
         if (now !== done) {
@@ -113,11 +117,16 @@ export class BuildPool {
         // TextDecoder refuses views of a SharedArrayBuffer: copy the bytes out first.
         const bytes = new Uint8Array(control, messageAt(workers.length, index), length).slice();
         this.#fail(`a build worker failed: ${decoder.decode(bytes)}`);
-        return false;
       }
     }
-    this.#points += job.count;
-    return true;
+    // Units a failed worker never claimed: nobody else will, once the others have stopped.
+    for (let i = Atomics.add(words, NEXT, 1); i < job.units; i = Atomics.add(words, NEXT, 1)) {
+      here(i);
+      Atomics.add(words, DONE, 1);
+    }
+    const complete = Atomics.load(words, DONE) === job.units;
+    if (complete && job.kind === 'search') this.#points += job.units;
+    return complete;
   }
 
   #fail(reason: string): void {

@@ -1,6 +1,7 @@
 // A build worker (docs/decisions/0016): instantiates the shared-memory module over an index's
-// memory for each batch, with its own globals and scratch, and runs findNeighbours for the points
-// it claims. It only reads the graph; everything it writes is its scratch and the points' output.
+// memory for each phase of a batch, with its own globals and scratch, and runs findNeighbours for
+// the points it claims (reading the graph, writing only its scratch and the points' output), or
+// linkPart for the parts of the linking it claims.
 import { parentPort } from 'node:worker_threads';
 import { wasmApi } from '../engine/wasm-api.js';
 import type { SharedWasmEngine } from '../engine/wasm-engine.js';
@@ -19,6 +20,7 @@ import {
 interface Exports {
   readonly configure: (...args: number[]) => void;
   readonly findNeighbours: SharedWasmEngine['findNeighbours'];
+  readonly linkPart: SharedWasmEngine['linkPart'];
 }
 
 const encoder = new TextEncoder();
@@ -44,16 +46,21 @@ function run({ job, worker }: WorkerMessage, control: Int32Array): void {
     region.scratch,
     graph.resultCap,
   );
-  // Points are claimed one at a time, so that a worker that drew cheap points takes more; the
-  // output of each depends only on the point, never on who searched it.
-  for (let i = Atomics.add(control, NEXT, 1); i < job.count; i = Atomics.add(control, NEXT, 1)) {
-    exports.findNeighbours(
-      job.batchStart + i,
-      job.entryPoint,
-      job.entryLevel,
-      job.batchStart,
-      job.out + i * job.stride,
-    );
+  // Units are claimed one at a time, and only once the instance is ready, so that a worker that
+  // cannot start leaves its share to the others; the output of each depends only on the unit,
+  // never on who ran it.
+  for (let i = Atomics.add(control, NEXT, 1); i < job.units; i = Atomics.add(control, NEXT, 1)) {
+    if (job.kind === 'search') {
+      exports.findNeighbours(
+        job.batchStart + i,
+        job.entryPoint,
+        job.entryLevel,
+        job.batchStart,
+        job.out + i * job.stride,
+      );
+    } else {
+      exports.linkPart(job.batchStart, job.count, job.out, job.stride, i, job.units);
+    }
     Atomics.add(control, DONE, 1);
   }
 }

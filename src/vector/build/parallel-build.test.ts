@@ -103,40 +103,58 @@ describe('parallel bulk build', () => {
     assert.deepEqual(probe(built('euclidean', closed)), probe(built('euclidean')));
   });
 
-  it('reports a stalled worker, closes the pool and builds the same graph serially', () => {
-    const errors: StrataError[] = [];
-    // A worker that never answers: the batch is abandoned after stallMs.
-    const silent = new URL(
-      `data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`,
+  const workerScript = (...lines: string[]): URL =>
+    new URL(
+      `data:text/javascript,${encodeURIComponent(["import { parentPort } from 'node:worker_threads';", ...lines].join('\n'))}`,
     );
-    const stalled = pool(2, { entry: silent, stallMs: 300, onError: (error) => errors.push(error) });
-    assert.deepEqual(probe(built('euclidean', stalled)), probe(built('euclidean')));
+
+  it('does not wait for a worker that never answers: the other threads do its share', () => {
+    const errors: StrataError[] = [];
+    const silent = workerScript("parentPort.on('message', () => {});");
+    const index = built(
+      'euclidean',
+      pool(2, { entry: silent, stallMs: 300, onError: (error) => errors.push(error) }),
+    );
+    assert.deepEqual(probe(index), probe(built('euclidean', pool(1))));
+    assert.deepEqual(errors, []);
+  });
+
+  it('reports a worker that stalls in the middle of a search, and builds that batch serially', () => {
+    const errors: StrataError[] = [];
+    // Claims a point and never finishes it.
+    const stalls = workerScript(
+      "parentPort.on('message', ({ control }) => { Atomics.add(new Int32Array(control), 0, 1); });",
+    );
+    const stalled = pool(2, { entry: stalls, stallMs: 300, onError: (error) => errors.push(error) });
+    const index = built('euclidean', stalled);
     assert.equal(errors.length, 1);
     const [error] = errors;
     assert.ok(isStrataError(error));
     assert.equal(error.code, 'INTERNAL');
     assert.match(error.message, /no progress.*vector\.buildThreads/);
     assert.equal(stalled.parallel, false);
+    // Its first batch went in serially, the rest on the calling thread alone.
+    const exact = exactTopK('euclidean');
+    assert.ok(
+      recall(
+        queries.map((q) => index.search(q, 10, { ef: 64 })),
+        exact,
+      ) >= 0.95,
+    );
   });
 
-  it('reports a failing worker with its message', () => {
+  it('reports a failing worker with its message; the calling thread builds the same graph', () => {
     const errors: StrataError[] = [];
     // Reports a failure through the control words, as build-worker.ts does for a thrown error.
-    const failing = new URL(
-      `data:text/javascript,${encodeURIComponent(
-        [
-          "import { parentPort } from 'node:worker_threads';",
-          'parentPort.on("message", ({ worker, control, job }) => {',
-          '  const words = new Int32Array(control); const at = 4 * (2 + 2 * job.regions.length) + 512 * worker;',
-          '  const text = new TextEncoder().encode("boom"); new Uint8Array(control, at, 4).set(text);',
-          '  Atomics.store(words, 3 + 2 * worker, 4); Atomics.store(words, 2 + 2 * worker, 3); Atomics.notify(words, 2 + 2 * worker);',
-          '});',
-        ].join('\n'),
-      )}`,
+    const failing = workerScript(
+      'parentPort.on("message", ({ worker, control, job }) => {',
+      '  const words = new Int32Array(control); const at = 4 * (2 + 2 * job.regions.length) + 512 * worker;',
+      '  const text = new TextEncoder().encode("boom"); new Uint8Array(control, at, 4).set(text);',
+      '  Atomics.store(words, 3 + 2 * worker, 4); Atomics.store(words, 2 + 2 * worker, 3); Atomics.notify(words, 2 + 2 * worker);',
+      '});',
     );
-    const broken = pool(2, { entry: failing, onError: (error) => errors.push(error) });
-    const index = built('euclidean', broken);
-    assert.equal(index.size, base.length);
+    const index = built('euclidean', pool(3, { entry: failing, onError: (error) => errors.push(error) }));
+    assert.deepEqual(probe(index), probe(built('euclidean', pool(1))));
     assert.equal(errors.length, 1);
     assert.match(errors[0]?.message ?? '', /a build worker failed: boom/);
   });

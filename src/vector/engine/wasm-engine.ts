@@ -36,7 +36,7 @@ interface VectorExports {
   readonly knnSearch: (k: number, ef: number, mask: number, skipDeleted: number) => number;
   readonly foundBlockBytes: () => number;
   readonly findNeighbours: SharedWasmEngine['findNeighbours'];
-  readonly linkNeighbours: SharedWasmEngine['linkNeighbours'];
+  readonly linkPart: SharedWasmEngine['linkPart'];
 }
 
 /**
@@ -51,7 +51,7 @@ export interface SharedWasmEngine extends Engine {
   /** Bytes of one layer's selection in findNeighbours' output. */
   foundBlockBytes(): number;
   findNeighbours(q: number, ep: number, epLevel: number, batchStart: number, out: number): void;
-  linkNeighbours(q: number, found: number): void;
+  linkPart(batchStart: number, count: number, out: number, stride: number, part: number, parts: number): void;
 }
 
 /** Where `npm run build` (scripts/build-wasm.js) writes the module, for runs from dist/ and src/ alike. */
@@ -99,7 +99,7 @@ export function createSharedWasmEngine(bytes: number): SharedWasmEngine {
     module,
     foundBlockBytes: exports.foundBlockBytes,
     findNeighbours: exports.findNeighbours,
-    linkNeighbours: exports.linkNeighbours,
+    linkPart: exports.linkPart,
   };
 }
 

@@ -300,21 +300,25 @@ function insertSorted(buf: usize, n: i32, d: f32, id: i32): void {
 function connect(q: i32, found: i32, lc: i32): i32 {
   const n = drainSorted(found);
   const kept = selectNeighborsHeuristic(sorted, n, maxM, selected);
-  linkSelected(q, kept, lc);
+  linkSelected(q, kept, selected, lc, 0, 1);
   return load<i32>(selected, 4);
 }
 
-// Writes q's links on layer lc from the `kept` (distance, id) pairs at `selected`, and the reverse
-// links, pruning a neighbour's overflowing list.
-function linkSelected(q: i32, kept: i32, lc: i32): void {
-  const own = linksOf(q, lc);
-  store<i32>(own, kept);
-  for (let i: i32 = 0; i < kept; i++) {
-    store<i32>(own + 4 + (<usize>i << 2), load<i32>(selected + (<usize>i << 3), 4));
+// Writes q's links on layer lc from the `kept` (distance, id) pairs at `sel`, and the reverse
+// links, pruning a neighbour's overflowing list. Of these, only the lists of nodes n with
+// n % parts == part: a parallel build splits the linking of a batch this way (linkPart).
+function linkSelected(q: i32, kept: i32, sel: usize, lc: i32, part: i32, parts: i32): void {
+  if (q % parts == part) {
+    const own = linksOf(q, lc);
+    store<i32>(own, kept);
+    for (let i: i32 = 0; i < kept; i++) {
+      store<i32>(own + 4 + (<usize>i << 2), load<i32>(sel + (<usize>i << 3), 4));
+    }
   }
   const mMax = lc == 0 ? maxM0 : maxM;
   for (let i: i32 = 0; i < kept; i++) {
-    const s = load<i32>(selected + (<usize>i << 3), 4);
+    const s = load<i32>(sel + (<usize>i << 3), 4);
+    if (s % parts != part) continue;
     const block = linksOf(s, lc);
     const count = load<i32>(block);
     if (count < mMax) {
@@ -323,7 +327,7 @@ function linkSelected(q: i32, kept: i32, lc: i32): void {
       continue;
     }
     const vs = vectorOf(s);
-    insertSorted(sorted, 0, load<f32>(selected + (<usize>i << 3)), q);
+    insertSorted(sorted, 0, load<f32>(sel + (<usize>i << 3)), q);
     for (let j: i32 = 0; j < count; j++) {
       const e = load<i32>(block + 4 + (<usize>j << 2));
       insertSorted(sorted, j + 1, distance(metric, vs, vectorOf(e), dim), e);
@@ -378,8 +382,9 @@ export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 
 // Batch-parallel INSERT (docs/decisions/0016). A batch's points are placed (vector, level, zero
 // link counts) at slots batchStart.. before any is linked; then every point runs findNeighbours,
 // in parallel instances over one shared memory, each with its own globals and scratch, and the
-// points are linked one by one, in slot order, by linkNeighbours. findNeighbours only reads the
+// points are linked in slot order by linkPart. findNeighbours only reads the
 // graph, so the searches need no locks and the graph does not depend on how they were scheduled.
+// The linking is split as well (linkPart), by the node whose list changes.
 
 // Bytes of one layer's block in findNeighbours' output: count i32, then maxM (distance, id) pairs.
 export function foundBlockBytes(): i32 {
@@ -432,19 +437,20 @@ function nearestResult(n: i32): i32 {
   return best;
 }
 
-// The linking half for slot q, at the level its header holds: applies the selections findNeighbours wrote at `found`, layer by
-// layer, and makes q the entry point if it is the first node or the highest one.
-export function linkNeighbours(q: i32, found: usize): void {
-  const level = load<i32>(vectorOf(q) + headerOffset);
+// The linking half for the batch's points (slots batchStart + i, selections at out + i * stride):
+// applies their selections in slot order, as many INSERTs would, but only to the lists of nodes n
+// with n % parts == part. A node's list changes only through its own updates, in slot order here
+// whichever thread applies them, so `parts` threads build the same links as one. The caller then
+// moves the entry point (setEntryPoint), which only it may write.
+export function linkPart(batchStart: i32, count: i32, out: usize, stride: usize, part: i32, parts: i32): void {
   const blockBytes = <usize>foundBlockBytes();
-  for (let lc = level; lc >= 0; lc--) {
-    const block = found + <usize>lc * blockBytes;
-    const kept = load<i32>(block);
-    memory.copy(selected, block + 4, <usize>kept << 3);
-    linkSelected(q, kept, lc);
-  }
-  if (entryPoint < 0 || level > maxLevel) {
-    entryPoint = q;
-    maxLevel = level;
+  for (let i: i32 = 0; i < count; i++) {
+    const q = batchStart + i;
+    const level = load<i32>(vectorOf(q) + headerOffset);
+    const found = out + <usize>i * stride;
+    for (let lc = level; lc >= 0; lc--) {
+      const block = found + <usize>lc * blockBytes;
+      linkSelected(q, load<i32>(block), block + 4, lc, part, parts);
+    }
   }
 }

@@ -14,5 +14,5 @@ export {
   knnSearch,
   foundBlockBytes,
   findNeighbours,
-  linkNeighbours,
+  linkPart,
 } from './hnsw';
