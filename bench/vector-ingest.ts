@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { stderr } from 'node:process';
 import { createLogger } from '../src/kernel/index.js';
 import { loadConfig, Platform } from '../src/platform/index.js';
-import { FlatIndex, HnswIndex, type Metric } from '../src/vector/index.js';
-import { BuildPool } from '../src/vector/build/index.js';
+import { BuildPool, FlatIndex, HnswIndex, type Metric } from '../src/vector/index.js';
 import type { Dataset } from './datasets.js';
 import { commandLine, machine, writeResultSection } from './results-file.js';
 
