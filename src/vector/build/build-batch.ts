@@ -77,7 +77,9 @@ export function buildBatch(
     engine.findNeighbours(batchStart + i, entryPoint, entryLevel, batchStart, out + i * stride);
   });
   if (!searched) return false;
-  const parts = pool.threads;
+  // Any number of parts links the same lists; several per thread let the others take over the
+  // parts of one that the scheduler holds back, instead of waiting for it at the barrier.
+  const parts = 4 * pool.threads;
   const linked = pool.run({ ...job, kind: 'link', units: parts }, (part) => {
     engine.linkPart(batchStart, count, out, stride, part, parts);
   });
