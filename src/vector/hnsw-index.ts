@@ -1,4 +1,5 @@
-import { buildBatch, type BuildPool } from './build/index.js';
+import { buildBatch } from './build/build-batch.js';
+import type { BuildPool } from './build/build-pool.js';
 import type { Engine } from './engine/engine.js';
 import { createSharedWasmEngine, type SharedWasmEngine } from './engine/wasm-engine.js';
 import { fillAllowMask, type SlotSpace } from './filter/id-mask.js';
