@@ -42,6 +42,9 @@ export interface HnswIndexOptions {
 }
 
 const FLAG_DELETED = 1;
+
+/** Writes a point's row (vector or codes) at byte `at` of the index's memory. */
+type RowWriter = (buffer: ArrayBuffer, at: number) => void;
 /**
  * Points per batch of a parallel build, and the fewest an `upsertMany` needs to take that path.
  * The graph depends on it (a batch's points see each other exactly, not through the graph), so it
@@ -165,21 +168,27 @@ export class HnswIndex implements VectorIndex {
    */
   upsertMany(ids: ArrayLike<number>, vectors: readonly ArrayLike<number>[]): void {
     for (const vector of vectors) checkVector(vector, this.dimension, 'vector');
-    const count = Math.min(ids.length, vectors.length);
+    this.placeMany(
+      Math.min(ids.length, vectors.length),
+      (i) => ids[i] ?? -1,
+      (i) => (buffer, at) => {
+        this.encoding.write(buffer, at, vectors[i] ?? []);
+      },
+    );
+  }
+
+  // Places and inserts points 0..count-1, in batches on the build pool when there is one and
+  // enough points, one by one otherwise.
+  private placeMany(count: number, idAt: (i: number) => number, writerAt: (i: number) => RowWriter): void {
     const pool = this.options.buildPool;
     const parallel = pool?.parallel === true && this.engine.backend === 'wasm-simd' && count >= BUILD_BATCH;
     for (let from = 0; from < count; from += BUILD_BATCH) {
       const to = Math.min(count, from + BUILD_BATCH);
       if (parallel) {
-        this.insertBatch(ids, vectors, from, to, pool);
+        this.insertBatch(idAt, writerAt, from, to, pool);
         continue;
       }
-      for (let i = from; i < to; i++) {
-        const vector = vectors[i] ?? [];
-        this.place(ids[i] ?? -1, (buffer, at) => {
-          this.encoding.write(buffer, at, vector);
-        });
-      }
+      for (let i = from; i < to; i++) this.place(idAt(i), writerAt(i));
     }
   }
 
@@ -188,8 +197,8 @@ export class HnswIndex implements VectorIndex {
   // both on the pool's threads. If the searches fail, the placed points are inserted serially
   // instead: they wrote nothing but their own output, so the graph is as before the batch.
   private insertBatch(
-    ids: ArrayLike<number>,
-    vectors: readonly ArrayLike<number>[],
+    idAt: (i: number) => number,
+    writerAt: (i: number) => RowWriter,
     from: number,
     to: number,
     pool: BuildPool,
@@ -200,12 +209,9 @@ export class HnswIndex implements VectorIndex {
     const batchStart = this.used;
     const levels: number[] = [];
     for (let i = from; i < to; i++) {
-      const vector = vectors[i] ?? [];
       const level = this.randomLevel();
       levels.push(level);
-      this.reserve(ids[i] ?? -1, level, (buffer, at) => {
-        this.encoding.write(buffer, at, vector);
-      });
+      this.reserve(idAt(i), level, writerAt(i));
     }
     const built = buildBatch(pool, engine, this.layout, {
       kernel: this.encoding.kernel,
@@ -239,14 +245,14 @@ export class HnswIndex implements VectorIndex {
     return shared;
   }
 
-  private place(id: number, write: (buffer: ArrayBuffer, at: number) => void): void {
+  private place(id: number, write: RowWriter): void {
     const level = this.randomLevel();
     const slot = this.reserve(id, level, write);
     this.engine.insert(slot, level);
   }
 
   // Stores a point at the next slot with its level and no links yet; returns the slot.
-  private reserve(id: number, level: number, write: (buffer: ArrayBuffer, at: number) => void): number {
+  private reserve(id: number, level: number, write: RowWriter): number {
     const old = this.slotOf.get(id);
     if (old !== undefined) this.tombstone(old);
     const { layout } = this;
@@ -366,14 +372,21 @@ export class HnswIndex implements VectorIndex {
     fresh.random = this.random;
     const source = new Uint8Array(this.engine.buffer());
     const { rowBytes } = this.encoding;
+    const live: number[] = [];
     for (let slot = 0; slot < this.used; slot++) {
-      const id = this.ids[slot] ?? -1;
-      if (this.slotOf.get(id) !== slot) continue;
-      const from = this.recordAt(slot);
-      fresh.place(id, (buffer, at) => {
-        new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
-      });
+      if (this.slotOf.get(this.ids[slot] ?? -1) === slot) live.push(slot);
     }
+    // A rebuild is a bulk load: on the build pool when the index has one.
+    fresh.placeMany(
+      live.length,
+      (i) => this.ids[live[i] ?? 0] ?? -1,
+      (i) => {
+        const from = this.recordAt(live[i] ?? 0);
+        return (buffer, at) => {
+          new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
+        };
+      },
+    );
     this.engine = fresh.engine;
     this.shared = undefined;
     this.layout = fresh.layout;

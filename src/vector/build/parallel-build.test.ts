@@ -96,6 +96,31 @@ describe('parallel bulk build', () => {
     assert.ok(recall(found, exact) >= 0.95);
   });
 
+  it('rebuilds in parallel on compaction, the same on 1 and 3 threads, with the recall kept', () => {
+    const compacted = [1, 3].map((threads) => {
+      const index = built('euclidean', pool(threads));
+      // Past the default threshold (half the nodes deleted), the delete compacts.
+      for (const id of ids) if (id % 5 < 3) index.delete(id);
+      return index;
+    });
+    const [one, three] = compacted;
+    assert.ok(one !== undefined && three !== undefined);
+    assert.equal(one.size, base.length - (base.length / 5) * 3);
+    assert.ok(one.memoryBytes() < built('euclidean').memoryBytes());
+    assert.deepEqual(probe(three), probe(one));
+    const oracle = new FlatIndex({ dimension: dim, metric: 'euclidean' });
+    base.forEach((v, id) => {
+      if (id % 5 >= 3) oracle.upsert(id, v);
+    });
+    const exact = queries.map((q) => oracle.search(q, 10));
+    assert.ok(
+      recall(
+        queries.map((q) => one.search(q, 10, { ef: 64 })),
+        exact,
+      ) >= 0.95,
+    );
+  });
+
   it('falls back to the serial graph when the pool is closed', async () => {
     const closed = pool(2);
     await closed.close();
