@@ -125,7 +125,7 @@ export class BuildPool {
       Atomics.add(words, DONE, 1);
     }
     const complete = Atomics.load(words, DONE) === job.units;
-    if (complete && job.kind === 'search') this.#points += job.units;
+    if (complete && job.kind === 'search' && workers.length > 0) this.#points += job.units;
     return complete;
   }
 
