@@ -381,18 +381,19 @@ export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 
 
 // Batch-parallel INSERT (docs/decisions/0016). A batch's points are placed (vector, level, zero
 // link counts) at slots batchStart.. before any is linked; then every point runs findNeighbours,
-// in parallel instances over one shared memory, each with its own globals and scratch, and the
-// points are linked in slot order by linkPart. findNeighbours only reads the
-// graph, so the searches need no locks and the graph does not depend on how they were scheduled.
-// The linking is split as well (linkPart), by the node whose list changes.
+// in parallel instances over one shared memory, each with its own globals and scratch; then
+// linkPart links them as if in slot order, split by the node whose list changes. findNeighbours
+// only reads the graph, so the searches need no locks, and the graph does not depend on how
+// either phase was scheduled.
 
 // Bytes of one layer's block in findNeighbours' output: count i32, then maxM (distance, id) pairs.
 export function foundBlockBytes(): i32 {
   return 4 + (maxM << 3);
 }
 
-// The searching half of INSERT for slot q, at the level its header holds: descends the graph as it was before the
-// batch from (ep, epLevel) (ep < 0 when it was empty), and on each layer lc <= level merges the
+// The searching half of INSERT for slot q, at the level its header holds: descends the graph as
+// it was before the batch from (ep, epLevel) (ep < 0 when it was empty), and on each layer
+// lc <= level merges the
 // efConstruction nearest nodes found there with the batch's earlier points whose level reaches lc
 // (slots batchStart..q-1: the graph cannot lead to them yet), all measured exactly, and selects
 // q's neighbours from that list with the heuristic. Writes layer lc's selection at out + lc *
