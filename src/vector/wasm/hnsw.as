@@ -403,7 +403,9 @@ export function findNeighbours(q: i32, ep: i32, epLevel: i32, batchStart: i32, o
   const vq = vectorOf(q);
   const level = load<i32>(vq + headerOffset);
   let current = ep;
-  if (ep >= 0) for (let lc = epLevel; lc > level; lc--) current = greedySearchLayer(vq, current, lc);
+  if (ep >= 0) {
+    for (let lc = epLevel; lc > level; lc--) current = greedySearchLayer(vq, current, lc);
+  }
   const blockBytes = <usize>foundBlockBytes();
   for (let lc = level; lc >= 0; lc--) {
     let nw: i32 = 0;
@@ -443,7 +445,14 @@ function nearestResult(n: i32): i32 {
 // with n % parts == part. A node's list changes only through its own updates, in slot order here
 // whichever thread applies them, so `parts` threads build the same links as one. The caller then
 // moves the entry point (setEntryPoint), which only it may write.
-export function linkPart(batchStart: i32, count: i32, out: usize, stride: usize, part: i32, parts: i32): void {
+export function linkPart(
+  batchStart: i32,
+  count: i32,
+  out: usize,
+  stride: usize,
+  part: i32,
+  parts: i32,
+): void {
   const blockBytes = <usize>foundBlockBytes();
   for (let i: i32 = 0; i < count; i++) {
     const q = batchStart + i;
