@@ -146,9 +146,10 @@ describe('parallel bulk build', () => {
 
   it('reports a worker that stalls in the middle of a search, and builds that batch serially', () => {
     const errors: StrataError[] = [];
-    // Claims a point and never finishes it.
+    // Claims a point to search and never finishes it (a link part left half-done would fail the
+    // write instead: decision 0016). It may miss the first batches while it starts.
     const stalls = workerScript(
-      "parentPort.on('message', ({ control }) => { Atomics.add(new Int32Array(control), 0, 1); });",
+      "parentPort.on('message', ({ control, job }) => { if (job.kind === 'search') Atomics.add(new Int32Array(control), 0, 1); });",
     );
     const stalled = pool(2, { entry: stalls, stallMs: 300, onError: (error) => errors.push(error) });
     const index = built('euclidean', stalled);
