@@ -5,6 +5,8 @@
 //   [--ivf-pq] [--nlist N] [--pq-m M] [--ivf-oversampling 8]
 // npm run bench:vector -- --plan [--points 20000] [--dim 64] [--batch 64] [--rounds 5]
 //   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
+// npm run bench:vector -- --ingest [--dataset synthetic|fashion-mnist] [--points N] [--threads 2]
+//   [--rest-points N]    ingestion throughput, serial against parallel builds (bench/vector-ingest.ts)
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
@@ -80,6 +82,9 @@ const { values } = parseArgs({
     plan: { type: 'boolean', default: false },
     dim: { type: 'string', default: '64' },
     batch: { type: 'string', default: '64' },
+    ingest: { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
+    'rest-points': { type: 'string', default: '20000' },
   },
 });
 const diskCacheShare = Number(values['disk-cache-share']);
@@ -103,6 +108,25 @@ if (values.plan) {
     dim: Number(values.dim),
     batch: Number(values.batch),
     rounds: Math.max(rounds, 5),
+  });
+  exit(0);
+}
+
+if (values.ingest) {
+  const { runIngest } = await import('./vector-ingest.js');
+  const queries = Number(values.queries ?? 500);
+  const points = values.points === undefined ? undefined : Number(values.points);
+  const data =
+    values.dataset === 'fashion-mnist'
+      ? fashionMnist(queries)
+      : syntheticClustered(points ?? 100_000, queries, 128);
+  await runIngest({
+    data,
+    points: points ?? data.base.length,
+    threads: values.threads.split(',').map(Number),
+    restPoints: Number(values['rest-points']),
+    m,
+    efConstruction,
   });
   exit(0);
 }

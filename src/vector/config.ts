@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { storageConfigSchema } from './storage/index.js';
 
@@ -28,6 +29,13 @@ export const vectorConfigSchema = Type.Object(
       description:
         'Most searches one search/batch or query/batch request may hold (REST, gRPC); a larger batch is refused with INVALID_ARGUMENT and should be split.',
     }),
+    buildThreads: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        'Threads that build HNSW graphs in parallel (the calling thread and buildThreads - 1 workers) for upserts of 256 points or more, replay of the log at start and snapshot restores; the graph does not depend on the number. 1 builds serially on the calling thread, 0 takes os.availableParallelism() up to 8.',
+    }),
     snapshots: Type.Object(
       {
         scheduleMinutes: Type.Number({
@@ -56,3 +64,11 @@ export const vectorConfigSchema = Type.Object(
 );
 
 export type VectorConfig = Static<typeof vectorConfigSchema>;
+
+/** The worker threads `buildThreads` asks for: 0 is one per available core, at most 8. */
+export function buildThreadsOf(
+  config: Pick<VectorConfig, 'buildThreads'>,
+  cores = availableParallelism(),
+): number {
+  return config.buildThreads === 0 ? Math.min(cores, 8) : config.buildThreads;
+}

@@ -1,4 +1,7 @@
+import { buildBatch } from './build/build-batch.js';
+import type { BuildPool } from './build/build-pool.js';
 import type { Engine } from './engine/engine.js';
+import { createSharedWasmEngine, type SharedWasmEngine } from './engine/wasm-engine.js';
 import { fillAllowMask, type SlotSpace } from './filter/id-mask.js';
 import { createEngine } from './engine/select.js';
 import { hnswLayout, type HnswLayout } from './hnsw-layout.js';
@@ -31,9 +34,25 @@ export interface HnswIndexOptions {
    * the graph is then built and searched over; keeping the originals is then the caller's job.
    */
   readonly encoding?: RowEncoding;
+  /**
+   * Worker threads for `upsertMany`: large bulk inserts search their neighbours on them
+   * (docs/decisions/0016). Without a pool, every insert is serial.
+   */
+  readonly buildPool?: BuildPool;
 }
 
 const FLAG_DELETED = 1;
+
+/** Writes a point's row (vector or codes) at byte `at` of the index's memory. */
+type RowWriter = (buffer: ArrayBuffer, at: number) => void;
+/**
+ * Points per batch of a parallel build, and the fewest an `upsertMany` needs to take that path.
+ * The graph depends on it (a batch's points see each other exactly, not through the graph), so it
+ * is fixed rather than derived from the thread count; 256 keeps a batch's exact comparisons (128
+ * per point on average) small beside an insert's search, and a batch long enough to amortise the
+ * hand-over to the workers.
+ */
+export const BUILD_BATCH = 256;
 
 /**
  * HNSW index (Malkov & Yashunin). Vectors, links and the search scratch live in one linear memory
@@ -61,6 +80,8 @@ export class HnswIndex implements VectorIndex {
   private readonly encoding: RowEncoding;
   private random: () => number;
   private engine: Engine;
+  /** The engine again once the memory is shared with build workers (after the first parallel batch). */
+  private shared: SharedWasmEngine | undefined;
   private layout: HnswLayout;
   private used = 0;
   private deleted = 0;
@@ -147,7 +168,99 @@ export class HnswIndex implements VectorIndex {
     });
   }
 
-  private place(id: number, write: (buffer: ArrayBuffer, at: number) => void): void {
+  /**
+   * Inserts or replaces many points, in order, as `upsert` one by one would. With a build pool, on
+   * the WebAssembly backend, and at least BUILD_BATCH points, they go in
+   * batches of BUILD_BATCH whose neighbour searches run on the pool's workers; the graph then
+   * depends on the batches, never on the thread count. Every vector is checked before any goes in.
+   */
+  upsertMany(ids: ArrayLike<number>, vectors: readonly ArrayLike<number>[]): void {
+    for (const vector of vectors) checkVector(vector, this.dimension, 'vector');
+    this.placeMany(
+      Math.min(ids.length, vectors.length),
+      (i) => ids[i] ?? -1,
+      (i) => (buffer, at) => {
+        this.encoding.write(buffer, at, vectors[i] ?? []);
+      },
+    );
+  }
+
+  // Places and inserts points 0..count-1, in batches on the build pool when there is one and
+  // enough points, one by one otherwise.
+  private placeMany(count: number, idAt: (i: number) => number, writerAt: (i: number) => RowWriter): void {
+    const pool = this.options.buildPool;
+    const parallel = pool?.parallel === true && this.engine.backend === 'wasm-simd' && count >= BUILD_BATCH;
+    for (let from = 0; from < count; from += BUILD_BATCH) {
+      const to = Math.min(count, from + BUILD_BATCH);
+      if (parallel) {
+        this.insertBatch(idAt, writerAt, from, to, pool);
+        continue;
+      }
+      for (let i = from; i < to; i++) this.place(idAt(i), writerAt(i));
+    }
+  }
+
+  // Batch-parallel INSERT (wasm/hnsw.as, findNeighbours and linkPart): place every point, search
+  // their neighbours in the graph as it was before the batch, then link them as if in slot order,
+  // both on the pool's threads. If the searches fail, the placed points are inserted serially
+  // instead: they wrote nothing but their own output, so the graph is as before the batch.
+  private insertBatch(
+    idAt: (i: number) => number,
+    writerAt: (i: number) => RowWriter,
+    from: number,
+    to: number,
+    pool: BuildPool,
+  ): void {
+    const engine = this.shareMemory();
+    const entryPoint = engine.getEntryPoint();
+    const entryLevel = engine.getMaxLevel();
+    const batchStart = this.used;
+    const levels: number[] = [];
+    for (let i = from; i < to; i++) {
+      const level = this.randomLevel();
+      levels.push(level);
+      this.reserve(idAt(i), level, writerAt(i));
+    }
+    const built = buildBatch(pool, engine, this.layout, {
+      kernel: this.encoding.kernel,
+      dim: this.dimension,
+      m: this.m,
+      efConstruction: this.efConstruction,
+      entryPoint,
+      entryLevel,
+      batchStart,
+      levels,
+    });
+    if (!built) {
+      levels.forEach((level, i) => {
+        engine.insert(batchStart + i, level);
+      });
+    }
+  }
+
+  // Moves the index into a memory that build workers can share, once: the same bytes, so the
+  // same graph; the visited marks are cleared by relayout, since configure() restarts their epoch.
+  private shareMemory(): SharedWasmEngine {
+    if (this.shared !== undefined) return this.shared;
+    const old = this.engine;
+    const bytes = new Uint8Array(old.buffer());
+    const shared = createSharedWasmEngine(bytes.byteLength);
+    new Uint8Array(shared.buffer()).set(bytes);
+    this.engine = shared;
+    this.shared = shared;
+    this.relayout(this.layout.capacity, this.layout.arenaBytes, this.layout.resultCap);
+    shared.setEntryPoint(old.getEntryPoint(), old.getMaxLevel());
+    return shared;
+  }
+
+  private place(id: number, write: RowWriter): void {
+    const level = this.randomLevel();
+    const slot = this.reserve(id, level, write);
+    this.engine.insert(slot, level);
+  }
+
+  // Stores a point at the next slot with its level and no links yet; returns the slot.
+  private reserve(id: number, level: number, write: RowWriter): number {
     this.masked = undefined;
     const old = this.slotOf.get(id);
     if (old !== undefined) this.tombstone(old);
@@ -156,7 +269,6 @@ export class HnswIndex implements VectorIndex {
       const capacity = Math.ceil(layout.capacity * 1.5);
       this.relayout(capacity, Math.max(layout.arenaBytes, this.arenaFor(capacity)), layout.resultCap);
     }
-    const level = this.randomLevel();
     const blockBytes = (this.m + 1) * 4;
     const upperBytes = level * blockBytes;
     if (this.arenaUsed + upperBytes > this.layout.arenaBytes) {
@@ -174,9 +286,9 @@ export class HnswIndex implements VectorIndex {
     for (let l = 0; l < level; l++) w[(arena + this.arenaUsed + l * blockBytes) >> 2] = 0;
     this.arenaUsed += upperBytes;
     write(buffer, this.recordAt(slot));
-    this.engine.insert(slot, level);
     this.ids[slot] = id;
     this.slotOf.set(id, slot);
+    return slot;
   }
 
   private tombstone(slot: number): void {
@@ -289,16 +401,24 @@ export class HnswIndex implements VectorIndex {
     fresh.random = this.random;
     const source = new Uint8Array(this.engine.buffer());
     const { rowBytes } = this.encoding;
+    const live: number[] = [];
     for (let slot = 0; slot < this.used; slot++) {
-      const id = this.ids[slot] ?? -1;
-      if (this.slotOf.get(id) !== slot) continue;
-      const from = this.recordAt(slot);
-      fresh.place(id, (buffer, at) => {
-        new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
-      });
+      if (this.slotOf.get(this.ids[slot] ?? -1) === slot) live.push(slot);
     }
+    // A rebuild is a bulk load: on the build pool when the index has one.
+    fresh.placeMany(
+      live.length,
+      (i) => this.ids[live[i] ?? 0] ?? -1,
+      (i) => {
+        const from = this.recordAt(live[i] ?? 0);
+        return (buffer, at) => {
+          new Uint8Array(buffer).set(source.subarray(from, from + rowBytes), at);
+        };
+      },
+    );
     this.masked = undefined;
     this.engine = fresh.engine;
+    this.shared = fresh.shared;
     this.layout = fresh.layout;
     this.used = fresh.used;
     this.deleted = 0;

@@ -23,6 +23,12 @@ const BASE = 64;
 const align16 = (n: number): number => (n + 15) & ~15;
 const align64 = (n: number): number => (n + 63) & ~63;
 
+/** Bytes of the search scratch that configure() lays out (query, heaps, selection buffers). */
+export function scratchBytes(dim: number, m: number, capacity: number, resultCap: number): number {
+  const m0 = 2 * m;
+  return rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8 + m0 * 4;
+}
+
 /**
  * Node records first, so that growing the capacity appends records without moving them; the
  * visited marks and the arena after them move (the marks are cleared, the arena copied); scratch
@@ -45,8 +51,7 @@ export function hnswLayout(
   const visited = align16(nodes + capacity * recBytes);
   const arena = align16(visited + capacity * 2);
   const scratch = align16(arena + arenaBytes);
-  const scratchBytes = rowBytes(dim) + capacity * 8 + 2 * (resultCap + 1) * 8 + 2 * (m0 + 1) * 8 + m0 * 4;
-  const mask = align16(scratch + scratchBytes);
+  const mask = align16(scratch + scratchBytes(dim, m, capacity, resultCap));
   return {
     capacity,
     recBytes,

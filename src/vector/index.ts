@@ -14,6 +14,7 @@ export type {
 export { metrics, searchTrace } from './types.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
 export { HnswIndex, type HnswIndexOptions } from './hnsw-index.js';
+export { BuildPool, type BuildPoolOptions } from './build/index.js';
 export { IvfFlatIndex, type IvfFlatIndexOptions } from './ivf/ivf-flat-index.js';
 export { IvfPqIndex, type IvfPqIndexOptions } from './ivf/ivf-pq-index.js';
 export type { IvfOptions } from './ivf/ivf-index.js';

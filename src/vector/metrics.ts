@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BuildPool } from './build/index.js';
 import type { BlockCache } from './quantization/block-cache.js';
 import type { VectorStore } from './store/vector-store.js';
 
@@ -17,6 +18,7 @@ export function createVectorMetrics(
   registry: Registry,
   store: VectorStore,
   diskCache: BlockCache,
+  build?: BuildPool,
 ): VectorMetrics {
   const gauge = (name: string, help: string, read: (collection: string) => number | Promise<number>) =>
     new Gauge({
@@ -42,6 +44,14 @@ export function createVectorMetrics(
     (c) => store.diskBytes(c),
   );
   diskCacheMetrics(registry, diskCache);
+  new Gauge({
+    name: 'strata_vector_build_parallel_points',
+    help: 'Points inserted since start whose graph neighbours were searched on build worker threads (vector.buildThreads).',
+    registers: [registry],
+    collect() {
+      this.set(build?.points ?? 0);
+    },
+  });
   return {
     searchDuration: new Histogram({
       name: 'strata_vector_search_duration_seconds',

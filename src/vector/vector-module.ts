@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { defaultTenant, type Lifecycle, type Logger } from '../kernel/index.js';
+import { BuildPool } from './build/index.js';
 import { createVectorMetrics } from './metrics.js';
-import type { VectorConfig } from './config.js';
+import { buildThreadsOf, type VectorConfig } from './config.js';
 import { BlockCache } from './quantization/block-cache.js';
 import { FileLog, FsBlobStore, SnapshotFiles } from './storage/index.js';
 import { CollectionSnapshots } from './store/collection-snapshots.js';
@@ -22,11 +23,23 @@ export class VectorModule implements Lifecycle {
   readonly #store: VectorStore;
   readonly #snapshots: CollectionSnapshots;
   readonly #schedule: VectorConfig['snapshots'];
+  readonly #buildPool: BuildPool | undefined;
 
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
     const directory = join(options.dataDir, 'vector');
     const diskCache = new BlockCache(options.config.diskCache.bytes);
+    // Its workers start with the first large bulk load, not here.
+    const threads = buildThreadsOf(options.config);
+    this.#buildPool =
+      threads > 1
+        ? new BuildPool({
+            threads,
+            onError: (error) => {
+              options.logger.error({ err: error }, 'parallel index build failed; building serially');
+            },
+          })
+        : undefined;
     this.#store = new VectorStore({
       diskCache,
       directory,
@@ -34,6 +47,7 @@ export class VectorModule implements Lifecycle {
       snapshots: new FsBlobStore(directory),
       snapshotsKept: storage.snapshotsKept,
       snapshotEveryOperations: options.config.snapshotEveryOperations,
+      ...(this.#buildPool === undefined ? {} : { buildPool: this.#buildPool }),
       openLog: (directory) =>
         FileLog.open({
           directory,
@@ -52,7 +66,7 @@ export class VectorModule implements Lifecycle {
     this.#schedule = options.config.snapshots;
     this.procedures = new VectorProcedures(
       this.#store,
-      createVectorMetrics(options.registry, this.#store, diskCache),
+      createVectorMetrics(options.registry, this.#store, diskCache, this.#buildPool),
       this.#snapshots,
       defaultTenant,
       {},
@@ -68,9 +82,10 @@ export class VectorModule implements Lifecycle {
     });
   }
 
-  /** The schedule first: a snapshot being written finishes before the store closes. */
+  /** The schedule first: a snapshot being written finishes before the store closes; the build workers last. */
   async stop(): Promise<void> {
     await this.#snapshots.stop();
     await this.#store.stop();
+    await this.#buildPool?.close();
   }
 }

@@ -1,5 +1,6 @@
 import { StrataError } from '../../kernel/index.js';
 import { pcaFromJson } from '../algorithms/pca.js';
+import type { BuildPool } from '../build/index.js';
 import { HnswIndex } from '../hnsw-index.js';
 import { PcaIndex } from '../reduced/pca-index.js';
 import { quantizationOf } from '../quantization/config.js';
@@ -53,9 +54,20 @@ export type FullVectorsPlacement = (params: CollectionParams) => FullVectorsFact
 
 type CollectionIndex = HnswIndex | QuantizedHnswIndex | PcaIndex;
 
+/** Points a snapshot restore hands the index at a time: whole build batches (256 each). */
+const RESTORE_CHUNK = 4096;
+
 /** The index `params` call for: HNSW over float32, over quantized codes, or over PCA-reduced vectors. */
-function indexFor(params: CollectionParams, placement: FullVectorsPlacement | undefined): CollectionIndex {
-  const graph = { m: params.m, efConstruction: params.efConstruct };
+function indexFor(
+  params: CollectionParams,
+  placement: FullVectorsPlacement | undefined,
+  buildPool: BuildPool | undefined,
+): CollectionIndex {
+  const graph = {
+    m: params.m,
+    efConstruction: params.efConstruct,
+    ...(buildPool === undefined ? {} : { buildPool }),
+  };
   const fullVectors = placement?.(params);
   const stored = fullVectors === undefined ? {} : { fullVectors };
   if (params.pca !== undefined) {
@@ -81,6 +93,7 @@ export class Collection {
   #params: CollectionParams;
   #index: CollectionIndex;
   readonly #placement: FullVectorsPlacement | undefined;
+  readonly #buildPool: BuildPool | undefined;
   readonly #internalOf = new Map<PointId, number>();
   readonly #records = new Map<number, PointRecord>();
   #nextInternal = 0;
@@ -98,10 +111,13 @@ export class Collection {
     readonly name: string,
     params: CollectionParams,
     placement?: FullVectorsPlacement,
+    /** Worker threads for bulk loads: large upserts, replay and restore (docs/decisions/0016). */
+    buildPool?: BuildPool,
   ) {
     this.#params = params;
     this.#placement = placement;
-    this.#index = indexFor(params, placement);
+    this.#buildPool = buildPool;
+    this.#index = indexFor(params, placement, buildPool);
   }
 
   /** Gives back what the collection holds outside the JS heap (its full-vector file); unusable after. */
@@ -139,7 +155,7 @@ export class Collection {
     this.#sequence = sequence;
     switch (operation.op) {
       case 'upsert':
-        for (const point of operation.points) this.#upsert(point, sequence);
+        this.#upsertMany(operation.points, sequence);
         break;
       case 'delete':
         for (const id of operation.ids) this.#delete(id);
@@ -177,7 +193,7 @@ export class Collection {
     const { pca: _previous, ...rest } = this.#params;
     this.#params = pca === null || pca === undefined ? rest : { ...rest, pca };
     const previous = this.#index;
-    const next = indexFor(this.#params, this.#placement);
+    const next = indexFor(this.#params, this.#placement, this.#buildPool);
     for (const internal of this.#records.keys()) {
       const vector = previous.vector(internal);
       if (vector !== undefined) next.upsert(internal, vector);
@@ -327,8 +343,13 @@ export class Collection {
     return bytes;
   }
 
-  /** A collection rebuilt from `snapshot()` bytes; `placement` as for the constructor. */
-  static restore(name: string, bytes: Uint8Array, placement?: FullVectorsPlacement): Collection {
+  /** A collection rebuilt from `snapshot()` bytes; `placement` and `buildPool` as for the constructor. */
+  static restore(
+    name: string,
+    bytes: Uint8Array,
+    placement?: FullVectorsPlacement,
+    buildPool?: BuildPool,
+  ): Collection {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const headerBytes = view.getUint32(0, true);
     const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerBytes))) as {
@@ -337,14 +358,10 @@ export class Collection {
       payloadIndexes: [string, string][];
       points: [PointId, number, Payload][];
     };
-    const collection = new Collection(name, header.params, placement);
+    const collection = new Collection(name, header.params, placement, buildPool);
     // A snapshot that fails half way must not leave its full-vector file behind.
     try {
       const dimension = header.params.dimension;
-      // Row by row through one aligned row (the vector block of a snapshot read from disk need not
-      // be 4-byte aligned), rather than a copy of the whole block.
-      const row = new Float32Array(dimension);
-      const rowBytes = new Uint8Array(row.buffer);
       const vectorsAt = 4 + headerBytes;
       const vectorBytes = header.points.length * dimension * 4;
       if (bytes.byteLength - vectorsAt < vectorBytes) {
@@ -353,14 +370,25 @@ export class Collection {
           `the snapshot holds ${bytes.byteLength - vectorsAt} bytes of vectors; its ${header.points.length} points of dimension ${dimension} need ${vectorBytes}`,
         );
       }
+      // A bulk load (on the build pool when there is one), in chunks: each row is copied out (the
+      // vector block of a snapshot read from disk need not be 4-byte aligned), but only a chunk of
+      // them is held at a time, not a second copy of every vector.
+      let internals: number[] = [];
+      let rows: Float32Array[] = [];
       for (const [index, [id, version, payload]] of header.points.entries()) {
         const internal = collection.#nextInternal++;
         collection.#internalOf.set(id, internal);
         const at = vectorsAt + index * dimension * 4;
-        rowBytes.set(bytes.subarray(at, at + dimension * 4));
-        collection.#index.upsert(internal, row);
+        internals.push(internal);
+        rows.push(new Float32Array(bytes.slice(at, at + dimension * 4).buffer));
         collection.#records.set(internal, { id, version, payload });
+        if (internals.length === RESTORE_CHUNK) {
+          collection.#index.upsertMany(internals, rows);
+          internals = [];
+          rows = [];
+        }
       }
+      collection.#index.upsertMany(internals, rows);
       for (const [field, type] of header.payloadIndexes) {
         collection.#payloadIndexes.create(
           field,
@@ -392,14 +420,29 @@ export class Collection {
     return [{ id: record.id, internal: hit.id, score: toScore(this.#params.metric, hit.distance) }];
   }
 
-  #upsert(point: PointWrite, sequence: number): void {
-    let internal = this.#internalOf.get(point.id);
+  // The vectors go in as one bulk insert, which a large upsert runs in parallel.
+  #upsertMany(points: readonly PointWrite[], sequence: number): void {
+    const internals = points.map((point) => this.#internalFor(point.id));
+    this.#index.upsertMany(
+      internals,
+      points.map((point) => point.vector),
+    );
+    points.forEach((point, i) => {
+      this.#upsertRecord(point, internals[i] ?? -1, sequence);
+    });
+  }
+
+  #internalFor(id: PointId): number {
+    let internal = this.#internalOf.get(id);
     if (internal === undefined) {
       internal = this.#nextInternal++;
-      this.#internalOf.set(point.id, internal);
+      this.#internalOf.set(id, internal);
       this.#sortedIds = undefined;
     }
-    this.#index.upsert(internal, point.vector);
+    return internal;
+  }
+
+  #upsertRecord(point: PointWrite, internal: number, sequence: number): void {
     const previous = this.#records.get(internal);
     if (previous !== undefined) this.#payloadIndexes.remove(internal, previous.payload);
     this.#payloadIndexes.insert(internal, point.payload);

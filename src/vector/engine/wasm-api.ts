@@ -14,6 +14,8 @@ export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => WasmModule;
   readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  /** A memory to import; `shared` ones are backed by a SharedArrayBuffer and need a maximum. */
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 export function wasmApi(): WasmApi | undefined {

@@ -35,14 +35,33 @@ interface VectorExports {
   readonly insert: (node: number, level: number) => void;
   readonly knnSearch: (k: number, ef: number, mask: number, skipDeleted: number) => number;
   readonly scoredCount: () => number;
+  readonly foundBlockBytes: () => number;
+  readonly findNeighbours: SharedWasmEngine['findNeighbours'];
+  readonly linkPart: SharedWasmEngine['linkPart'];
+}
+
+/**
+ * An engine over a memory backed by a SharedArrayBuffer (dist/wasm/vector-shared.wasm), which
+ * worker threads instantiate the same module over for a parallel bulk build
+ * (src/vector/build/, docs/decisions/0016). It adds the two halves of INSERT that such a build
+ * runs apart; wasm/hnsw.as describes them.
+ */
+export interface SharedWasmEngine extends Engine {
+  readonly memory: WasmMemory;
+  readonly module: WasmModule;
+  /** Bytes of one layer's selection in findNeighbours' output. */
+  foundBlockBytes(): number;
+  findNeighbours(q: number, ep: number, epLevel: number, batchStart: number, out: number): void;
+  linkPart(batchStart: number, count: number, out: number, stride: number, part: number, parts: number): void;
 }
 
 /** Where `npm run build` (scripts/build-wasm.js) writes the module, for runs from dist/ and src/ alike. */
-export function wasmPath(): string {
-  return join(packageRoot(), 'dist', 'wasm', 'vector.wasm');
+export function wasmPath(file = 'vector.wasm'): string {
+  return join(packageRoot(), 'dist', 'wasm', file);
 }
 
 let compiled: WasmModule | undefined;
+let compiledShared: WasmModule | undefined;
 
 function api(): WasmApi {
   const found = wasmApi();
@@ -57,13 +76,44 @@ export function vectorModule(): WasmModule {
   return compiled;
 }
 
+/** The build of the module that imports a shared memory, compiled once per process. */
+export function sharedVectorModule(): WasmModule {
+  compiledShared ??= new (api().Module)(readFileSync(wasmPath('vector-shared.wasm')));
+  return compiledShared;
+}
+
+/** The most a 32-bit memory can address; scripts/build-wasm.js declares it for the shared build. */
+const MAX_PAGES = 65536;
+
+/** An engine over a fresh shared memory of at least `bytes`. */
+export function createSharedWasmEngine(bytes: number): SharedWasmEngine {
+  const module = sharedVectorModule();
+  const memory = new (api().Memory)({
+    initial: Math.max(1, Math.ceil(bytes / PAGE)),
+    maximum: MAX_PAGES,
+    shared: true,
+  });
+  const exports = new (api().Instance)(module, { env: { memory } }).exports as VectorExports;
+  return {
+    ...engineOver(exports, memory),
+    memory,
+    module,
+    foundBlockBytes: exports.foundBlockBytes,
+    findNeighbours: exports.findNeighbours,
+    linkPart: exports.linkPart,
+  };
+}
+
 /**
  * One instance per index, so that each index has its own linear memory (vectors, graph, scratch)
  * and its own globals. Instantiation is synchronous: the module is small and compiled once.
  */
 export function createWasmEngine(module: WasmModule = vectorModule()): Engine {
   const exports = new (api().Instance)(module, {}).exports as VectorExports;
-  const memory = exports.memory;
+  return engineOver(exports, exports.memory);
+}
+
+function engineOver(exports: VectorExports, memory: WasmMemory): Engine {
   const kernels = {
     [KERNEL_L2]: exports.l2sq,
     [KERNEL_IP]: (a: number, b: number, dim: number) => Math.fround(1 - exports.dot(a, b, dim)),

@@ -1,4 +1,4 @@
-import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
+import { BUILD_BATCH, HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
 import type { Backend, Metric, SearchHit, SearchOptions, SearchTrace, VectorIndex } from '../types.js';
@@ -12,6 +12,9 @@ import {
 } from './full-vectors.js';
 import { trainingPositions, type Quantizer } from './quantizer.js';
 import { defaultQuantile, trainScalar } from './scalar.js';
+
+/** Rows handed to the graph at a time when it is (re)built: 16 build batches. */
+const BUILD_CHUNK = 16 * BUILD_BATCH;
 
 /** Which codes the graph holds: int8 (Qdrant's `scalar`) or one bit per dimension (`binary`). */
 export type Quantization =
@@ -90,6 +93,24 @@ export class QuantizedHnswIndex implements VectorIndex {
     else if (this.#full.size >= this.#trainingPoints) this.#build();
   }
 
+  /** Many upserts, in order; the ones that reach the graph go in as one HnswIndex.upsertMany. */
+  upsertMany(ids: ArrayLike<number>, vectors: readonly ArrayLike<number>[]): void {
+    for (const vector of vectors) checkVector(vector, this.dimension, 'vector');
+    const graphIds: number[] = [];
+    const graphRows: Float32Array[] = [];
+    for (let i = 0; i < Math.min(ids.length, vectors.length); i++) {
+      const id = ids[i] ?? -1;
+      const row = new Float32Array(this.dimension);
+      writeVector(row, 0, vectors[i] ?? [], this.metric);
+      this.#full.set(id, row);
+      if (this.#graph !== undefined) {
+        graphIds.push(id);
+        graphRows.push(row);
+      } else if (this.#full.size >= this.#trainingPoints) this.#build();
+    }
+    this.#graph?.upsertMany(graphIds, graphRows);
+  }
+
   delete(id: number): boolean {
     if (!this.#full.delete(id)) return false;
     this.#graph?.delete(id);
@@ -155,7 +176,20 @@ export class QuantizedHnswIndex implements VectorIndex {
       capacity: Math.max(count, this.#options.capacity ?? 1024),
       encoding: quantizer.encoding,
     });
-    for (const [id, row] of this.#full.entries()) graph.upsert(id, row);
+    // In chunks of whole build batches: only a chunk of rows is held at a time (all of them may
+    // not fit, on disk), and the same rows are always cut the same way, so the graph is too.
+    let ids: number[] = [];
+    let rows: Float32Array[] = [];
+    for (const [id, row] of this.#full.entries()) {
+      ids.push(id);
+      rows.push(row.slice());
+      if (ids.length === BUILD_CHUNK) {
+        graph.upsertMany(ids, rows);
+        ids = [];
+        rows = [];
+      }
+    }
+    graph.upsertMany(ids, rows);
     this.#quantizer = quantizer;
     this.#graph = graph;
   }

@@ -94,6 +94,13 @@ export class PcaIndex implements VectorIndex {
     this.full?.set(id, this.scratch);
   }
 
+  /** Many upserts, in order, one at a time (the reduced graph is built serially). */
+  upsertMany(ids: ArrayLike<number>, vectors: readonly ArrayLike<number>[]): void {
+    for (const vector of vectors) checkVector(vector, this.dimension, 'vector');
+    for (let i = 0; i < Math.min(ids.length, vectors.length); i++)
+      this.upsert(ids[i] ?? -1, vectors[i] ?? []);
+  }
+
   delete(id: number): boolean {
     this.full?.delete(id);
     return this.inner.delete(id);

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
 import { pcaFromJson } from '../algorithms/pca.js';
+import type { BuildPool } from '../build/index.js';
 import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import {
@@ -38,6 +39,8 @@ export interface VectorStoreOptions {
   readonly snapshotEveryOperations: number;
   /** The cache of disk blocks that every `on_disk` collection reads its full vectors through. */
   readonly diskCache: BlockCache;
+  /** Worker threads for large upserts, snapshot restores and replay at open; none: serial. */
+  readonly buildPool?: BuildPool;
 }
 
 /** What a mutation answers once it is durable and applied (Qdrant's UpdateResult). */
@@ -295,7 +298,7 @@ export class VectorStore implements Lifecycle {
     parseStoredCollectionName(name);
     let restored: Collection;
     try {
-      restored = Collection.restore(name, bytes, this.#placement(name));
+      restored = Collection.restore(name, bytes, this.#placement(name), this.options.buildPool);
     } catch (error) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -449,10 +452,10 @@ export class VectorStore implements Lifecycle {
     const placement = this.#placement(name);
     const collection =
       snapshot === undefined
-        ? new Collection(name, params, placement)
+        ? new Collection(name, params, placement, this.options.buildPool)
         : restored?.sequence === snapshot.sequence
           ? restored
-          : Collection.restore(name, snapshot.bytes, placement);
+          : Collection.restore(name, snapshot.bytes, placement, this.options.buildPool);
     if (restored !== undefined && restored !== collection) restored.close();
     // The snapshot's sequence is the truth: a recovered state still carries its source's.
     if (snapshot !== undefined && collection.sequence !== snapshot.sequence)

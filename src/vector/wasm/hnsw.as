@@ -305,14 +305,25 @@ function insertSorted(buf: usize, n: i32, d: f32, id: i32): void {
 function connect(q: i32, found: i32, lc: i32): i32 {
   const n = drainSorted(found);
   const kept = selectNeighborsHeuristic(sorted, n, maxM, selected);
-  const own = linksOf(q, lc);
-  store<i32>(own, kept);
-  for (let i: i32 = 0; i < kept; i++) {
-    store<i32>(own + 4 + (<usize>i << 2), load<i32>(selected + (<usize>i << 3), 4));
+  linkSelected(q, kept, selected, lc, 0, 1);
+  return load<i32>(selected, 4);
+}
+
+// Writes q's links on layer lc from the `kept` (distance, id) pairs at `sel`, and the reverse
+// links, pruning a neighbour's overflowing list. Of these, only the lists of nodes n with
+// n % parts == part: a parallel build splits the linking of a batch this way (linkPart).
+function linkSelected(q: i32, kept: i32, sel: usize, lc: i32, part: i32, parts: i32): void {
+  if (q % parts == part) {
+    const own = linksOf(q, lc);
+    store<i32>(own, kept);
+    for (let i: i32 = 0; i < kept; i++) {
+      store<i32>(own + 4 + (<usize>i << 2), load<i32>(sel + (<usize>i << 3), 4));
+    }
   }
   const mMax = lc == 0 ? maxM0 : maxM;
   for (let i: i32 = 0; i < kept; i++) {
-    const s = load<i32>(selected + (<usize>i << 3), 4);
+    const s = load<i32>(sel + (<usize>i << 3), 4);
+    if (s % parts != part) continue;
     const block = linksOf(s, lc);
     const count = load<i32>(block);
     if (count < mMax) {
@@ -321,7 +332,7 @@ function connect(q: i32, found: i32, lc: i32): i32 {
       continue;
     }
     const vs = vectorOf(s);
-    insertSorted(sorted, 0, load<f32>(selected + (<usize>i << 3)), q);
+    insertSorted(sorted, 0, load<f32>(sel + (<usize>i << 3)), q);
     for (let j: i32 = 0; j < count; j++) {
       const e = load<i32>(block + 4 + (<usize>j << 2));
       insertSorted(sorted, j + 1, distance(metric, vs, vectorOf(e), dim), e);
@@ -332,7 +343,6 @@ function connect(q: i32, found: i32, lc: i32): i32 {
       store<i32>(block + 4 + (<usize>j << 2), load<i32>(pruned + (<usize>j << 3), 4));
     }
   }
-  return load<i32>(selected, 4);
 }
 
 // INSERT (Algorithm 1). The caller has written q's vector, level, arena offset and zero counts, and
@@ -373,4 +383,90 @@ export function knnSearch(k: i32, ef: i32, mask: usize, skipDeleted: bool): i32 
   drainSorted(n);
   memory.copy(results, sorted, <usize>n << 3);
   return n;
+}
+
+// Batch-parallel INSERT (docs/decisions/0016). A batch's points are placed (vector, level, zero
+// link counts) at slots batchStart.. before any is linked; then every point runs findNeighbours,
+// in parallel instances over one shared memory, each with its own globals and scratch; then
+// linkPart links them as if in slot order, split by the node whose list changes. findNeighbours
+// only reads the graph, so the searches need no locks, and the graph does not depend on how
+// either phase was scheduled.
+
+// Bytes of one layer's block in findNeighbours' output: count i32, then maxM (distance, id) pairs.
+export function foundBlockBytes(): i32 {
+  return 4 + (maxM << 3);
+}
+
+// The searching half of INSERT for slot q, at the level its header holds: descends the graph as
+// it was before the batch from (ep, epLevel) (ep < 0 when it was empty), and on each layer
+// lc <= level merges the
+// efConstruction nearest nodes found there with the batch's earlier points whose level reaches lc
+// (slots batchStart..q-1: the graph cannot lead to them yet), all measured exactly, and selects
+// q's neighbours from that list with the heuristic. Writes layer lc's selection at out + lc *
+// foundBlockBytes(). The next layer down is entered at the nearest node the graph search found,
+// never at a batch point, whose links are not written yet.
+export function findNeighbours(q: i32, ep: i32, epLevel: i32, batchStart: i32, out: usize): void {
+  const vq = vectorOf(q);
+  const level = load<i32>(vq + headerOffset);
+  let current = ep;
+  if (ep >= 0) {
+    for (let lc = epLevel; lc > level; lc--) current = greedySearchLayer(vq, current, lc);
+  }
+  const blockBytes = <usize>foundBlockBytes();
+  for (let lc = level; lc >= 0; lc--) {
+    let nw: i32 = 0;
+    if (ep >= 0 && lc <= epLevel) {
+      nw = searchLayer(vq, current, efConstruction, lc, false);
+      current = nearestResult(nw);
+    }
+    for (let j = batchStart; j < q; j++) {
+      if (load<i32>(vectorOf(j) + headerOffset) < lc) continue;
+      const d = distance(metric, vq, vectorOf(j), dim);
+      if (nw < efConstruction) nw = heapPush(results, nw, d, j);
+      else if (d < heapKey(results, 0)) heapReplaceTop(results, nw, d, j);
+    }
+    const n = drainSorted(nw);
+    const block = out + <usize>lc * blockBytes;
+    const kept = selectNeighborsHeuristic(sorted, n, maxM, block + 4);
+    store<i32>(block, kept);
+  }
+}
+
+// The node of least distance in the result heap (the first of equals in heap order).
+function nearestResult(n: i32): i32 {
+  let best = heapId(results, 0);
+  let bestKey = heapKey(results, 0);
+  for (let i: i32 = 1; i < n; i++) {
+    const key = heapKey(results, i);
+    if (key < bestKey) {
+      bestKey = key;
+      best = heapId(results, i);
+    }
+  }
+  return best;
+}
+
+// The linking half for the batch's points (slots batchStart + i, selections at out + i * stride):
+// applies their selections in slot order, as many INSERTs would, but only to the lists of nodes n
+// with n % parts == part. A node's list changes only through its own updates, in slot order here
+// whichever thread applies them, so `parts` threads build the same links as one. The caller then
+// moves the entry point (setEntryPoint), which only it may write.
+export function linkPart(
+  batchStart: i32,
+  count: i32,
+  out: usize,
+  stride: usize,
+  part: i32,
+  parts: i32,
+): void {
+  const blockBytes = <usize>foundBlockBytes();
+  for (let i: i32 = 0; i < count; i++) {
+    const q = batchStart + i;
+    const level = load<i32>(vectorOf(q) + headerOffset);
+    const found = out + <usize>i * stride;
+    for (let lc = level; lc >= 0; lc--) {
+      const block = found + <usize>lc * blockBytes;
+      linkSelected(q, load<i32>(block), block + 4, lc, part, parts);
+    }
+  }
 }

@@ -13,4 +13,7 @@ export {
   resultsPointer,
   insert,
   knnSearch,
+  foundBlockBytes,
+  findNeighbours,
+  linkPart,
 } from './hnsw';
