@@ -380,7 +380,9 @@ export class Collection {
         collection.#internalOf.set(id, internal);
         const at = vectorsAt + index * dimension * 4;
         internals.push(internal);
-        rows.push(new Float32Array(bytes.slice(at, at + dimension * 4).buffer));
+        const row = new Float32Array(dimension);
+        new Uint8Array(row.buffer).set(bytes.subarray(at, at + dimension * 4));
+        rows.push(row);
         collection.#records.set(internal, { id, version, payload });
         if (internals.length === RESTORE_CHUNK) {
           collection.#index.upsertMany(internals, rows);
