@@ -1,7 +1,7 @@
 import { BUILD_BATCH, HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import { checkVector, writeVector } from '../metric.js';
 import { resolveBackend } from '../engine/select.js';
-import type { Backend, Metric, SearchHit, SearchOptions, SearchTrace, VectorIndex } from '../types.js';
+import type { Backend, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
 import { trainBinary } from './binary.js';
 import {
   EngineFullVectors,
