@@ -8,6 +8,7 @@ import { kernelOf, rowBytes } from '../metric.js';
 import type { BackendChoice, Metric } from '../types.js';
 import type { BlockCache, BlockSource } from './block-cache.js';
 import type { FullVectors } from './full-vectors.js';
+import { RowSlots } from './row-slots.js';
 
 export interface DiskFullVectorsOptions {
   /** The file, created (or emptied) on construction and deleted by `close()`. */
@@ -49,10 +50,7 @@ export class DiskFullVectors implements FullVectors {
   readonly #fileRowBytes: number;
   readonly #blockRows: number;
   readonly #blockBytes: number;
-  #ids = new Float64Array(1024).fill(-1);
-  #used = 0;
-  readonly #rowOf = new Map<number, number>();
-  readonly #free: number[] = [];
+  readonly #rows = new RowSlots(1024);
   /** Made once: a closure per read would be garbage on every rescored candidate. */
   readonly #source: BlockSource = {
     readBlock: (block, into) => {
@@ -85,16 +83,16 @@ export class DiskFullVectors implements FullVectors {
   }
 
   get size(): number {
-    return this.#rowOf.size;
+    return this.#rows.size;
   }
 
   has(id: number): boolean {
-    return this.#rowOf.has(id);
+    return this.#rows.has(id);
   }
 
   /** A copy of the row: a view of the scratch row would change with the next distance. */
   get(id: number): Float32Array | undefined {
-    const row = this.#rowOf.get(id);
+    const row = this.#rows.rowOf(id);
     if (row === undefined || !this.#load(row)) return undefined;
     return new Float32Array(this.#engine.buffer(), this.#scratchAt, this.dimension).slice();
   }
@@ -103,28 +101,18 @@ export class DiskFullVectors implements FullVectors {
   set(id: number, vector: Float32Array): void {
     const fd = this.#fd;
     if (fd === undefined) return;
-    let row = this.#rowOf.get(id) ?? this.#free.pop();
-    if (row === undefined) {
-      if (this.#used === this.#ids.length) this.#growIds(Math.ceil(this.#ids.length * 1.5));
-      row = this.#used++;
-    }
+    // The file grows as rows are written: nothing to make room for.
+    const row = this.#rows.claim(id, () => undefined);
     const bytes = new Uint8Array(vector.buffer, vector.byteOffset, this.#fileRowBytes);
     fileOp('write', this.#path, () => {
       writeFully(fd, bytes, row * this.#fileRowBytes);
     });
     const cached = this.#cache.peek(this.#file, Math.floor(row / this.#blockRows));
     cached?.set(bytes, (row % this.#blockRows) * this.#fileRowBytes);
-    this.#ids[row] = id;
-    this.#rowOf.set(id, row);
   }
 
   delete(id: number): boolean {
-    const row = this.#rowOf.get(id);
-    if (row === undefined) return false;
-    this.#rowOf.delete(id);
-    this.#ids[row] = -1;
-    this.#free.push(row);
-    return true;
+    return this.#rows.release(id);
   }
 
   setQuery(query: Float32Array): void {
@@ -132,20 +120,13 @@ export class DiskFullVectors implements FullVectors {
   }
 
   distance(id: number): number {
-    const row = this.#rowOf.get(id);
+    const row = this.#rows.rowOf(id);
     if (row === undefined || !this.#load(row)) return Infinity;
     return this.#engine.distance(this.#kernel, BASE, this.#scratchAt, this.dimension);
   }
 
   slots(): SlotSpace {
-    return {
-      slots: this.#used,
-      slotOf: (id) => this.#rowOf.get(id),
-      idAt: (row) => {
-        const id = this.#ids[row] ?? -1;
-        return id < 0 ? undefined : id;
-      },
-    };
+    return this.#rows.slots();
   }
 
   /**
@@ -156,16 +137,18 @@ export class DiskFullVectors implements FullVectors {
   *entries(): IterableIterator<[number, Float32Array]> {
     const chunkRows = Math.max(1, Math.floor(SCAN_BYTES / this.#fileRowBytes));
     const buffer = new Uint8Array(chunkRows * this.#fileRowBytes);
-    for (let first = 0; first < this.#used; first += chunkRows) {
+    const used = this.#rows.used;
+    for (let first = 0; first < used; first += chunkRows) {
       const fd = this.#fd;
       if (fd === undefined) return;
       fileOp('read', this.#path, () => {
         readFully(fd, buffer, first * this.#fileRowBytes);
       });
-      const rows = Math.min(chunkRows, this.#used - first);
+      const rows = Math.min(chunkRows, used - first);
       for (let r = 0; r < rows; r++) {
-        const id = this.#ids[first + r] ?? -1;
-        if (id >= 0) yield [id, new Float32Array(buffer.buffer, r * this.#fileRowBytes, this.dimension)];
+        const id = this.#rows.idAt(first + r);
+        if (id !== undefined)
+          yield [id, new Float32Array(buffer.buffer, r * this.#fileRowBytes, this.dimension)];
       }
     }
   }
@@ -177,7 +160,7 @@ export class DiskFullVectors implements FullVectors {
 
   /** Bytes of the file: every row allocated, live or free. */
   fileBytes(): number {
-    return this.#used * this.#fileRowBytes;
+    return this.#rows.used * this.#fileRowBytes;
   }
 
   /** Closes and deletes the file and forgets its cached blocks; the store answers as empty after. */
@@ -188,9 +171,7 @@ export class DiskFullVectors implements FullVectors {
     closeSync(fd);
     rmSync(this.#path, { force: true });
     this.#cache.drop(this.#file);
-    this.#rowOf.clear();
-    this.#free.length = 0;
-    this.#used = 0;
+    this.#rows.clear();
   }
 
   // Copies `row` into the scratch row through the cache; false once closed.
@@ -201,12 +182,6 @@ export class DiskFullVectors implements FullVectors {
     const at = (row % this.#blockRows) * this.#fileRowBytes;
     this.#scratch.set(data.subarray(at, at + this.#fileRowBytes));
     return true;
-  }
-
-  #growIds(capacity: number): void {
-    const ids = new Float64Array(capacity).fill(-1);
-    ids.set(this.#ids);
-    this.#ids = ids;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Engine, KernelCode } from '../engine/engine.js';
 import { createEngine } from '../engine/select.js';
 import { fillAllowMask, type SlotSpace } from '../filter/id-mask.js';
 import { kernelOf, rowBytes } from '../metric.js';
+import { RowSlots } from './row-slots.js';
 import type { BackendChoice, Metric, SearchHit, SearchOptions, SearchTrace } from '../types.js';
 
 /**
@@ -86,10 +87,7 @@ export class EngineFullVectors implements FullVectors {
   readonly #engine: Engine;
   readonly #kernel: KernelCode;
   readonly #rowBytes: number;
-  #ids: Float64Array;
-  #used = 0;
-  readonly #rowOf = new Map<number, number>();
-  readonly #free: number[] = [];
+  readonly #rows: RowSlots;
 
   constructor(
     readonly dimension: number,
@@ -100,12 +98,12 @@ export class EngineFullVectors implements FullVectors {
     this.#engine = createEngine(backend);
     this.#kernel = kernelOf[metric];
     this.#rowBytes = rowBytes(dimension);
-    this.#ids = new Float64Array(0);
-    this.#grow(Math.max(capacity, 1));
+    this.#rows = new RowSlots(capacity);
+    this.#engine.grow(this.#at(this.#rows.capacity));
   }
 
   get size(): number {
-    return this.#rowOf.size;
+    return this.#rows.size;
   }
 
   // Byte address of a row; QUERY is the query's.
@@ -114,35 +112,26 @@ export class EngineFullVectors implements FullVectors {
   }
 
   has(id: number): boolean {
-    return this.#rowOf.has(id);
+    return this.#rows.has(id);
   }
 
   get(id: number): Float32Array | undefined {
-    const row = this.#rowOf.get(id);
+    const row = this.#rows.rowOf(id);
     if (row === undefined) return undefined;
     return new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension);
   }
 
   set(id: number, vector: Float32Array): void {
-    let row = this.#rowOf.get(id) ?? this.#free.pop();
-    if (row === undefined) {
-      if (this.#used === this.#ids.length) this.#grow(Math.ceil(this.#ids.length * 1.5));
-      row = this.#used++;
-    }
+    const row = this.#rows.claim(id, (capacity) => {
+      this.#engine.grow(this.#at(capacity));
+    });
     new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension).set(
       vector.subarray(0, this.dimension),
     );
-    this.#ids[row] = id;
-    this.#rowOf.set(id, row);
   }
 
   delete(id: number): boolean {
-    const row = this.#rowOf.get(id);
-    if (row === undefined) return false;
-    this.#rowOf.delete(id);
-    this.#ids[row] = -1;
-    this.#free.push(row);
-    return true;
+    return this.#rows.release(id);
   }
 
   /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
@@ -151,43 +140,30 @@ export class EngineFullVectors implements FullVectors {
   }
 
   distance(id: number): number {
-    const row = this.#rowOf.get(id);
+    const row = this.#rows.rowOf(id);
     if (row === undefined) return Infinity;
     return this.#engine.distance(this.#kernel, BASE, this.#at(row), this.dimension);
   }
 
   slots(): SlotSpace {
-    return {
-      slots: this.#used,
-      slotOf: (id) => this.#rowOf.get(id),
-      idAt: (row) => {
-        const id = this.#ids[row] ?? -1;
-        return id < 0 ? undefined : id;
-      },
-    };
+    return this.#rows.slots();
   }
 
   *entries(): IterableIterator<[number, Float32Array]> {
-    for (let row = 0; row < this.#used; row++) {
-      const id = this.#ids[row] ?? -1;
-      if (id >= 0) yield [id, new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension)];
+    for (let row = 0; row < this.#rows.used; row++) {
+      const id = this.#rows.idAt(row);
+      if (id !== undefined)
+        yield [id, new Float32Array(this.#engine.buffer(), this.#at(row), this.dimension)];
     }
   }
 
   bytes(): number {
-    return this.#ids.length * this.#rowBytes;
+    return this.#rows.capacity * this.#rowBytes;
   }
 
   /** Nothing to give back: the memory goes with the store. */
   close(): void {
     return;
-  }
-
-  #grow(capacity: number): void {
-    this.#engine.grow(this.#at(capacity));
-    const ids = new Float64Array(capacity).fill(-1);
-    ids.set(this.#ids);
-    this.#ids = ids;
   }
 }
 
