@@ -3,6 +3,7 @@ import type { Metric, SearchHit } from '../types.js';
 import { rowDistance } from './distance.js';
 import {
   EngineFullVectors,
+  rescoreCandidates,
   type FullVectors,
   type FullVectorsFactory,
 } from '../quantization/full-vectors.js';
@@ -234,12 +235,8 @@ export class IvfPqIndex extends IvfIndex {
   protected override finish(query: Float32Array, candidates: SearchHit[], k: number): SearchHit[] {
     const full = this.full;
     if (full === undefined) return candidates.slice(0, k);
-    const rescored: SearchHit[] = [];
-    for (const hit of candidates) {
-      const exactDistance = full.distance(hit.id);
-      if (exactDistance !== Infinity) rescored.push({ id: hit.id, distance: exactDistance });
-    }
-    return rescored.sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, k);
+    // prepare() gave the full vectors the query.
+    return rescoreCandidates(full, candidates, k);
   }
 
   /** RAM only: lists, codebooks, tables and the full vectors' bytes in RAM (cached blocks, on disk). */

@@ -72,8 +72,26 @@ export function scanFullVectors(
   return hits.sort(byDistance).slice(0, k);
 }
 
+/**
+ * The k nearest of an approximate index's candidates by their exact distances (the query already
+ * given to `setQuery`): the rescoring step of the quantized index, IVF-PQ and the PCA wrapper.
+ * A candidate the store does not hold is dropped.
+ */
+export function rescoreCandidates(
+  full: FullVectors,
+  candidates: readonly SearchHit[],
+  k: number,
+): SearchHit[] {
+  const rescored: SearchHit[] = [];
+  for (const hit of candidates) {
+    const distance = full.distance(hit.id);
+    if (distance !== Infinity) rescored.push({ id: hit.id, distance });
+  }
+  return rescored.sort(byDistance).slice(0, k);
+}
+
 /** Nearest first; equal distances by id, so results do not depend on storage order. */
-export function byDistance(a: SearchHit, b: SearchHit): number {
+function byDistance(a: SearchHit, b: SearchHit): number {
   return a.distance - b.distance || a.id - b.id;
 }
 

@@ -5,7 +5,7 @@ import type { Backend, Metric, SearchHit, SearchOptions, VectorIndex } from '../
 import { trainBinary } from './binary.js';
 import {
   EngineFullVectors,
-  byDistance,
+  rescoreCandidates,
   scanFullVectors,
   type FullVectors,
   type FullVectorsFactory,
@@ -151,8 +151,7 @@ export class QuantizedHnswIndex implements VectorIndex {
       trace.oversampling = ignore ? undefined : oversampling;
     }
     this.#full.setQuery(q);
-    const exact = candidates.map((hit) => ({ id: hit.id, distance: this.#full.distance(hit.id) }));
-    return exact.sort(byDistance).slice(0, want);
+    return rescoreCandidates(this.#full, candidates, want);
   }
 
   // Trains the quantizer on the live vectors and builds the graph over their codes, in row order.

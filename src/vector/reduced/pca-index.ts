@@ -7,7 +7,7 @@ import { StrataError } from '../../kernel/index.js';
 import { pcaTransform, type PcaModel } from '../algorithms/pca.js';
 import {
   EngineFullVectors,
-  byDistance,
+  rescoreCandidates,
   scanFullVectors,
   type FullVectors,
   type FullVectorsFactory,
@@ -150,12 +150,7 @@ export class PcaIndex implements VectorIndex {
       options.trace.oversampling = this.oversampling;
     }
     full.setQuery(q);
-    const rescored: SearchHit[] = [];
-    for (const hit of candidates) {
-      const exactDistance = full.distance(hit.id);
-      if (exactDistance !== Infinity) rescored.push({ id: hit.id, distance: exactDistance });
-    }
-    return rescored.sort(byDistance).slice(0, want);
+    return rescoreCandidates(full, candidates, want);
   }
 
   /** A copy of the stored full-precision vector (normalised for cosine); undefined without rescoring. */
