@@ -230,8 +230,6 @@ export function pcaFromJson(json: PcaModelJson): PcaModel {
       `a PCA model needs mean of dimension floats, basis of components × dimension and variances of components; got dimension ${String(d)}, components ${String(r)}`,
     );
   }
-  let kept = 0;
-  for (const v of json.variances) kept += v;
   return {
     dimension: d,
     components: r,
@@ -239,6 +237,13 @@ export function pcaFromJson(json: PcaModelJson): PcaModel {
     basis: Float64Array.from(json.basis),
     variances: Float64Array.from(json.variances),
     totalVariance: json.totalVariance,
-    explainedVarianceRatio: json.totalVariance > 0 ? Math.min(1, kept / json.totalVariance) : 1,
+    explainedVarianceRatio: explainedVarianceRatio(json),
   };
+}
+
+/** Fraction of the total variance a stored model's components keep, in [0, 1]. */
+export function explainedVarianceRatio(json: Pick<PcaModelJson, 'variances' | 'totalVariance'>): number {
+  let kept = 0;
+  for (const v of json.variances) kept += v;
+  return json.totalVariance > 0 ? Math.min(1, kept / json.totalVariance) : 1;
 }

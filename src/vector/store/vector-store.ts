@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
-import { pcaFromJson } from '../algorithms/pca.js';
+import { explainedVarianceRatio } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
@@ -565,6 +565,6 @@ function pcaInfo(pca: CollectionParams['pca']): Json | null {
     components: model.components,
     dimension: model.dimension,
     oversampling,
-    explained_variance_ratio: pcaFromJson(model).explainedVarianceRatio,
+    explained_variance_ratio: explainedVarianceRatio(model),
   };
 }
