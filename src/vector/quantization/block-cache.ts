@@ -14,9 +14,13 @@ export interface BlockSource {
   readBlock(block: number, into: Uint8Array): void;
 }
 
+/** A cached block, a link in the recency list (newest first). */
 interface Cached {
+  readonly key: number;
   readonly file: number;
   readonly data: Uint8Array;
+  newer: Cached | undefined;
+  older: Cached | undefined;
 }
 
 // A block number takes the low 32 bits of a key, the file the bits above (2^53 / 2^32 files).
@@ -26,12 +30,16 @@ const FILE_STRIDE = 2 ** 32;
  * One least-recently-used cache of fixed-size disk blocks, shared by every store that registers
  * with it, so that one budget bounds the process (the memory budget a user sets once, as
  * Qdrant's page cache is one per machine). `budget` is a hard bound on the bytes of cached blocks;
- * the bookkeeping (one Map entry per block) is outside it. A Map keeps insertion order, so
- * re-inserting a block on a hit makes it the newest and the first key is always the oldest.
+ * the bookkeeping (one Map entry per block) is outside it. Recency is a doubly linked list through
+ * the entries, so a hit and an eviction are O(1). (Using the Map's insertion order instead, with
+ * a delete and a set per hit, made each eviction walk the deleted entries at the front of the
+ * Map's table: 3 µs a miss at 6000 blocks.)
  */
 export class BlockCache {
   readonly #blocks = new Map<number, Cached>();
   readonly #fileBytes = new Map<number, number>();
+  #newest: Cached | undefined;
+  #oldest: Cached | undefined;
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -57,8 +65,10 @@ export class BlockCache {
     const cached = this.#blocks.get(key);
     if (cached !== undefined) {
       this.#hits++;
-      this.#blocks.delete(key);
-      this.#blocks.set(key, cached);
+      if (cached !== this.#newest) {
+        this.#unlink(cached);
+        this.#pushNewest(cached);
+      }
       return cached.data;
     }
     this.#misses++;
@@ -76,7 +86,9 @@ export class BlockCache {
     }
     data ??= new Uint8Array(size);
     source.readBlock(block, data);
-    this.#blocks.set(key, { file, data });
+    const entry: Cached = { key, file, data, newer: undefined, older: undefined };
+    this.#blocks.set(key, entry);
+    this.#pushNewest(entry);
     this.#account(file, size);
     return data;
   }
@@ -91,6 +103,7 @@ export class BlockCache {
     for (const [key, cached] of this.#blocks) {
       if (cached.file !== file) continue;
       this.#blocks.delete(key);
+      this.#unlink(cached);
       this.#bytes -= cached.data.length;
     }
     this.#fileBytes.delete(file);
@@ -112,12 +125,29 @@ export class BlockCache {
   }
 
   #evictOldest(): Uint8Array | undefined {
-    const oldest = this.#blocks.entries().next();
-    if (oldest.done === true) return undefined;
-    const [key, cached] = oldest.value;
-    this.#blocks.delete(key);
-    this.#account(cached.file, -cached.data.length);
-    return cached.data;
+    const oldest = this.#oldest;
+    if (oldest === undefined) return undefined;
+    this.#blocks.delete(oldest.key);
+    this.#unlink(oldest);
+    this.#account(oldest.file, -oldest.data.length);
+    return oldest.data;
+  }
+
+  #pushNewest(entry: Cached): void {
+    entry.older = this.#newest;
+    entry.newer = undefined;
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
+  }
+
+  #unlink(entry: Cached): void {
+    if (entry.newer === undefined) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
+    if (entry.older === undefined) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    entry.newer = undefined;
+    entry.older = undefined;
   }
 
   #account(file: number, bytes: number): void {
