@@ -4,11 +4,19 @@ import type { SlotSpace } from '../filter/id-mask.js';
  * Which row of a FullVectors store holds which id: rows are handed out in order, a deleted id's
  * row is reused by the next new id, and a row never moves (so files and memories are written in
  * place). Shared by the store in an engine memory and the one in a file.
+ *
+ * Every rescored candidate looks its row up, after a graph walk has left the CPU caches cold, so
+ * the lookup is a table read when it can be: ids are a collection's internal numbers, dense from
+ * 0, and those index `#dense` (row + 1; 0 for none). The table grows while it stays within a few
+ * times the ids held; any other id (large, negative, fractional) goes to `#sparse`. A Map lookup
+ * of 100k entries costs about 350 ns cold, a table read one cache miss.
  */
 export class RowSlots {
   #ids: Float64Array;
   #used = 0;
-  readonly #rowOf = new Map<number, number>();
+  #size = 0;
+  #dense = new Int32Array(1024);
+  readonly #sparse = new Map<number, number>();
   readonly #free: number[] = [];
 
   constructor(capacity: number) {
@@ -17,7 +25,7 @@ export class RowSlots {
 
   /** Live ids. */
   get size(): number {
-    return this.#rowOf.size;
+    return this.#size;
   }
 
   /** Rows handed out so far, live or free: the rows a scan walks. */
@@ -31,11 +39,13 @@ export class RowSlots {
   }
 
   has(id: number): boolean {
-    return this.#rowOf.has(id);
+    return this.rowOf(id) !== undefined;
   }
 
   rowOf(id: number): number | undefined {
-    return this.#rowOf.get(id);
+    const dense = id >= 0 && id < this.#dense.length ? (this.#dense[id] ?? 0) : 0;
+    if (dense !== 0) return dense - 1;
+    return this.#sparse.size === 0 ? undefined : this.#sparse.get(id);
   }
 
   idAt(row: number): number | undefined {
@@ -48,7 +58,9 @@ export class RowSlots {
    * told the new capacity first (half as many again), to make room in the store.
    */
   claim(id: number, grow: (capacity: number) => void): number {
-    let row = this.#rowOf.get(id) ?? this.#free.pop();
+    const own = this.rowOf(id);
+    if (own !== undefined) return own;
+    let row = this.#free.pop();
     if (row === undefined) {
       if (this.#used === this.#ids.length) {
         const capacity = Math.ceil(this.#ids.length * 1.5);
@@ -60,15 +72,33 @@ export class RowSlots {
       row = this.#used++;
     }
     this.#ids[row] = id;
-    this.#rowOf.set(id, row);
+    if (this.#fitsDense(id)) this.#dense[id] = row + 1;
+    else this.#sparse.set(id, row);
+    this.#size++;
     return row;
+  }
+
+  // Whether `id` can index the dense table, growing it (by doubling) if that keeps it within four
+  // times the ids held plus its first size.
+  #fitsDense(id: number): boolean {
+    if (!Number.isInteger(id) || id < 0) return false;
+    if (id < this.#dense.length) return true;
+    let length = this.#dense.length;
+    while (length <= id) length *= 2;
+    if (length > 4 * (this.#size + 1) + 1024) return false;
+    const dense = new Int32Array(length);
+    dense.set(this.#dense);
+    this.#dense = dense;
+    return true;
   }
 
   /** Frees the row of `id` for reuse; false for an unknown id. */
   release(id: number): boolean {
-    const row = this.#rowOf.get(id);
+    const row = this.rowOf(id);
     if (row === undefined) return false;
-    this.#rowOf.delete(id);
+    if (id >= 0 && id < this.#dense.length && this.#dense[id] !== 0) this.#dense[id] = 0;
+    else this.#sparse.delete(id);
+    this.#size--;
     this.#ids[row] = -1;
     this.#free.push(row);
     return true;
@@ -76,7 +106,9 @@ export class RowSlots {
 
   /** Forgets every row. */
   clear(): void {
-    this.#rowOf.clear();
+    this.#dense.fill(0);
+    this.#sparse.clear();
+    this.#size = 0;
     this.#free.length = 0;
     this.#ids.fill(-1);
     this.#used = 0;
@@ -84,6 +116,6 @@ export class RowSlots {
 
   /** The rows as slots, for allow masks and scans; a freed row is a slot without an id. */
   slots(): SlotSpace {
-    return { slots: this.#used, slotOf: (id) => this.#rowOf.get(id), idAt: (row) => this.idAt(row) };
+    return { slots: this.#used, slotOf: (id) => this.rowOf(id), idAt: (row) => this.idAt(row) };
   }
 }
