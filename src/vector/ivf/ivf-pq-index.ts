@@ -242,7 +242,13 @@ export class IvfPqIndex extends IvfIndex {
   /** RAM only: lists, codebooks, tables and the full vectors' bytes in RAM (cached blocks, on disk). */
   override memoryBytes(): number {
     const tables = this.listTerms?.byteLength ?? 0;
-    return super.memoryBytes() + (this.pq?.memoryBytes() ?? 0) + tables + (this.full?.bytes() ?? 0);
+    return (
+      super.memoryBytes() +
+      (this.pq?.memoryBytes() ?? 0) +
+      tables +
+      (this.full?.bytes() ?? 0) +
+      (this.full?.idBytes() ?? 0)
+    );
   }
 
   /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */

@@ -158,6 +158,10 @@ export class DiskFullVectors implements FullVectors {
     return this.#cache.bytesOf(this.#file);
   }
 
+  idBytes(): number {
+    return this.#rows.bytes();
+  }
+
   /** Bytes of the file: every row allocated, live or free. */
   fileBytes(): number {
     return this.#rows.used * this.#fileRowBytes;

@@ -29,6 +29,8 @@ export interface FullVectors {
   entries(): IterableIterator<[number, Float32Array]>;
   /** Bytes of RAM held for vectors (rows allocated, live or free; for a disk store, its cached blocks). */
   bytes(): number;
+  /** Bytes of RAM for which id is in which row. */
+  idBytes(): number;
   /** Makes `query` (already normalised for cosine) the one `distance` measures from. */
   setQuery(query: Float32Array): void;
   /**
@@ -177,6 +179,10 @@ export class EngineFullVectors implements FullVectors {
 
   bytes(): number {
     return this.#rows.capacity * this.#rowBytes;
+  }
+
+  idBytes(): number {
+    return this.#rows.bytes();
   }
 
   /** Nothing to give back: the memory goes with the store. */

@@ -216,9 +216,9 @@ export class QuantizedHnswIndex implements VectorIndex {
     return { codes: this.#graph?.vectorBytes() ?? 0, originals: this.#full.bytes() };
   }
 
-  /** RAM only: the graph and codes, the originals' bytes in RAM (cached blocks, on disk) and their id map. */
+  /** RAM only: the graph and codes, the originals' bytes in RAM (cached blocks, on disk) and their ids. */
   memoryBytes(): number {
-    return (this.#graph?.memoryBytes() ?? 0) + this.#full.bytes() + this.#full.size * 40;
+    return (this.#graph?.memoryBytes() ?? 0) + this.#full.bytes() + this.#full.idBytes();
   }
 
   /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */

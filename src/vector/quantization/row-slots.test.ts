@@ -62,6 +62,9 @@ describe('RowSlots', () => {
     const space = slots.slots();
     assert.equal(space.slots, 3);
     assert.deepEqual([space.slotOf(2 ** 35), space.slotOf(9), space.slotOf(3)], [1, 2, undefined]);
-    assert.deepEqual([0, 1, 2].map((row) => space.idAt(row)), [undefined, 2 ** 35, 9]);
+    assert.deepEqual(
+      [0, 1, 2].map((row) => space.idAt(row)),
+      [undefined, 2 ** 35, 9],
+    );
   });
 });

@@ -164,7 +164,7 @@ export class PcaIndex implements VectorIndex {
 
   memoryBytes(): number {
     const model = this.model.mean.byteLength + this.model.basis.byteLength;
-    return this.inner.memoryBytes() + (this.full?.bytes() ?? 0) + model;
+    return this.inner.memoryBytes() + (this.full?.bytes() ?? 0) + (this.full?.idBytes() ?? 0) + model;
   }
 
   /** Gives back the full vectors' store (a disk store deletes its file); the index is unusable after. */
