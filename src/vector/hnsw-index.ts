@@ -315,6 +315,14 @@ export class HnswIndex implements VectorIndex {
 
   search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
     checkVector(query, this.dimension, 'query');
+    return this.searchChecked(query, k, options);
+  }
+
+  /**
+   * `search` for a caller that has checked the query already: an index wrapping this one (the
+   * quantized index), which would otherwise check every component twice.
+   */
+  searchChecked(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
     const want = Math.max(Math.floor(k), 0);
     if (want === 0 || this.slotOf.size === 0) return [];
     const { filter, exact = false } = options;

@@ -14,55 +14,62 @@ export interface BlockSource {
   readBlock(block: number, into: Uint8Array): void;
 }
 
-/** A cached block, a link in the recency list (newest first). */
+/**
+ * A file registered with a BlockCache: its cached blocks by number, and their bytes. Callers only
+ * hand it back to the cache.
+ */
+export interface CacheFile {
+  readonly blocks: Map<number, Cached>;
+  bytes: number;
+}
+
+/**
+ * A cached block, a link in the recency list (newest first). An evicted entry is reused, buffer
+ * and all, for the block that evicted it, so a miss makes no garbage once the cache is full.
+ */
 interface Cached {
-  readonly key: number;
-  readonly file: number;
+  block: number;
+  file: CacheFile;
   readonly data: Uint8Array;
   newer: Cached | undefined;
   older: Cached | undefined;
 }
 
-// A block number takes the low 32 bits of a key, the file the bits above (2^53 / 2^32 files).
-const FILE_STRIDE = 2 ** 32;
-
 /**
  * One least-recently-used cache of fixed-size disk blocks, shared by every store that registers
  * with it, so that one budget bounds the process (the memory budget a user sets once, as
  * Qdrant's page cache is one per machine). `budget` is a hard bound on the bytes of cached blocks;
- * the bookkeeping (one Map entry per block) is outside it. Recency is a doubly linked list through
- * the entries, so a hit and an eviction are O(1). (Using the Map's insertion order instead, with
- * a delete and a set per hit, made each eviction walk the deleted entries at the front of the
- * Map's table: about 3 µs a miss at 6000 blocks, measured ad hoc.)
+ * the bookkeeping (a Map entry and an object per block) is outside it.
+ *
+ * Every rescored candidate goes through `read`, so it is kept cheap: each file has its own Map,
+ * keyed by small integers (block numbers), and recency is a doubly linked list through the
+ * entries, so a hit and an eviction are O(1). (Using one Map's insertion order instead, with a
+ * delete and a set per hit, made each eviction walk the deleted entries at the front of the Map's
+ * table: about 3 µs a miss at 6000 blocks, measured ad hoc.)
  */
 export class BlockCache {
-  readonly #blocks = new Map<number, Cached>();
-  readonly #fileBytes = new Map<number, number>();
   #newest: Cached | undefined;
   #oldest: Cached | undefined;
+  #blocks = 0;
   #bytes = 0;
   #hits = 0;
   #misses = 0;
-  #nextFile = 0;
   /** Read buffer for a block larger than the whole budget, which is then never cached. */
   #spare = new Uint8Array(0);
 
   constructor(readonly budget: number) {}
 
-  /** A number for a new file's blocks. */
-  register(): number {
-    const file = this.#nextFile++;
-    this.#fileBytes.set(file, 0);
-    return file;
+  /** A new file's handle, to pass to the other calls. */
+  register(): CacheFile {
+    return { blocks: new Map(), bytes: 0 };
   }
 
   /**
    * The bytes of `block` of `file`: from the cache (a hit), or read from `source` (a miss) and
    * cached, evicting the oldest blocks until it fits. Valid until the next call on the cache.
    */
-  read(file: number, block: number, size: number, source: BlockSource): Uint8Array {
-    const key = file * FILE_STRIDE + block;
-    const cached = this.#blocks.get(key);
+  read(file: CacheFile, block: number, size: number, source: BlockSource): Uint8Array {
+    const cached = file.blocks.get(block);
     if (cached !== undefined) {
       this.#hits++;
       if (cached !== this.#newest) {
@@ -77,60 +84,62 @@ export class BlockCache {
       source.readBlock(block, this.#spare);
       return this.#spare;
     }
-    let data: Uint8Array | undefined;
+    let entry: Cached | undefined;
     while (this.#bytes + size > this.budget) {
       const evicted = this.#evictOldest();
       if (evicted === undefined) break;
-      // Blocks are mostly of one size: reuse the evicted buffer rather than make garbage.
-      if (evicted.length === size) data = evicted;
+      // Blocks are mostly of one size: reuse the evicted entry rather than make garbage.
+      if (evicted.data.length === size) entry = evicted;
     }
-    data ??= new Uint8Array(size);
-    source.readBlock(block, data);
-    const entry: Cached = { key, file, data, newer: undefined, older: undefined };
-    this.#blocks.set(key, entry);
+    if (entry === undefined) {
+      entry = { block, file, data: new Uint8Array(size), newer: undefined, older: undefined };
+    } else {
+      entry.block = block;
+      entry.file = file;
+    }
+    source.readBlock(block, entry.data);
+    file.blocks.set(block, entry);
     this.#pushNewest(entry);
     this.#account(file, size);
-    return data;
+    return entry.data;
   }
 
   /** The cached bytes of a block, without counting a hit or refreshing it; for write-through. */
-  peek(file: number, block: number): Uint8Array | undefined {
-    return this.#blocks.get(file * FILE_STRIDE + block)?.data;
+  peek(file: CacheFile, block: number): Uint8Array | undefined {
+    return file.blocks.get(block)?.data;
   }
 
   /** Forgets every block of `file` (closed or deleted). */
-  drop(file: number): void {
-    for (const [key, cached] of this.#blocks) {
-      if (cached.file !== file) continue;
-      this.#blocks.delete(key);
+  drop(file: CacheFile): void {
+    for (const cached of file.blocks.values()) {
       this.#unlink(cached);
-      this.#bytes -= cached.data.length;
+      this.#account(file, -cached.data.length);
     }
-    this.#fileBytes.delete(file);
+    file.blocks.clear();
   }
 
   /** Bytes cached for `file`: the part of the budget its store holds in RAM. */
-  bytesOf(file: number): number {
-    return this.#fileBytes.get(file) ?? 0;
+  bytesOf(file: CacheFile): number {
+    return file.bytes;
   }
 
   stats(): BlockCacheStats {
     return {
       bytes: this.#bytes,
       budget: this.budget,
-      blocks: this.#blocks.size,
+      blocks: this.#blocks,
       hits: this.#hits,
       misses: this.#misses,
     };
   }
 
-  #evictOldest(): Uint8Array | undefined {
+  #evictOldest(): Cached | undefined {
     const oldest = this.#oldest;
     if (oldest === undefined) return undefined;
-    this.#blocks.delete(oldest.key);
+    oldest.file.blocks.delete(oldest.block);
     this.#unlink(oldest);
     this.#account(oldest.file, -oldest.data.length);
-    return oldest.data;
+    return oldest;
   }
 
   #pushNewest(entry: Cached): void {
@@ -150,8 +159,10 @@ export class BlockCache {
     entry.older = undefined;
   }
 
-  #account(file: number, bytes: number): void {
+  // Keeps the totals: bytes and blocks, for the cache and for the file.
+  #account(file: CacheFile, bytes: number): void {
     this.#bytes += bytes;
-    this.#fileBytes.set(file, (this.#fileBytes.get(file) ?? 0) + bytes);
+    this.#blocks += Math.sign(bytes);
+    file.bytes += bytes;
   }
 }

@@ -6,7 +6,7 @@ import { createEngine } from '../engine/select.js';
 import type { SlotSpace } from '../filter/id-mask.js';
 import { kernelOf, rowBytes } from '../metric.js';
 import type { BackendChoice, Metric } from '../types.js';
-import type { BlockCache, BlockSource } from './block-cache.js';
+import type { BlockCache, BlockSource, CacheFile } from './block-cache.js';
 import type { FullVectors } from './full-vectors.js';
 import { RowSlots } from './row-slots.js';
 
@@ -40,7 +40,7 @@ export class DiskFullVectors implements FullVectors {
   readonly dimension: number;
   readonly #path: string;
   readonly #cache: BlockCache;
-  readonly #file: number;
+  readonly #file: CacheFile;
   #fd: number | undefined;
   readonly #engine: Engine;
   readonly #kernel: KernelCode;
@@ -183,8 +183,12 @@ export class DiskFullVectors implements FullVectors {
     if (this.#fd === undefined) return false;
     const block = Math.floor(row / this.#blockRows);
     const data = this.#cache.read(this.#file, block, this.#blockBytes, this.#source);
-    const at = (row % this.#blockRows) * this.#fileRowBytes;
-    this.#scratch.set(data.subarray(at, at + this.#fileRowBytes));
+    // A block of one row is the row: no view to make.
+    if (this.#blockRows === 1) this.#scratch.set(data);
+    else {
+      const at = (row % this.#blockRows) * this.#fileRowBytes;
+      this.#scratch.set(data.subarray(at, at + this.#fileRowBytes));
+    }
     return true;
   }
 }

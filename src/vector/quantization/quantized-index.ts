@@ -137,7 +137,7 @@ export class QuantizedHnswIndex implements VectorIndex {
     const oversampling = Math.max(1, options.quantization?.oversampling ?? this.#options.oversampling ?? 1);
     const ef = Math.max(options.ef ?? this.#options.ef ?? 64, want);
     const fetch = ignore ? ef : rescore ? Math.ceil(want * oversampling) : want;
-    const candidates = graph.search(q, fetch, {
+    const candidates = graph.searchChecked(q, fetch, {
       ef: Math.max(ef, fetch),
       ...(options.filter === undefined ? {} : { filter: options.filter }),
       ...(trace === undefined ? {} : { trace }),

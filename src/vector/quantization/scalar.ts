@@ -38,9 +38,15 @@ export class ScalarQuantizer implements Quantizer {
     this.encoding = {
       kernel,
       rowBytes,
+      // code() inlined with the fields in locals: every query goes through this loop.
       write: (buffer: ArrayBuffer, at: number, vector: ArrayLike<number>) => {
         const codes = new Int8Array(buffer, at, rowBytes);
-        for (let i = 0; i < dimension; i++) codes[i] = this.code(vector[i] ?? 0);
+        const offset = this.#offset;
+        const step = this.#step;
+        for (let i = 0; i < dimension; i++) {
+          const code = Math.round(((vector[i] ?? 0) - offset) / step);
+          codes[i] = code > 127 ? 127 : code < -127 ? -127 : code;
+        }
         codes.fill(0, dimension);
       },
     } as const;
