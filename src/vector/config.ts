@@ -18,7 +18,7 @@ export const vectorConfigSchema = Type.Object(
           minimum: 0,
           default: 256 * 1024 * 1024,
           description:
-            'Bytes of RAM for the cache of disk blocks that every collection created with vectors.on_disk: true reads its full-precision vectors through (one least-recently-used cache for the process, 4 KiB blocks); a hard bound. The quantized codes and the graph are in RAM besides.',
+            'Bytes of RAM for the cache of disk blocks that every collection created with vectors.on_disk: true reads its full-precision vectors through (one least-recently-used cache for the process, 4 KiB blocks, a block cached on its second miss); a hard bound. Reads it misses go through the OS page cache. 0 turns it off. The quantized codes and the graph are in RAM besides.',
         }),
       },
       { additionalProperties: false, default: {} },
