@@ -43,8 +43,25 @@ const typeDefs = /* GraphQL */ `
     distance: Distance!
     "Indexed payload fields and their types."
     payloadSchema: JSON!
+    "Qdrant's quantization_config ({scalar: ...} or {binary: ...}); null for float32 vectors."
+    quantizationConfig: JSON
+    "Whether the full vectors live on disk behind the block cache (vectors.on_disk)."
+    onDisk: Boolean!
+    "The PCA reduction set by setPca; null without one (docs/decisions/0017)."
+    pca: PcaConfig
     "The whole configuration, in Qdrant's shape."
     config: JSON!
+  }
+
+  type PcaConfig {
+    "Dimensions the graph links: the vectors' projection on this many principal components."
+    components: Int!
+    "The collection's full dimension, which stored points and rescoring keep."
+    dimension: Int!
+    "Each search rescores limit × oversampling candidates with the full vectors."
+    oversampling: Int!
+    "Share of the fitted sample's variance the components keep, from 0 to 1."
+    explainedVarianceRatio: Float!
   }
 
   type Point {
@@ -78,6 +95,8 @@ const typeDefs = /* GraphQL */ `
     index: String!
     vectors: String!
     backend: String!
+    "The PCA components the graph's vectors are reduced to; null without a reduction."
+    reducedTo: Int
     "graph, exact_scan or none."
     search: String!
     "The walk's beam width, widened for a filter's selectivity."
@@ -138,11 +157,29 @@ const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    createCollection(name: String!, dimension: Int!, distance: Distance!, hnswConfig: JSON): Collection!
+    """
+    hnswConfig and quantizationConfig in Qdrant's shapes (as REST's hnsw_config and
+    quantization_config); onDisk: true keeps the full vectors on disk and needs a quantizationConfig.
+    """
+    createCollection(
+      name: String!
+      dimension: Int!
+      distance: Distance!
+      hnswConfig: JSON
+      quantizationConfig: JSON
+      onDisk: Boolean
+    ): Collection!
     deleteCollection(name: String!): Boolean!
     upsertPoints(collection: String!, points: [PointInput!]!): UpdateResult!
     "Deletes the points with these ids, or those the filter selects."
     deletePoints(collection: String!, ids: [PointId!], filter: JSON): UpdateResult!
+    """
+    Reduces the collection's vectors by PCA fitted on a sample of its points (REST's PUT
+    /collections/{name}/pca, docs/decisions/0017); searches then rescore with the full vectors.
+    """
+    setPca(collection: String!, components: Int!, sample: Int, oversampling: Float, seed: Int): Collection!
+    "Drops the collection's PCA reduction; NOT_FOUND when it has none."
+    removePca(collection: String!): Boolean!
   }
 
   extend type Subscription {
@@ -189,10 +226,11 @@ export function searchRequest(args: SearchArgs, explain?: true): Json {
 
 /** REST's explain object in the schema's field names. */
 function explainOf(explain: SearchExplain): Json {
-  const { filter, scored_vectors: scoredVectors, ...same } = explain;
+  const { filter, scored_vectors: scoredVectors, reduced_to: reducedTo, ...same } = explain;
   return {
     ...same,
     scoredVectors,
+    reducedTo,
     filter:
       filter === null
         ? null
@@ -210,6 +248,7 @@ function explainOf(explain: SearchExplain): Json {
 function collectionInfo(info: Json): Json {
   const config = info['config'] as Json;
   const vectors = (config['params'] as Json)['vectors'] as Json;
+  const pca = config['pca_config'] as Json | null;
   return {
     status: info['status'],
     pointsCount: info['points_count'],
@@ -217,6 +256,18 @@ function collectionInfo(info: Json): Json {
     dimension: vectors['size'],
     distance: vectors['distance'],
     payloadSchema: info['payload_schema'],
+    quantizationConfig: config['quantization_config'],
+    // Absent when the collection was created without it: the vectors are then in RAM.
+    onDisk: vectors['on_disk'] ?? false,
+    pca:
+      pca === null
+        ? null
+        : {
+            components: pca['components'],
+            dimension: pca['dimension'],
+            oversampling: pca['oversampling'],
+            explainedVarianceRatio: pca['explained_variance_ratio'],
+          },
     config,
   };
 }
@@ -262,14 +313,22 @@ export function collectionSchema(vector: VectorProcedures): SchemaPart {
       Mutation: {
         createCollection: async (
           _: unknown,
-          args: { name: string; dimension: number; distance: string; hnswConfig?: unknown },
+          args: {
+            name: string;
+            dimension: number;
+            distance: string;
+            hnswConfig?: unknown;
+            quantizationConfig?: unknown;
+            onDisk?: boolean | null;
+          },
           context: GraphQLContext,
         ) => {
           await procedures(context).createCollection(
             args.name,
             defined({
-              vectors: { size: args.dimension, distance: args.distance },
+              vectors: defined({ size: args.dimension, distance: args.distance, on_disk: args.onDisk }),
               hnsw_config: args.hnswConfig,
+              quantization_config: args.quantizationConfig,
             }),
           );
           return { name: args.name };
@@ -291,6 +350,25 @@ export function collectionSchema(vector: VectorProcedures): SchemaPart {
         ) => {
           const selector = args.ids == null ? { filter: args.filter ?? null } : { points: args.ids };
           return updateResult(await procedures(context).deletePoints(args.collection, selector));
+        },
+        setPca: async (
+          _: unknown,
+          args: {
+            collection: string;
+            components: number;
+            sample?: number | null;
+            oversampling?: number | null;
+            seed?: number | null;
+          },
+          context: GraphQLContext,
+        ) => {
+          const { collection, ...request } = args;
+          await procedures(context).setPca(collection, defined(request));
+          return { name: collection };
+        },
+        removePca: async (_: unknown, args: { collection: string }, context: GraphQLContext) => {
+          await procedures(context).removePca(args.collection);
+          return true;
         },
       },
       Subscription: {

@@ -28,6 +28,25 @@ export interface PointMessage {
   readonly payload_json: string;
 }
 
+export interface CreateCollectionMessage {
+  readonly collection_name: string;
+  readonly size: number;
+  readonly distance: string;
+  readonly hnsw_config_json: string;
+  readonly quantization_config_json: string;
+  /** Proto3 `optional`: absent when the client did not set it. */
+  readonly on_disk?: boolean;
+}
+
+/** Proto3 `optional` fields are absent when not set, so REST's defaults apply as they would there. */
+export interface SetPcaMessage {
+  readonly collection_name: string;
+  readonly components: number;
+  readonly sample?: number;
+  readonly oversampling?: number;
+  readonly seed?: number;
+}
+
 export interface UpsertMessage {
   readonly collection_name: string;
   readonly points: readonly PointMessage[];
@@ -96,6 +115,27 @@ export function pointIdMessage(id: number | string): PointIdMessage {
 
 /** Zero is a proto3 default, not a choice: the procedures' own default applies. */
 const nonZero = (value: number): number | undefined => (value === 0 ? undefined : value);
+
+export function createCollectionJson(message: CreateCollectionMessage): Json {
+  return {
+    vectors: {
+      size: message.size,
+      distance: message.distance,
+      ...(message.on_disk === undefined ? {} : { on_disk: message.on_disk }),
+    },
+    hnsw_config: jsonField(message.hnsw_config_json, 'hnsw_config_json'),
+    quantization_config: jsonField(message.quantization_config_json, 'quantization_config_json'),
+  };
+}
+
+export function setPcaJson(message: SetPcaMessage): Json {
+  return {
+    components: message.components,
+    sample: message.sample,
+    oversampling: message.oversampling,
+    seed: message.seed,
+  };
+}
 
 export function upsertJson(message: UpsertMessage): Json {
   return {

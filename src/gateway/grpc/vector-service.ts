@@ -14,7 +14,9 @@ import { guardVector } from '../procedures/guard.js';
 import { callerOf, withinDeadline } from './call-context.js';
 import type { GrpcEdge } from './grpc-server.js';
 import {
+  createCollectionJson,
   deleteJson,
+  setPcaJson,
   vectorProtoPath,
   pointMessage,
   retrieveJson,
@@ -23,7 +25,9 @@ import {
   searchJson,
   upsertJson,
   pointIdMessage,
+  type CreateCollectionMessage,
   type DeleteMessage,
+  type SetPcaMessage,
   type RetrieveMessage,
   type ScrollMessage,
   type SearchMessage,
@@ -51,10 +55,8 @@ const unaryRpcs: Readonly<Record<string, Unary>> = {
   ListCollections: (vectors) => ({
     names: vectors.listCollections().collections.map((c) => c.name),
   }),
-  CreateCollection: async (vectors, request: Named & { size: number; distance: string }) => {
-    await vectors.createCollection(request.collection_name, {
-      vectors: { size: request.size, distance: request.distance },
-    });
+  CreateCollection: async (vectors, request: CreateCollectionMessage) => {
+    await vectors.createCollection(request.collection_name, createCollectionJson(request));
     return {};
   },
   GetCollection: (vectors, request: Named) => ({
@@ -86,6 +88,10 @@ const unaryRpcs: Readonly<Record<string, Unary>> = {
       next_page_offset: page.next_page_offset === null ? null : pointIdMessage(page.next_page_offset),
     };
   },
+  SetPca: async (vectors, request: SetPcaMessage) =>
+    updateMessage(await vectors.setPca(request.collection_name, setPcaJson(request))),
+  RemovePca: async (vectors, request: Named) =>
+    updateMessage(await vectors.removePca(request.collection_name)),
 };
 
 function updateMessage(result: { operation_id: number; status: string }): unknown {
