@@ -205,7 +205,7 @@ function graphql(key: string): Protocol {
     },
     setPca: async (name, pca) => {
       const data = await call(
-        `mutation ($name: String!, $components: Int!, $sample: Int, $oversampling: Float, $seed: Int) {
+        `mutation ($name: String!, $components: Int!, $sample: Int, $oversampling: Int, $seed: Int) {
           setPca(collection: $name, components: $components, sample: $sample, oversampling: $oversampling,
             seed: $seed) { name info { pca { components } } }
         }`,

@@ -177,7 +177,7 @@ const typeDefs = /* GraphQL */ `
     Reduces the collection's vectors by PCA fitted on a sample of its points (REST's PUT
     /collections/{name}/pca, docs/decisions/0017); searches then rescore with the full vectors.
     """
-    setPca(collection: String!, components: Int!, sample: Int, oversampling: Float, seed: Int): Collection!
+    setPca(collection: String!, components: Int!, sample: Int, oversampling: Int, seed: Int): Collection!
     "Drops the collection's PCA reduction; NOT_FOUND when it has none."
     removePca(collection: String!): Boolean!
   }
