@@ -1,7 +1,7 @@
 // npm run bench:vector -- [--dataset synthetic|fashion-mnist|glove|synthetic-1m] [--queries N]
 //   [--ef 10,20,40] [--m 16] [--ef-construction 200] [--rounds 3]
 //   [--quantization int8,binary] [--oversampling 2] [--binary-oversampling 4]
-//   [--on-disk] [--disk-cache-share 0.1] [--points N]
+//   [--on-disk] [--disk-cache-share 0,0.1] [--points N]
 //   [--ivf-pq] [--nlist N] [--pq-m M] [--ivf-oversampling 8]
 // npm run bench:vector -- --plan [--points 20000] [--dim 64] [--batch 64] [--rounds 5]
 //   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
@@ -14,7 +14,8 @@
 // single thread, and beside it Strata's HNSW over int8 and binary codes with full-precision
 // rescoring (`--quantization none` leaves them out): recall@10 against exact ground truth, QPS, p50/p99 latency per ef, build time and
 // resident memory. `--on-disk` adds int8 + rescore with the originals in a file behind a block
-// cache of `--disk-cache-share` of their bytes (decision 0014); `--ivf-pq` adds IVF-PQ (nlist
+// cache of `--disk-cache-share` of their bytes (decision 0014), one engine per share listed (0:
+// no cache, every rescored row read from the file); `--ivf-pq` adds IVF-PQ (nlist
 // about √n, m code bytes near d / 4, rescored from the originals), whose nprobe takes the ef
 // values; `--points` shrinks the synthetic
 // sets for a quick run. Appends or replaces this data set's section in bench/results/vector.md.
@@ -76,7 +77,7 @@ const { values } = parseArgs({
     nlist: { type: 'string' },
     'pq-m': { type: 'string' },
     'ivf-oversampling': { type: 'string', default: '8' },
-    'disk-cache-share': { type: 'string', default: '0.1' },
+    'disk-cache-share': { type: 'string', default: '0,0.1' },
     /** Synthetic sets shrunk to this many points; the --plan run's points (default 20000). */
     points: { type: 'string' },
     plan: { type: 'boolean', default: false },
@@ -87,7 +88,7 @@ const { values } = parseArgs({
     'rest-points': { type: 'string', default: '20000' },
   },
 });
-const diskCacheShare = Number(values['disk-cache-share']);
+const diskCacheShares = values['disk-cache-share'].split(',').map(Number);
 const m = Number(values.m);
 const efConstruction = Number(values['ef-construction']);
 const efs = values.ef.split(',').map(Number);
@@ -197,8 +198,13 @@ interface Built {
   readonly memoryBytes: number;
   /** Bytes of vector data per point held in RAM for search, and (quantized) the originals kept for rescoring. */
   readonly vectorBytes?: { readonly search: number; readonly originals: number };
-  /** Originals on disk: the cache's budget and its counts after the sweep (read lazily). */
-  readonly disk?: { readonly budget: number; readonly fileBytes: number; readonly stats: () => string };
+  /** Originals on disk: the cache's budget (and its share of them) and its counts after the sweep (read lazily). */
+  readonly disk?: {
+    readonly budget: number;
+    readonly share: number;
+    readonly fileBytes: number;
+    readonly stats: () => string;
+  };
   /** Returns the ids of the K nearest; the index stays referenced through this closure. */
   readonly search: (query: number, ef: number) => number[];
 }
@@ -329,16 +335,23 @@ function buildStrata(data: Dataset): Built {
   };
 }
 
-function buildQuantized(data: Dataset, kind: 'int8' | 'binary', onDisk = false): Built {
+/** Where a quantized engine keeps its originals: in RAM, or on disk behind a cache of this share of them. */
+function placeName(cacheShare: number | undefined): string {
+  if (cacheShare === undefined) return '';
+  return cacheShare === 0 ? ' (on disk, no cache)' : ` (on disk, cache ${(cacheShare * 100).toFixed(0)}%)`;
+}
+
+function buildQuantized(data: Dataset, kind: 'int8' | 'binary', cacheShare?: number): Built {
   const oversampling = oversamplingOf[kind];
-  const where = onDisk ? ', originals on disk' : '';
+  const onDisk = cacheShare !== undefined;
+  const where = placeName(cacheShare);
   log(
     `Strata HNSW over ${kind} codes${where}: building ${data.base.length} points (rescoring ${oversampling} × k)`,
   );
   const before = rss();
   const started = performance.now();
   // A cache of a share of the originals' bytes, in the process's temporary folder (deleted at exit).
-  const budget = Math.floor(diskCacheShare * data.base.length * data.dim * 4);
+  const budget = Math.floor((cacheShare ?? 0) * data.base.length * data.dim * 4);
   const cache = new BlockCache(budget);
   let store: DiskFullVectors | undefined;
   const folder = onDisk ? mkdtempSync(join(tmpdir(), 'strata-bench-disk-')) : undefined;
@@ -373,7 +386,7 @@ function buildQuantized(data: Dataset, kind: 'int8' | 'binary', onDisk = false):
     `Strata ${kind}${where}: built in ${buildSeconds.toFixed(1)} s, codes ${mb(vectors.codes)}, originals in RAM ${mb(vectors.originals)}, index memory ${mb(index.memoryBytes())}`,
   );
   return {
-    name: `Strata ${kind} + rescore ×${oversampling}${onDisk ? ' (on disk)' : ''}`,
+    name: `Strata ${kind} + rescore ×${oversampling}${where}`,
     buildSeconds,
     memoryBytes,
     // On disk, the originals' bytes in RAM are the cached blocks, read when the report is written.
@@ -386,6 +399,7 @@ function buildQuantized(data: Dataset, kind: 'int8' | 'binary', onDisk = false):
       : {
           disk: {
             budget,
+            share: cacheShare ?? 0,
             fileBytes: store.fileBytes(),
             stats: () => {
               const { bytes, hits, misses } = cache.stats();
@@ -515,7 +529,7 @@ function report(data: Dataset, strata: EngineRun, lib: EngineRun, quantized: rea
       e.disk === undefined
         ? []
         : [
-            `- ${e.name}: originals file ${mb(e.disk.fileBytes)}, block cache budget ${mb(e.disk.budget)} (${(diskCacheShare * 100).toFixed(0)}% of the originals); after the sweep ${e.disk.stats()}`,
+            `- ${e.name}: originals file ${mb(e.disk.fileBytes)}, block cache budget ${mb(e.disk.budget)} (${(e.disk.share * 100).toFixed(0)}% of the originals); after the sweep ${e.disk.stats()}`,
           ],
     ),
     `- QPS at recall@10 = 0.95 (interpolated): ${ours.map((e) => `${e.name} ${qpsAt(e.points, 0.95)}`).join(', ')}, hnswlib-node ${qpsAt(lib.points, 0.95)}`,
@@ -551,7 +565,9 @@ log(`${data.name}: ${data.base.length} base, ${data.queries.length} queries, ${d
 // delta then holds that index and nothing freed or allocated by another phase.
 const strataBuilt = buildStrata(data);
 const quantizedBuilt = quantizations.map((kind) => buildQuantized(data, kind));
-if (values['on-disk']) quantizedBuilt.push(buildQuantized(data, 'int8', true));
+if (values['on-disk']) {
+  for (const share of diskCacheShares) quantizedBuilt.push(buildQuantized(data, 'int8', share));
+}
 if (values['ivf-pq']) quantizedBuilt.push(buildIvfPq(data));
 const libBuilt = buildHnswlib(data);
 const truth = groundTruth(data);
