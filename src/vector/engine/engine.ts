@@ -70,8 +70,9 @@ export interface Engine {
   knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number;
   /**
    * IVF-PQ's ADC table (wasm/pq.as): for each of m subspaces, the distance between the dsub
-   * floats of `target` in it and each of its ksub sub-centroids in `codebooks` — squared L2, L1,
-   * or −x·c for KERNEL_IP — as m × ksub floats at `table`.
+   * floats of `target` in it and each of its ksub sub-centroids — squared L2, L1, or −x·c for
+   * KERNEL_IP — as m × ksub floats at `table`. `codebooks` are transposed: per subspace, dsub
+   * rows of ksub floats.
    */
   pqTable(
     kernel: KernelCode,

@@ -1,10 +1,17 @@
 // The TypeScript fallback of wasm/pq.as, in the same f32 operations and order, so that both
 // backends score PQ codes bit for bit alike. The comments on the procedures live in pq.as.
 import { KERNEL_IP, KERNEL_L1, type KernelCode } from './engine.js';
-import { dot, l1, l2sq } from './js-kernels.js';
 
 const f = Math.fround;
 
+function term(kernel: KernelCode, acc: number, x: number, c: number): number {
+  if (kernel === KERNEL_IP) return f(acc - f(x * c));
+  const d = f(x - c);
+  if (kernel === KERNEL_L1) return f(acc + Math.abs(d));
+  return f(acc + f(d * d));
+}
+
+/** Codebooks transposed, as pq.as reads them: per subspace, dsub rows of ksub floats. */
 export function pqTable(
   x: Float32Array,
   kernel: KernelCode,
@@ -15,16 +22,13 @@ export function pqTable(
   dsub: number,
   table: number,
 ): void {
-  let c = codebooks >> 2;
-  let out = table >> 2;
   for (let s = 0; s < m; s++) {
     const at = (target >> 2) + s * dsub;
+    const book = (codebooks >> 2) + s * dsub * ksub;
     for (let j = 0; j < ksub; j++) {
-      if (kernel === KERNEL_IP) x[out] = -dot(x, at, c, dsub);
-      else if (kernel === KERNEL_L1) x[out] = l1(x, at, c, dsub);
-      else x[out] = l2sq(x, at, c, dsub);
-      c += dsub;
-      out++;
+      let acc = 0;
+      for (let t = 0; t < dsub; t++) acc = term(kernel, acc, x[at + t] ?? 0, x[book + t * ksub + j] ?? 0);
+      x[(table >> 2) + s * ksub + j] = acc;
     }
   }
 }

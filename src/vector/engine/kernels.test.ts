@@ -128,8 +128,8 @@ function bitsOnly(codes: Int8Array, dim: number): Int8Array {
   return out;
 }
 
-// Sizes that leave tails: m not a multiple of 4 (pqScan's quads), m · ksub not a multiple of 4
-// (pqListTable's v128 blocks), dsub not a multiple of 4 (the distance kernels' scalar tail).
+// Sizes that leave tails: m not a multiple of 4 (pqScan's quads), ksub and m · ksub not multiples
+// of 4 (pqTable's and pqListTable's v128 blocks).
 describe('PQ table and scan kernels', () => {
   const random = mulberry32(13);
   for (const [m, ksub, dsub] of [

@@ -63,7 +63,13 @@ export class AdcScanner {
     this.#scratch = termsAt + aligned(terms?.byteLength ?? 0);
     this.#engine.grow(this.#scratch);
     const floats = new Float32Array(this.#engine.buffer());
-    floats.set(pq.codebooks, this.#codebooks >> 2);
+    // Transposed for pqTable: per subspace, coordinate t of every sub-centroid in a row.
+    const { m, ksub, dsub, codebooks } = pq;
+    for (let s = 0; s < m; s++)
+      for (let j = 0; j < ksub; j++)
+        for (let t = 0; t < dsub; t++)
+          floats[(this.#codebooks >> 2) + (s * dsub + t) * ksub + j] =
+            codebooks[(s * ksub + j) * dsub + t] ?? 0;
     if (terms !== undefined) floats.set(terms, this.#terms >> 2);
   }
 

@@ -3,12 +3,33 @@
 // distance between the query's subvector s and centroid j; a code of m bytes then scores as m
 // table look-ups. src/vector/ivf/adc-scanner.ts lays the memory out; js-pq.ts replays these
 // procedures in f32, in the same order, so both backends return bit-identical distances.
-import { dot, l1, l2sq, METRIC_IP, METRIC_L1 } from './distance';
+import { METRIC_IP, METRIC_L1 } from './distance';
 
-// table[s · ksub + j] for the m subvectors of dsub floats at `target` and the m codebooks of ksub
-// × dsub floats at `codebooks`: squared L2, L1, or −x·c for METRIC_IP (so that m terms add up to
-// −q·x; the caller adds the constant). The kernels are distance.as's: dsub is usually 2 to 8, so
-// each is one v128 block or a short scalar tail.
+// One coordinate's term of a table entry, for four sub-centroids at once: squared L2, L1, or the
+// negated product (so that m entries add up to −q·x; the caller adds the constant).
+// @ts-ignore: decorator
+@inline
+function term(metric: i32, acc: v128, x: v128, c: v128): v128 {
+  if (metric == METRIC_IP) return f32x4.sub(acc, f32x4.mul(x, c));
+  const d = f32x4.sub(x, c);
+  if (metric == METRIC_L1) return f32x4.add(acc, f32x4.abs(d));
+  return f32x4.add(acc, f32x4.mul(d, d));
+}
+
+// @ts-ignore: decorator
+@inline
+function scalarTerm(metric: i32, acc: f32, x: f32, c: f32): f32 {
+  if (metric == METRIC_IP) return acc - x * c;
+  const d = x - c;
+  if (metric == METRIC_L1) return acc + abs<f32>(d);
+  return acc + d * d;
+}
+
+// table[s · ksub + j]: the distance between the dsub floats of `target` in subspace s and
+// sub-centroid j. The codebooks are transposed (per subspace, dsub rows of ksub floats: coordinate
+// t of every centroid) so that one v128 holds four centroids' coordinate t and an entry costs
+// dsub/4 vector steps: dsub is 2 to 8 as a rule, too short to vectorise along. Each lane adds its
+// coordinates in order, as the scalar tail (ksub mod 4 centroids) does.
 export function pqTable(
   metric: i32,
   target: usize,
@@ -18,20 +39,32 @@ export function pqTable(
   dsub: i32,
   table: usize,
 ): void {
-  const subBytes = <usize>dsub << 2;
-  let c = codebooks;
+  const rowBytes = <usize>ksub << 2;
+  let book = codebooks;
   let out = table;
   for (let s: i32 = 0; s < m; s++) {
-    const x = target + <usize>s * subBytes;
-    for (let j: i32 = 0; j < ksub; j++) {
-      let d: f32;
-      if (metric == METRIC_IP) d = -dot(x, c, dsub);
-      else if (metric == METRIC_L1) d = l1(x, c, dsub);
-      else d = l2sq(x, c, dsub);
-      store<f32>(out, d);
-      c += subBytes;
-      out += 4;
+    const x = target + ((<usize>s * <usize>dsub) << 2);
+    let j: i32 = 0;
+    for (; j + 4 <= ksub; j += 4) {
+      let acc = f32x4.splat(0);
+      let c = book + (<usize>j << 2);
+      for (let t: i32 = 0; t < dsub; t++) {
+        acc = term(metric, acc, f32x4.splat(load<f32>(x + (<usize>t << 2))), v128.load(c));
+        c += rowBytes;
+      }
+      v128.store(out + (<usize>j << 2), acc);
     }
+    for (; j < ksub; j++) {
+      let acc: f32 = 0;
+      let c = book + (<usize>j << 2);
+      for (let t: i32 = 0; t < dsub; t++) {
+        acc = scalarTerm(metric, acc, load<f32>(x + (<usize>t << 2)), load<f32>(c));
+        c += rowBytes;
+      }
+      store<f32>(out + (<usize>j << 2), acc);
+    }
+    book += <usize>dsub * rowBytes;
+    out += rowBytes;
   }
 }
 
