@@ -69,6 +69,33 @@ export interface Engine {
    */
   knnSearch(k: number, ef: number, mask: number, skipDeleted: number): number;
   /**
+   * IVF-PQ's ADC table (wasm/pq.as): for each of m subspaces, the distance between the dsub
+   * floats of `target` in it and each of its ksub sub-centroids — squared L2, L1, or −x·c for
+   * KERNEL_IP — as m × ksub floats at `table`. `codebooks` are transposed: per subspace, dsub
+   * rows of ksub floats.
+   */
+  pqTable(
+    kernel: KernelCode,
+    target: number,
+    codebooks: number,
+    m: number,
+    ksub: number,
+    dsub: number,
+    table: number,
+  ): void;
+  /** Euclidean IVF-PQ: a list's table, its precomputed `terms` plus twice the −q·r `queryTable` (n floats). */
+  pqListTable(terms: number, queryTable: number, n: number, out: number): void;
+  /** Scores `rows` codes of m bytes by `table`: base + the m looked-up terms, one f32 per code at `out`. */
+  pqScan(
+    codes: number,
+    rows: number,
+    m: number,
+    ksub: number,
+    table: number,
+    base: number,
+    out: number,
+  ): void;
+  /**
    * Distances the last knnSearch or flatSearch computed (graph walk or scan), for `explain`.
    * Inserts move it too: read it right after the search.
    */

@@ -127,3 +127,62 @@ function bitsOnly(codes: Int8Array, dim: number): Int8Array {
     if (((codes[i >> 3] ?? 0) >> (i & 7)) & 1) out[i >> 3] = (out[i >> 3] ?? 0) | (1 << (i & 7));
   return out;
 }
+
+// Sizes that leave tails: m not a multiple of 4 (pqScan's quads), ksub and m · ksub not multiples
+// of 4 (pqTable's and pqListTable's v128 blocks).
+describe('PQ table and scan kernels', () => {
+  const random = mulberry32(13);
+  for (const [m, ksub, dsub] of [
+    [1, 7, 3],
+    [3, 256, 1],
+    [5, 9, 4],
+    [8, 256, 2],
+    [16, 256, 8],
+  ] as const) {
+    it(`agree bit for bit at m ${m}, ksub ${ksub}, dsub ${dsub}`, () => {
+      const rows = 37;
+      const target = Float32Array.from({ length: m * dsub }, () => random() * 4 - 2);
+      const codebooks = Float32Array.from({ length: m * ksub * dsub }, () => random() * 4 - 2);
+      const terms = Float32Array.from({ length: m * ksub }, () => random() * 8 - 4);
+      const codes = Uint8Array.from({ length: rows * m }, () => Math.floor(random() * ksub));
+      const run = (engine: Engine, kernel: KernelCode): Float32Array => {
+        // [target | codebooks | terms | query table | list table | codes | distances], 4-aligned only.
+        const at = [64];
+        for (const floats of [target.length, codebooks.length, terms.length, m * ksub, m * ksub])
+          at.push((at.at(-1) ?? 0) + floats * 4);
+        const [t = 0, c = 0, tt = 0, qt = 0, lt = 0, code = 0] = at;
+        const out = code + ((rows * m + 3) & ~3);
+        engine.grow(out + rows * 4);
+        const view = new Float32Array(engine.buffer());
+        view.set(target, t >> 2);
+        view.set(codebooks, c >> 2);
+        view.set(terms, tt >> 2);
+        new Uint8Array(engine.buffer()).set(codes, code);
+        engine.pqTable(kernel, t, c, m, ksub, dsub, qt);
+        engine.pqListTable(tt, qt, m * ksub, lt);
+        engine.pqScan(code, rows, m, ksub, lt, 0.25, out);
+        const tables = new Float32Array(engine.buffer(), qt, 2 * m * ksub);
+        return Float32Array.from([...tables, ...new Float32Array(engine.buffer(), out, rows)]);
+      };
+      for (const [name, kernel] of [
+        ['squared L2', KERNEL_L2],
+        ['−dot', KERNEL_IP],
+        ['L1', KERNEL_L1],
+      ] as const) {
+        const got = run(createWasmEngine(), kernel);
+        assert.deepEqual(got, run(createJsEngine(), kernel), name);
+        // The scan is the sum of its codes' table entries (float64 here, so within rounding).
+        const table = got.subarray(m * ksub, 2 * m * ksub);
+        for (let r = 0; r < rows; r++) {
+          let want = 0.25;
+          for (let s = 0; s < m; s++) want += table[s * ksub + (codes[r * m + s] ?? 0)] ?? 0;
+          const scanned = got[2 * m * ksub + r] ?? 0;
+          assert.ok(
+            Math.abs(scanned - want) <= 1e-5 * Math.max(1, Math.abs(want)),
+            `${name}: ${scanned} vs ${want}`,
+          );
+        }
+      }
+    });
+  }
+});

@@ -38,6 +38,9 @@ interface VectorExports {
   readonly foundBlockBytes: () => number;
   readonly findNeighbours: SharedWasmEngine['findNeighbours'];
   readonly linkPart: SharedWasmEngine['linkPart'];
+  readonly pqTable: Engine['pqTable'];
+  readonly pqListTable: Engine['pqListTable'];
+  readonly pqScan: Engine['pqScan'];
 }
 
 /**
@@ -143,5 +146,8 @@ function engineOver(exports: VectorExports, memory: WasmMemory): Engine {
     insert: exports.insert,
     knnSearch: exports.knnSearch,
     scoredCount: exports.scoredCount,
+    pqTable: exports.pqTable,
+    pqListTable: exports.pqListTable,
+    pqScan: exports.pqScan,
   };
 }

@@ -6,8 +6,17 @@ import { StrataError } from '../../kernel/index.js';
 import { kmeans } from '../algorithms/kmeans.js';
 import { NearestRows } from '../algorithms/nearest-rows.js';
 import { KERNEL_L2 } from '../engine/engine.js';
-import { checkVector, writeVector } from '../metric.js';
-import type { IdFilter, Metric, SearchHit, SearchOptions, VectorIndex } from '../types.js';
+import { resolveBackend } from '../engine/select.js';
+import { checkVector, kernelOf, writeVector } from '../metric.js';
+import type {
+  Backend,
+  BackendChoice,
+  IdFilter,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  VectorIndex,
+} from '../types.js';
 import { rowDistance } from './distance.js';
 import { InvertedLists } from './inverted-lists.js';
 import { TopK } from './top-k.js';
@@ -29,6 +38,8 @@ export interface IvfOptions {
   readonly iterations?: number;
   /** Seed of the training RNG: same data and seed, same index. Default 1. */
   readonly seed?: number;
+  /** The engine of the centroid searches and (IVF-PQ) the list scans. Default auto. */
+  readonly backend?: BackendChoice;
 }
 
 function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -50,10 +61,11 @@ export abstract class IvfIndex implements VectorIndex {
   abstract readonly kind: 'ivf_flat' | 'ivf_pq';
   abstract readonly exact: boolean;
   /**
-   * The lists are scanned in TypeScript over typed arrays (WebAssembly list scans are a later
-   * step); assigning a vector to its list runs in the engine (see NearestRows).
+   * Where the centroid searches run (assigning a vector to its list, ranking the lists for a
+   * query; see NearestRows) and IVF-PQ's list scans (AdcScanner). IVF-Flat still scans its lists
+   * in TypeScript over typed arrays.
    */
-  readonly backend = 'js';
+  readonly backend: Backend;
   readonly reclaim = 'immediate';
   readonly dimension: number;
   readonly metric: Metric;
@@ -64,7 +76,7 @@ export abstract class IvfIndex implements VectorIndex {
   protected readonly seed: number;
   /** nlist × dimension floats once trained. */
   protected centroids: Float32Array | undefined;
-  /** The centroids again, in an engine, for the nearest-centroid search of every add. */
+  /** The centroids again, in an engine: the nearest one to every add, the nearest lists to every query. */
   #coarse: NearestRows | undefined;
   /** Raw vectors (4 · dimension bytes each) held until training. */
   protected readonly pending: InvertedLists;
@@ -87,6 +99,7 @@ export abstract class IvfIndex implements VectorIndex {
     }
     this.iterations = positiveInteger('iterations', options.iterations ?? 20);
     this.seed = options.seed ?? 1;
+    this.backend = resolveBackend(options.backend ?? 'auto').backend;
     this.pending = new InvertedLists(1, 4 * this.dimension);
     this.lists = new InvertedLists(this.nlist, codeBytes);
     this.scratch = new Float32Array(this.dimension);
@@ -145,7 +158,7 @@ export abstract class IvfIndex implements VectorIndex {
     this.centroids = coarse.centroids;
     // Squared L2 for every metric: cosine vectors and centroids are unit-length, where it ranks
     // as the inner product does.
-    this.#coarse = new NearestRows(coarse.centroids, d, KERNEL_L2, 'auto');
+    this.#coarse = new NearestRows(coarse.centroids, d, KERNEL_L2, this.backend);
     const rows = new Float32Array(this.pending.codesOf(0).buffer);
     const ids = this.pending.idsOf(0);
     const n = this.pending.sizeOf(0);
@@ -165,13 +178,17 @@ export abstract class IvfIndex implements VectorIndex {
   /** Called before scanning: per-query state (e.g. PQ tables that do not depend on the list). */
   protected abstract prepare(query: Float32Array): void;
 
-  /** Pushes every allowed entry of `list` into the heap with its (estimated) distance to `query`. */
+  /**
+   * Pushes every allowed entry of `list` into the heap with its (estimated) distance to `query`.
+   * `centroidDistance`: the query's distance to the list's centroid by the index's metric.
+   */
   protected abstract scanList(
     query: Float32Array,
     list: number,
     heap: TopK,
     allow: ((id: number) => boolean) | undefined,
     exact: boolean,
+    centroidDistance: number,
   ): void;
 
   /** How many candidates to collect for k results (more when they will be rescored). */
@@ -238,19 +255,30 @@ export abstract class IvfIndex implements VectorIndex {
     writeVector(q, 0, query, this.metric);
     const allow = allowOf(options.filter);
     const heap = this.heap;
-    const centroids = this.centroids;
-    if (centroids === undefined) {
+    const coarse = this.#coarse;
+    if (coarse === undefined) {
       heap.reset(want);
       this.scanPending(q, heap, allow);
       return heap.sorted();
     }
-    const nprobe = options.exact === true ? this.nlist : Math.min(options.nprobe ?? this.nprobe, this.nlist);
-    const order = this.rankLists(q, centroids);
+    const exact = options.exact === true;
+    const nprobe = exact ? this.nlist : Math.min(options.nprobe ?? this.nprobe, this.nlist);
+    const kernel = kernelOf[this.metric];
+    const nearest = coarse.rank(q, nprobe, kernel);
     this.prepare(q);
     heap.reset(this.candidates(want));
-    for (let i = 0; i < this.nlist; i++) {
-      if (i >= nprobe && heap.count >= want) break;
-      this.scanList(q, order[i] ?? 0, heap, allow, options.exact === true);
+    for (let i = 0; i < nprobe; i++) {
+      this.scanList(q, nearest.rows[i] ?? 0, heap, allow, exact, nearest.distances[i] ?? 0);
+    }
+    if (heap.count < want && nprobe < this.nlist) {
+      // Rare (a selective filter, sparse lists): rank every list and go on in that order. The
+      // probed set, not a position, says what is done, should ties order the two rankings apart.
+      const probed = new Set(nearest.rows);
+      const all = coarse.rank(q, this.nlist, kernel);
+      for (let i = 0; i < this.nlist && heap.count < want; i++) {
+        const list = all.rows[i] ?? 0;
+        if (!probed.has(list)) this.scanList(q, list, heap, allow, exact, all.distances[i] ?? 0);
+      }
     }
     return this.finish(q, heap.sorted(), want);
   }
@@ -266,17 +294,6 @@ export abstract class IvfIndex implements VectorIndex {
       if (allow !== undefined && !allow(id)) continue;
       heap.push(distance(q, rows, row * d, d), id);
     }
-  }
-
-  /** List numbers by distance of their centroid to the query, nearest first. */
-  private rankLists(q: Float32Array, centroids: Float32Array): Int32Array {
-    const d = this.dimension;
-    const distance = rowDistance[this.metric];
-    const distances = new Float64Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) distances[c] = distance(q, centroids, c * d, d);
-    const order = new Int32Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) order[c] = c;
-    return order.sort((a, b) => (distances[a] ?? 0) - (distances[b] ?? 0) || a - b);
   }
 
   compact(): void {

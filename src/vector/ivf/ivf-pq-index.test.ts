@@ -4,7 +4,9 @@ import { isStrataError } from '../../kernel/index.js';
 import { FlatIndex } from '../flat-index.js';
 import { mulberry32 } from '../random.js';
 import { clustered, recall } from '../test-data.js';
-import type { Metric } from '../types.js';
+import { metrics, type Metric, type SearchOptions } from '../types.js';
+import { KERNEL_IP, KERNEL_L1, KERNEL_L2 } from '../engine/engine.js';
+import { AdcScanner } from './adc-scanner.js';
 import { IvfPqIndex, type IvfPqIndexOptions } from './ivf-pq-index.js';
 import { ProductQuantizer, defaultSubquantizers } from './product-quantizer.js';
 
@@ -63,8 +65,9 @@ describe('IvfPqIndex', () => {
     index.compact();
     const perVector = index.memoryBytes() / index.size;
     // Lists (16 B) + id map (~40 B) + the shared centroids and codebooks spread over 3000 points,
-    // among them the 64 KiB page of each engine table (coarse centroids, codebooks; NearestRows).
-    assert.ok(perVector < 8 + 8 + 40 + 20 + (2 * 65536) / index.size, `${perVector} bytes per vector`);
+    // among them the 64 KiB page of each engine: coarse centroids and codebooks (NearestRows), and
+    // the ADC scanner's codebooks and tables.
+    assert.ok(perVector < 8 + 8 + 40 + 20 + (3 * 65536) / index.size, `${perVector} bytes per vector`);
     const withFull = build('euclidean', { m: 8, precomputeTables: false });
     withFull.compact();
     assert.ok(withFull.memoryBytes() / withFull.size > perVector + 4 * dim, 'full vectors are counted');
@@ -101,29 +104,70 @@ describe('IvfPqIndex', () => {
     assert.deepEqual(index.search(base[0] ?? [], 1), [{ id: 1, distance: 0 }]);
   });
 
+  // The scans run in the engine (wasm/pq.as); its TypeScript replay (js-pq.ts) adds in the same
+  // f32 order, so ids and distances must be equal, not merely close.
+  it('returns the same ids and distances on the WebAssembly and TypeScript backends', () => {
+    const configs: [Metric, Partial<IvfPqIndexOptions>][] = [
+      ...metrics.map((metric): [Metric, Partial<IvfPqIndexOptions>] => [metric, { rescore: false }]),
+      ['euclidean', { rescore: false, precomputeTables: false }],
+      ['dot', { oversampling: 2 }],
+    ];
+    const searches: SearchOptions[] = [
+      { nprobe: 1 },
+      { nprobe: 4, filter: (id) => id % 5 === 0 },
+      { nprobe: 2, filter: { ids: [3, 10, 17, 400, 1200, 2999] } },
+      { exact: true },
+    ];
+    for (const [metric, options] of configs) {
+      const variant = (backend: 'wasm-simd' | 'js'): IvfPqIndex => {
+        const index = build(metric, { ...options, backend, nlist: 16 });
+        for (let id = 0; id < base.length; id += 4) index.delete(id);
+        return index;
+      };
+      const wasm = variant('wasm-simd');
+      const js = variant('js');
+      assert.equal(wasm.backend, 'wasm-simd');
+      assert.equal(js.backend, 'js');
+      for (const q of queries.slice(0, 10)) {
+        for (const search of searches) {
+          const hits = wasm.search(q, 10, search);
+          assert.equal(hits.length, search.filter !== undefined && 'ids' in search.filter ? 4 : 10);
+          assert.ok(hits.every(({ id }) => id % 4 !== 0));
+          assert.deepEqual(hits, js.search(q, 10, search), `${metric} ${JSON.stringify(options)}`);
+        }
+      }
+    }
+  });
+
   it('scores codes by ADC tables equal to the distance to their reconstruction', () => {
     const random = mulberry32(3);
     const d = 8;
     const data = Float32Array.from({ length: 600 * d }, () => random() * 2 - 1);
     const pq = ProductQuantizer.train(data, d, 4, { seed: 1, iterations: 10 });
     assert.equal(pq.ksub, 256);
-    const code = new Uint8Array(4);
+    const rows = 20;
+    const codes = new Uint8Array(rows * 4);
+    for (let i = 0; i < rows; i++) pq.encode(data, i * d, codes, i * 4);
     const query = Float32Array.from({ length: d }, () => random());
-    const table = new Float32Array(4 * 256);
-    for (const kind of ['l2', 'l1', 'ip'] as const) {
-      pq.fillTable(kind, query, table);
-      for (let i = 0; i < 20; i++) {
-        pq.encode(data, i * d, code, 0);
-        const back = pq.decode(code, 0);
+    for (const [kind, kernel] of [
+      ['l2', KERNEL_L2],
+      ['l1', KERNEL_L1],
+      ['ip', KERNEL_IP],
+    ] as const) {
+      // Without list terms an L2 or L1 table is filled from the target passed to scan; the −q·r
+      // table of inner products, once per query by setQuery.
+      const scanner = new AdcScanner(pq, kernel, undefined, 'auto');
+      scanner.setQuery(query);
+      const got = scanner.scan(codes, rows, 0, 0, query);
+      for (let i = 0; i < rows; i++) {
+        const back = pq.decode(codes, i * 4);
         let want = 0;
         for (let j = 0; j < d; j++) {
           const x = query[j] ?? 0;
           const y = back[j] ?? 0;
           want += kind === 'l2' ? (x - y) ** 2 : kind === 'l1' ? Math.abs(x - y) : -x * y;
         }
-        let got = 0;
-        for (let s = 0; s < 4; s++) got += table[s * 256 + (code[s] ?? 0)] ?? 0;
-        assert.ok(Math.abs(got - want) < 1e-5, `${kind}: ${got} vs ${want}`);
+        assert.ok(Math.abs((got[i] ?? 0) - want) < 1e-5, `${kind}: ${got[i]} vs ${want}`);
       }
     }
   });

@@ -1,6 +1,7 @@
 import { StrataError } from '../../kernel/index.js';
+import { KERNEL_IP, KERNEL_L1, KERNEL_L2, type KernelCode } from '../engine/engine.js';
 import type { Metric, SearchHit } from '../types.js';
-import { rowDistance } from './distance.js';
+import { AdcScanner } from './adc-scanner.js';
 import {
   EngineFullVectors,
   rescoreCandidates,
@@ -34,12 +35,13 @@ export interface IvfPqIndexOptions extends IvfOptions {
 /** At most this many bytes of precomputed L2 tables (nlist · m · ksub floats); above, tables are filled per list. */
 const PRECOMPUTED_TABLE_BUDGET = 64 * 1024 * 1024;
 
-const tableKind = {
-  euclidean: 'l2',
-  manhattan: 'l1',
-  cosine: 'ip',
-  dot: 'ip',
-} as const satisfies Record<Metric, 'l2' | 'l1' | 'ip'>;
+/** The distance an ADC table holds per subspace (KERNEL_IP: −q·r; the list adds 1 − q·c). */
+const tableKernel = {
+  euclidean: KERNEL_L2,
+  manhattan: KERNEL_L1,
+  cosine: KERNEL_IP,
+  dot: KERNEL_IP,
+} as const satisfies Record<Metric, KernelCode>;
 
 /**
  * IVF-PQ, the IVFADC scheme of Jégou, Douze & Schmid 2011 (§IV): each vector's residual from its
@@ -59,12 +61,9 @@ export class IvfPqIndex extends IvfIndex {
   private readonly full: FullVectors | undefined;
   private readonly precomputeTables: boolean;
   private pq: ProductQuantizer | undefined;
+  /** The tables and list scans, in the engine, once trained. */
+  private scanner: AdcScanner | undefined;
   private readonly residual: Float32Array;
-  private table = new Float32Array(0);
-  /** Euclidean only: per list, ‖r‖² + 2·c·r for every sub-centroid r (see precomputeListTerms). */
-  private listTerms: Float32Array | undefined;
-  /** Euclidean only: −2·q·r for every sub-centroid r, once per query. */
-  private queryTerms = new Float32Array(0);
 
   constructor(options: IvfPqIndexOptions) {
     const m = options.m ?? defaultSubquantizers(options.dimension);
@@ -87,7 +86,7 @@ export class IvfPqIndex extends IvfIndex {
     }
     this.full = this.rescore
       ? (options.fullVectors?.(options.dimension, options.metric) ??
-        new EngineFullVectors(options.dimension, options.metric, 'auto'))
+        new EngineFullVectors(options.dimension, options.metric, this.backend))
       : undefined;
     this.residual = new Float32Array(options.dimension);
     this.precomputeTables = options.precomputeTables ?? true;
@@ -111,8 +110,9 @@ export class IvfPqIndex extends IvfIndex {
       iterations: this.iterations,
       sample: Math.min(n, this.trainingSize),
     });
-    this.table = new Float32Array(this.m * this.pq.ksub);
-    if (this.metric === 'euclidean' && this.precomputeTables) this.precomputeListTerms(this.pq, centroids);
+    const terms =
+      this.metric === 'euclidean' && this.precomputeTables ? this.listTerms(this.pq, centroids) : undefined;
+    this.scanner = new AdcScanner(this.pq, tableKernel[this.metric], terms, this.backend);
   }
 
   /**
@@ -121,11 +121,11 @@ export class IvfPqIndex extends IvfIndex {
    * the list only, the last on the query only, both decompose over subspaces, and ‖q − c‖² is
    * the distance already computed to rank the lists. Filling a list's table then costs m · ksub
    * additions instead of d · ksub: the win grows with d/m. Kept only within a memory budget,
-   * since it costs nlist · m · ksub floats.
+   * since it costs nlist · m · ksub floats (held in the scanner's engine).
    */
-  private precomputeListTerms(pq: ProductQuantizer, centroids: Float32Array): void {
+  private listTerms(pq: ProductQuantizer, centroids: Float32Array): Float32Array | undefined {
     const { m, ksub, dsub, codebooks } = pq;
-    if (this.nlist * m * ksub * 4 > PRECOMPUTED_TABLE_BUDGET) return;
+    if (this.nlist * m * ksub * 4 > PRECOMPUTED_TABLE_BUDGET) return undefined;
     const d = this.dimension;
     const terms = new Float32Array(this.nlist * m * ksub);
     for (let list = 0; list < this.nlist; list++) {
@@ -140,8 +140,7 @@ export class IvfPqIndex extends IvfIndex {
         }
       }
     }
-    this.listTerms = terms;
-    this.queryTerms = new Float32Array(m * ksub);
+    return terms;
   }
 
   private residualOf(vector: Float32Array, list: number): Float32Array {
@@ -165,13 +164,7 @@ export class IvfPqIndex extends IvfIndex {
 
   protected prepare(query: Float32Array): void {
     this.full?.setQuery(query);
-    // For inner products q·(c + r) = q·c + q·r: the table for r does not depend on the list.
-    if (tableKind[this.metric] === 'ip') this.pq?.fillTable('ip', query, this.table);
-    // fillTable('ip') gives −q·r; the precomputed L2 decomposition needs −2·q·r.
-    else if (this.listTerms !== undefined) {
-      this.pq?.fillTable('ip', query, this.queryTerms);
-      for (let i = 0; i < this.queryTerms.length; i++) this.queryTerms[i] = 2 * (this.queryTerms[i] ?? 0);
-    }
+    this.scanner?.setQuery(query);
   }
 
   protected scanList(
@@ -180,9 +173,10 @@ export class IvfPqIndex extends IvfIndex {
     heap: TopK,
     allow: ((id: number) => boolean) | undefined,
     exact: boolean,
+    centroidDistance: number,
   ): void {
-    const pq = this.pq;
-    if (pq === undefined) return;
+    const scanner = this.scanner;
+    if (scanner === undefined) return;
     const ids = this.lists.idsOf(list);
     const n = this.lists.sizeOf(list);
     const full = this.full;
@@ -195,36 +189,22 @@ export class IvfPqIndex extends IvfIndex {
       }
       return;
     }
-    const kind = tableKind[this.metric];
-    let base = 0;
-    if (kind === 'ip')
-      base = rowDistance.dot(
-        query,
-        this.centroids ?? new Float32Array(0),
-        list * this.dimension,
-        this.dimension,
-      );
-    const { m, ksub } = pq;
-    const terms = this.listTerms;
-    if (kind === 'l2' && terms !== undefined) {
-      base = rowDistance.euclidean(
-        query,
-        this.centroids ?? new Float32Array(0),
-        list * this.dimension,
-        this.dimension,
-      );
-      const from = list * m * ksub;
-      for (let i = 0; i < m * ksub; i++) this.table[i] = (terms[from + i] ?? 0) + (this.queryTerms[i] ?? 0);
-    } else if (kind !== 'ip') pq.fillTable(kind, this.residualOf(query, list), this.table);
-    const table = this.table;
-    const codes = this.lists.codesOf(list);
+    // For inner products q·(c + r) = q·c + q·r and for precomputed L2 ‖q − c‖² starts the sum
+    // (see listTerms): the list's coarse distance is the base. Tables from the residual add none.
+    const residual = scanner.residualTables;
+    const distances = scanner.scan(
+      this.lists.codesOf(list),
+      n,
+      list,
+      residual ? 0 : centroidDistance,
+      residual ? this.residualOf(query, list) : query,
+    );
+    // The filter runs only for codes that would enter the heap: most fall short of its bound.
     for (let row = 0; row < n; row++) {
+      const dist = distances[row] ?? 0;
+      if (dist >= heap.bound) continue;
       const id = ids[row] ?? 0;
-      if (allow !== undefined && !allow(id)) continue;
-      let dist = base;
-      const at = row * m;
-      for (let s = 0; s < m; s++) dist += table[s * ksub + (codes[at + s] ?? 0)] ?? 0;
-      if (dist < heap.bound) heap.push(dist, id);
+      if (allow === undefined || allow(id)) heap.push(dist, id);
     }
   }
 
@@ -239,13 +219,12 @@ export class IvfPqIndex extends IvfIndex {
     return rescoreCandidates(full, candidates, k);
   }
 
-  /** RAM only: lists, codebooks, tables and the full vectors' bytes in RAM (cached blocks, on disk). */
+  /** RAM only: lists, codebooks, the scanner's engine (tables, precomputed terms) and the full vectors' bytes in RAM (cached blocks, on disk). */
   override memoryBytes(): number {
-    const tables = this.listTerms?.byteLength ?? 0;
     return (
       super.memoryBytes() +
       (this.pq?.memoryBytes() ?? 0) +
-      tables +
+      (this.scanner?.bytes() ?? 0) +
       (this.full?.bytes() ?? 0) +
       (this.full?.idBytes() ?? 0)
     );

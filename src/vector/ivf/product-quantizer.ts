@@ -3,7 +3,8 @@
 // the index of its nearest centroid in that subspace's own codebook of ksub ≤ 256 centroids,
 // trained by k-means. A code is m bytes. Distances to a query are estimated by asymmetric
 // distance computation (ADC, §III.A): the query stays exact, and per subspace a table holds its
-// distance to every centroid, so scoring a code costs m table look-ups and additions.
+// distance to every centroid, so scoring a code costs m table look-ups and additions. The tables
+// and scans run in the engine (wasm/pq.as, through ivf/adc-scanner.ts).
 import { StrataError } from '../../kernel/index.js';
 import { kmeans } from '../algorithms/kmeans.js';
 import { NearestRows } from '../algorithms/nearest-rows.js';
@@ -84,29 +85,6 @@ export class ProductQuantizer {
       out.set(codebooks.subarray((s * ksub + c) * dsub, (s * ksub + c + 1) * dsub), s * dsub);
     }
     return out;
-  }
-
-  /**
-   * Fills the ADC table: table[s · ksub + j] is the distance between subvector s of `target` and
-   * centroid j of subspace s — squared L2 (`l2`), L1 (`l1`), or the negated inner product (`ip`).
-   * All three add up over subspaces, which is what makes the table decomposition exact.
-   */
-  fillTable(kind: 'l2' | 'l1' | 'ip', target: Float32Array, table: Float32Array): void {
-    const { m, dsub, ksub, codebooks } = this;
-    for (let s = 0; s < m; s++) {
-      for (let j = 0; j < ksub; j++) {
-        const base = (s * ksub + j) * dsub;
-        let sum = 0;
-        for (let t = 0; t < dsub; t++) {
-          const x = target[s * dsub + t] ?? 0;
-          const c = codebooks[base + t] ?? 0;
-          if (kind === 'l2') sum += (x - c) * (x - c);
-          else if (kind === 'l1') sum += Math.abs(x - c);
-          else sum -= x * c;
-        }
-        table[s * ksub + j] = sum;
-      }
-    }
   }
 }
 

@@ -17,3 +17,4 @@ export {
   findNeighbours,
   linkPart,
 } from './hnsw';
+export { pqTable, pqListTable, pqScan } from './pq';
