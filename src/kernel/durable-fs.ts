@@ -1,6 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { close, closeSync, fsync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
+/** Bytes written at once by stageFile: small chunks are gathered until this many. */
+const STAGING_BYTES = 1 << 20;
+
+/**
+ * Where a writer hands over content, chunk after chunk. A chunk is only read during the call, so
+ * a writer may fill the same buffer again for the next one.
+ */
+export type ByteSink = (chunk: Uint8Array) => void;
+
+/** A file written whole beside its path and not yet in place. */
+export interface StagedFile {
+  /** Bytes written. */
+  readonly size: number;
+  /** Syncs the file, renames it over its path and syncs the directory. */
+  commit(): Promise<void>;
+  /** Removes the staged file; its path is untouched. */
+  discard(): Promise<void>;
+}
 
 /**
  * Makes the creation, rename or removal of a directory entry durable. fsync on a file persists its
@@ -19,29 +43,87 @@ export async function syncDirectory(directory: string): Promise<void> {
 }
 
 /**
+ * Writes the content `body` hands over into a temp file beside `path` (dot-prefixed, so listings
+ * can skip it; created with `mode`, so it is never readable by others even for a moment), in
+ * memory only a chunk at a time. `body` runs before this returns: a caller serialising live state
+ * writes the state it saw at the call, whatever changes while the file is synced. A body that
+ * throws, or a failed write, leaves no temp file behind.
+ */
+export function stageFile(path: string, body: (write: ByteSink) => void, mode = 0o644): StagedFile {
+  const directory = dirname(path);
+  const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', mode);
+  let size = 0;
+  try {
+    const staging = Buffer.allocUnsafe(STAGING_BYTES);
+    let used = 0;
+    const flush = (): void => {
+      writeAll(fd, staging.subarray(0, used));
+      used = 0;
+    };
+    body((chunk) => {
+      size += chunk.byteLength;
+      if (used + chunk.byteLength > STAGING_BYTES) flush();
+      if (chunk.byteLength >= STAGING_BYTES) writeAll(fd, chunk);
+      else {
+        staging.set(chunk, used);
+        used += chunk.byteLength;
+      }
+    });
+    flush();
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw error;
+  }
+  let settled = false;
+  const settle = (): void => {
+    if (settled) throw new Error(`the staged file for ${path} was already committed or discarded`);
+    settled = true;
+  };
+  return {
+    size,
+    commit: async () => {
+      settle();
+      try {
+        try {
+          await fsyncFd(fd);
+        } finally {
+          await closeFd(fd);
+        }
+        await rename(temp, path);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+      await syncDirectory(directory);
+    },
+    discard: async () => {
+      settle();
+      await closeFd(fd);
+      await unlink(temp).catch(() => undefined);
+    },
+  };
+}
+
+/**
  * Replaces `path` with `data` so that a crash leaves either the old file or the new one, never a
- * mix: a synced temp file beside it (dot-prefixed, so listings can skip it; created with `mode`,
- * so it is never readable by others even for a moment), renamed over it, then the directory synced.
+ * mix: a synced temp file beside it (stageFile), renamed over it, then the directory synced.
  */
 export async function writeFileAtomically(
   path: string,
   data: string | Uint8Array,
   mode = 0o644,
 ): Promise<void> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(directory);
+  await stageFile(
+    path,
+    (write) => {
+      write(typeof data === 'string' ? Buffer.from(data) : data);
+    },
+    mode,
+  ).commit();
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.byteLength;) at += writeSync(fd, bytes, at, bytes.byteLength - at);
 }

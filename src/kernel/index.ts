@@ -11,5 +11,11 @@ export { packageRoot } from './package-root.js';
 export { StringEnum } from './schema.js';
 export { noLifecycle, type Lifecycle } from './lifecycle.js';
 export { DirectoryLock } from './directory-lock.js';
-export { syncDirectory, writeFileAtomically } from './durable-fs.js';
+export {
+  stageFile,
+  syncDirectory,
+  writeFileAtomically,
+  type ByteSink,
+  type StagedFile,
+} from './durable-fs.js';
 export { checkTenantId, defaultTenant, isTenantId, tenantIdPattern } from './tenant.js';

@@ -1,4 +1,4 @@
-import { StrataError } from '../../kernel/index.js';
+import { StrataError, type ByteSink } from '../../kernel/index.js';
 import { pcaFromJson } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { HnswIndex } from '../hnsw-index.js';
@@ -6,6 +6,7 @@ import { PcaIndex } from '../reduced/pca-index.js';
 import { quantizationOf } from '../quantization/config.js';
 import type { FullVectorsFactory } from '../quantization/full-vectors.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
+import { ByteReader, type ByteSource } from '../storage/byte-source.js';
 import {
   PayloadIndexes,
   estimateMatches,
@@ -56,6 +57,66 @@ type CollectionIndex = HnswIndex | QuantizedHnswIndex | PcaIndex;
 
 /** Points a snapshot restore hands the index at a time: whole build batches (256 each). */
 const RESTORE_CHUNK = 4096;
+
+/**
+ * The layout of writeState: 2 is the header, then blocks of points and their vectors. Snapshots of
+ * earlier versions (no `format`) hold every point in the header and every vector after it.
+ */
+const STATE_FORMAT = 2;
+/** The most vector bytes in one block of a state: what writeState and restore hold at a time. */
+const BLOCK_VECTOR_BYTES = 4 << 20;
+
+type StatePoint = [PointId, number, Payload];
+
+interface StateHeader {
+  readonly format?: number;
+  readonly sequence: number;
+  readonly params: CollectionParams;
+  readonly payloadIndexes: [string, string][];
+  /** Earlier versions only: every point, whose vectors follow the header in this order. */
+  readonly points?: StatePoint[];
+}
+
+function pointsPerBlock(dimension: number): number {
+  return Math.max(1, Math.min(RESTORE_CHUNK, Math.floor(BLOCK_VECTOR_BYTES / (dimension * 4))));
+}
+
+function writeFramed(write: ByteSink, bytes: Uint8Array): void {
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, bytes.byteLength, true);
+  write(length);
+  write(bytes);
+}
+
+/** The blocks of a state after its header: points and their vectors' bytes, in order. */
+function* stateBlocks(
+  reader: ByteReader,
+  header: StateHeader,
+): Generator<{ points: StatePoint[]; vectors: Uint8Array }> {
+  const rowBytes = header.params.dimension * 4;
+  if (header.format === undefined) {
+    const points = header.points ?? [];
+    const perBlock = pointsPerBlock(header.params.dimension);
+    for (let at = 0; at < points.length; at += perBlock) {
+      const block = points.slice(at, at + perBlock);
+      yield { points: block, vectors: reader.read(block.length * rowBytes) };
+    }
+    return;
+  }
+  if (header.format !== STATE_FORMAT) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `the collection state has format ${String(header.format)}; this Strata reads up to ${String(STATE_FORMAT)}`,
+    );
+  }
+  while (!reader.done) {
+    const points = JSON.parse(decoder.decode(reader.read(reader.uint32()))) as unknown;
+    if (!Array.isArray(points)) {
+      throw new StrataError('INVALID_ARGUMENT', 'a block of the collection state does not list points');
+    }
+    yield { points: points as StatePoint[], vectors: reader.read(points.length * rowBytes) };
+  }
+}
 
 /** The index `params` call for: HNSW over float32, over quantized codes, or over PCA-reduced vectors. */
 function indexFor(
@@ -293,101 +354,93 @@ export class Collection {
   }
 
   /**
-   * The state at `sequence` as bytes: a JSON header (parameters, payload indexes, points without
-   * vectors) followed by every vector as float32, in header order. Vectors are taken as stored,
-   * so a restore inserts the same bits.
+   * Hands over the state at `sequence`, a block at a time: a JSON header (format, sequence,
+   * parameters, payload indexes), then blocks of up to POINTS_PER_BLOCK points, each
+   * [u32 length][JSON array of [id, version, payload]][their vectors as float32]. Vectors are
+   * taken as stored, so a restore inserts the same bits; a quantized index hands them over in
+   * storage order (one sequential pass over a file on disk). Only one block is in memory at a
+   * time, so a collection whose vectors live on disk is never held in RAM to be snapshotted.
    */
-  snapshot(): Uint8Array {
+  writeState(write: ByteSink): void {
     const dimension = this.#params.dimension;
-    const points: [PointId, number, Payload][] = [];
-    for (const record of this.#records.values()) points.push([record.id, record.version, record.payload]);
-    const header = encoder.encode(
-      JSON.stringify({
-        sequence: this.#sequence,
-        params: this.#params,
-        payloadIndexes: Object.entries(this.#payloadIndexes.schema()).map(([field, info]) => [
-          field,
-          info.data_type,
-        ]),
-        points,
-      }),
+    writeFramed(
+      write,
+      encoder.encode(
+        JSON.stringify({
+          format: STATE_FORMAT,
+          sequence: this.#sequence,
+          params: this.#params,
+          payloadIndexes: Object.entries(this.#payloadIndexes.schema()).map(([field, info]) => [
+            field,
+            info.data_type,
+          ]),
+        }),
+      ),
     );
-    // The vectors go straight into the snapshot's buffer, one at a time: a collection whose
-    // vectors live on disk never holds them twice (or in the JS heap) to be snapshotted.
-    const bytes = new Uint8Array(4 + header.byteLength + this.#records.size * dimension * 4);
-    new DataView(bytes.buffer).setUint32(0, header.byteLength, true);
-    bytes.set(header, 4);
-    const vectorsAt = 4 + header.byteLength;
-    const put = (position: number, vector: Float32Array): void => {
-      bytes.set(
-        new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4),
-        vectorsAt + position * dimension * 4,
-      );
+    const perBlock = pointsPerBlock(dimension);
+    const vectors = new Float32Array(perBlock * dimension);
+    let points: [PointId, number, Payload][] = [];
+    const add = (record: PointRecord, vector: Float32Array): void => {
+      vectors.set(vector.subarray(0, dimension), points.length * dimension);
+      points.push([record.id, record.version, record.payload]);
+      if (points.length === perBlock) flush();
     };
-    let position = 0;
+    const flush = (): void => {
+      if (points.length === 0) return;
+      writeFramed(write, encoder.encode(JSON.stringify(points)));
+      write(new Uint8Array(vectors.buffer, 0, points.length * dimension * 4));
+      points = [];
+    };
     if (this.#index instanceof QuantizedHnswIndex) {
-      // Read in storage order (one sequential pass over a file on disk), placed in header order.
-      const positionOf = new Map<number, number>();
-      for (const internal of this.#records.keys()) positionOf.set(internal, position++);
       for (const [internal, vector] of this.#index.vectors()) {
-        const at = positionOf.get(internal);
-        if (at !== undefined) put(at, vector);
+        const record = this.#records.get(internal);
+        if (record !== undefined) add(record, vector);
       }
     } else {
-      for (const internal of this.#records.keys()) {
+      for (const [internal, record] of this.#records) {
         const vector = this.#index.vector(internal);
-        if (vector !== undefined) put(position, vector);
-        position++;
+        if (vector !== undefined) add(record, vector);
       }
     }
-    return bytes;
+    flush();
   }
 
-  /** A collection rebuilt from `snapshot()` bytes; `placement` and `buildPool` as for the constructor. */
+  /**
+   * A collection rebuilt from the bytes `writeState` wrote (or an earlier version's snapshot),
+   * read a block at a time; `placement` and `buildPool` as for the constructor.
+   */
   static restore(
     name: string,
-    bytes: Uint8Array,
+    state: ByteSource,
     placement?: FullVectorsPlacement,
     buildPool?: BuildPool,
   ): Collection {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const headerBytes = view.getUint32(0, true);
-    const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerBytes))) as {
-      sequence: number;
-      params: CollectionParams;
-      payloadIndexes: [string, string][];
-      points: [PointId, number, Payload][];
-    };
+    const reader = new ByteReader(state);
+    const header = JSON.parse(decoder.decode(reader.read(reader.uint32()))) as StateHeader;
     const collection = new Collection(name, header.params, placement, buildPool);
     // A snapshot that fails half way must not leave its full-vector file behind.
     try {
       const dimension = header.params.dimension;
-      const vectorsAt = 4 + headerBytes;
-      const vectorBytes = header.points.length * dimension * 4;
-      if (bytes.byteLength - vectorsAt < vectorBytes) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `the snapshot holds ${bytes.byteLength - vectorsAt} bytes of vectors; its ${header.points.length} points of dimension ${dimension} need ${vectorBytes}`,
-        );
-      }
-      // A bulk load (on the build pool when there is one), in chunks: each row is copied out (the
-      // vector block of a snapshot read from disk need not be 4-byte aligned), but only a chunk of
-      // them is held at a time, not a second copy of every vector.
+      // A bulk load (on the build pool when there is one), in chunks of whole build batches: each
+      // row is copied out (a block read from a file need not be 4-byte aligned), but only a chunk
+      // of them is held at a time, not a second copy of every vector.
       let internals: number[] = [];
       let rows: Float32Array[] = [];
-      for (const [index, [id, version, payload]] of header.points.entries()) {
-        const internal = collection.#nextInternal++;
-        collection.#internalOf.set(id, internal);
-        const at = vectorsAt + index * dimension * 4;
-        internals.push(internal);
-        const row = new Float32Array(dimension);
-        new Uint8Array(row.buffer).set(bytes.subarray(at, at + dimension * 4));
-        rows.push(row);
-        collection.#records.set(internal, { id, version, payload });
-        if (internals.length === RESTORE_CHUNK) {
-          collection.#index.upsertMany(internals, rows);
-          internals = [];
-          rows = [];
+      for (const block of stateBlocks(reader, header)) {
+        for (const [index, [id, version, payload]] of block.points.entries()) {
+          const internal = collection.#nextInternal++;
+          collection.#internalOf.set(id, internal);
+          const at = index * dimension * 4;
+          const row = new Float32Array(dimension);
+          new Uint8Array(row.buffer).set(block.vectors.subarray(at, at + dimension * 4));
+          internals.push(internal);
+          rows.push(row);
+          collection.#records.set(internal, { id, version, payload });
+          if (internals.length === RESTORE_CHUNK) {
+            collection.#index.upsertMany(internals, rows);
+            internals = [];
+            rows = [];
+          }
         }
       }
       collection.#index.upsertMany(internals, rows);

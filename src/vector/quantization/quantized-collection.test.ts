@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { isStrataError } from '../../kernel/index.js';
 import { Collection } from '../collection/collection.js';
 import { paramsFromCreate } from '../collection/params.js';
+import { bufferSource } from '../storage/byte-source.js';
+import { collectBytes } from '../storage/test-support.js';
 import { clustered } from '../test-data.js';
 import { quantizationConfigFrom, quantizationSearchFrom } from './config.js';
 
@@ -61,7 +63,14 @@ describe('a quantized collection', () => {
     const exact = collection.nearest(query, 10, { ef: 64, exact: true }).map((h) => h.id);
     const before = search(collection);
     assert.ok(before.filter((id) => exact.includes(id)).length >= 9);
-    const restored = Collection.restore('q', collection.snapshot());
+    const restored = Collection.restore(
+      'q',
+      bufferSource(
+        collectBytes((write) => {
+          collection.writeState(write);
+        }),
+      ),
+    );
     assert.deepEqual(restored.params.quantization, { scalar: { type: 'int8', quantile: 0.98 } });
     assert.deepEqual(restored.vector(7), collection.vector(7));
     assert.ok(search(restored).filter((id) => exact.includes(id)).length >= 9);

@@ -1,13 +1,27 @@
+import type { ByteSink } from '../../kernel/index.js';
+import type { ByteSource } from './byte-source.js';
+
+/** A stored blob opened for reading; close() when done. */
+export interface BlobFile extends ByteSource {
+  close(): void;
+}
+
 /**
  * Where snapshots go (ARCHITECTURE.md §4): the filesystem in embedded mode; the NATS object store
- * or an S3-compatible bucket later. Names are `/`-separated paths of plain segments.
+ * or an S3-compatible bucket later (which would stage the blob in a local file, then upload it).
+ * Names are `/`-separated paths of plain segments. Blobs go in and come out a chunk at a time, so
+ * a blob larger than memory can be written and read.
  */
 export interface BlobStore {
   /** True when a reader sees either the whole previous blob or the whole new one, never a mix. */
   readonly atomicPut: boolean;
-  put(name: string, bytes: Uint8Array): Promise<void>;
-  /** The blob's bytes, or undefined when there is none of that name. */
-  get(name: string): Promise<Uint8Array | undefined>;
+  /**
+   * Writes the blob `body` hands over. `body` runs before put returns its promise, so a caller
+   * serialising live state stores the state it saw at the call.
+   */
+  put(name: string, body: (write: ByteSink) => void): Promise<void>;
+  /** The blob, opened, or undefined when there is none of that name. */
+  open(name: string): Promise<BlobFile | undefined>;
   /** The names that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
   /** Removes the blob; removing one that does not exist is not an error. */

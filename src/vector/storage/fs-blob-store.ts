@@ -1,7 +1,9 @@
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { StrataError, writeFileAtomically } from '../../kernel/index.js';
-import type { BlobStore } from './blob-store.js';
+import { StrataError, stageFile, type ByteSink } from '../../kernel/index.js';
+import type { BlobFile, BlobStore } from './blob-store.js';
+import { FileSource } from './byte-source.js';
 import { isNotFound } from './durable-fs.js';
 
 /** A BlobStore in a local directory; each blob is one file, written atomically. */
@@ -15,20 +17,21 @@ export class FsBlobStore implements BlobStore {
    * what makes the put atomic; the first fsync keeps the rename from exposing a file whose data is
    * not yet on disk after a power failure, and the second makes the rename itself durable.
    */
-  async put(name: string, bytes: Uint8Array): Promise<void> {
+  async put(name: string, body: (write: ByteSink) => void): Promise<void> {
+    // Synchronous up to the staged file, so that `body` runs before the first await.
     const path = this.#path(name);
-    const directory = dirname(path);
-    await mkdir(directory, { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     // The temp file is dot-prefixed: list() skips it, so one a crash left behind never looks like a blob.
-    await writeFileAtomically(path, bytes);
+    await stageFile(path, body).commit();
   }
 
-  async get(name: string): Promise<Uint8Array | undefined> {
+  open(name: string): Promise<BlobFile | undefined> {
+    // A file opened for positional reads: the blob is read a range at a time, never whole.
     try {
-      return await readFile(this.#path(name));
+      return Promise.resolve(new FileSource(this.#path(name)));
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+      if (isNotFound(error)) return Promise.resolve(undefined);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

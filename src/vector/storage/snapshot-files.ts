@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, mkdirSync, type ReadStream } from 'node:fs';
+import { lstat, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StrataError, isStrataError, writeFileAtomically } from '../../kernel/index.js';
+import {
+  StrataError,
+  isStrataError,
+  stageFile,
+  writeFileAtomically,
+  type ByteSink,
+  type StagedFile,
+} from '../../kernel/index.js';
+import { FileSource, sliceSource, type ByteSource } from './byte-source.js';
 import { isNotFound } from './durable-fs.js';
 
 /**
@@ -11,11 +19,13 @@ import { isNotFound } from './durable-fs.js';
  * from the internal snapshots that let the log be truncated (snapshots.ts): they live in their own
  * folder, `<root>/<collection>/<name>.snapshot`, and are never deleted by log truncation.
  *
- * A file is self-describing: [magic 8 bytes "STRATASN"][format u32][reserved u32][SHA-256 of the
- * body, 32 bytes][body], where the body is the collection's own state bytes (parameters, payload
- * indexes, points and vectors at one sequence). The embedded hash is what makes a damaged or
- * truncated upload fail before anything is replaced; the checksum Qdrant reports (SHA-256 of the
- * whole file, kept beside it in `<name>.checksum`) is what a client checks a download against.
+ * A file is self-describing: [magic 8 bytes "STRATASN"][format u32 = 2][reserved u32][body]
+ * [SHA-256 of the body, 32 bytes], where the body is the collection's own state bytes (parameters,
+ * payload indexes, points and vectors at one sequence). The hash trails the body so that a file is
+ * written in one pass, a chunk at a time; format 1 files (the hash before the body, at byte 16)
+ * are still read. The embedded hash is what makes a damaged or truncated upload fail before
+ * anything is replaced; the checksum Qdrant reports (SHA-256 of the whole file, kept beside it in
+ * `<name>.checksum`) is what a client checks a download against.
  */
 export interface SnapshotDescription {
   readonly name: string;
@@ -26,42 +36,89 @@ export interface SnapshotDescription {
 }
 
 const magic = Buffer.from('STRATASN', 'ascii');
-const formatVersion = 1;
-const headerBytes = 48;
+const formatVersion = 2;
+const frontBytes = 16;
+const hashBytes = 32;
 const suffix = '.snapshot';
 const namePattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}\.snapshot$/;
+/** Bytes hashed at a time when a file is verified. */
+const hashChunk = 1 << 20;
 
-/** Wraps a collection's state bytes into a snapshot file. */
-export function encodeSnapshotFile(body: Uint8Array): Buffer {
-  const file = Buffer.alloc(headerBytes + body.byteLength);
-  magic.copy(file, 0);
-  file.writeUInt32LE(formatVersion, 8);
-  createHash('sha256').update(body).digest().copy(file, 16);
-  file.set(body, headerBytes);
-  return file;
+/**
+ * Writes a snapshot file around the body `body` hands over, synchronously, into a staged file
+ * beside `path`; returns it with the SHA-256 of the whole file.
+ */
+function stageSnapshotFile(
+  path: string,
+  body: (write: ByteSink) => void,
+): { staged: StagedFile; checksum: string } {
+  const whole = createHash('sha256');
+  const bodyHash = createHash('sha256');
+  const staged = stageFile(path, (write) => {
+    const front = Buffer.alloc(frontBytes);
+    magic.copy(front, 0);
+    front.writeUInt32LE(formatVersion, 8);
+    whole.update(front);
+    write(front);
+    body((chunk) => {
+      bodyHash.update(chunk);
+      whole.update(chunk);
+      write(chunk);
+    });
+    const trailer = bodyHash.digest();
+    whole.update(trailer);
+    write(trailer);
+  });
+  return { staged, checksum: whole.digest('hex') };
 }
 
-/** The collection state bytes of a snapshot file; INVALID_ARGUMENT naming what is wrong otherwise. */
-export function decodeSnapshotFile(file: Uint8Array): Uint8Array {
-  const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-  if (bytes.length < headerBytes || !bytes.subarray(0, 8).equals(magic)) {
+/**
+ * The collection state bytes of a snapshot file, read through once to check its embedded hash
+ * and, when given, `checksum` (the whole file's SHA-256); INVALID_ARGUMENT naming what is wrong
+ * otherwise.
+ */
+export function snapshotBody(file: ByteSource, checksum?: string): ByteSource {
+  if (file.size < frontBytes || !Buffer.from(file.read(0, magic.length)).equals(magic)) {
     throw damaged('it is not a Strata snapshot file (Qdrant snapshot archives cannot be restored)');
   }
-  const version = bytes.readUInt32LE(8);
-  if (version !== formatVersion) {
+  const version = Buffer.from(file.read(8, 4)).readUInt32LE(0);
+  if (version !== 1 && version !== formatVersion) {
     throw damaged(
-      `its format version ${String(version)} is not one this Strata reads (${String(formatVersion)})`,
+      `its format version ${String(version)} is not one this Strata reads (1 and ${String(formatVersion)})`,
     );
   }
-  const body = bytes.subarray(headerBytes);
-  if (!createHash('sha256').update(body).digest().equals(bytes.subarray(16, 48))) {
+  // Format 1: [front][hash][body]; format 2: [front][body][hash].
+  const hashAt = version === 1 ? frontBytes : file.size - hashBytes;
+  const start = version === 1 ? frontBytes + hashBytes : frontBytes;
+  const end = version === 1 ? file.size : file.size - hashBytes;
+  if (end < start) throw damaged('it is truncated');
+  const whole = createHash('sha256');
+  const bodyHash = createHash('sha256');
+  for (let at = 0; at < file.size; at += hashChunk) {
+    const bytes = file.read(at, Math.min(hashChunk, file.size - at));
+    whole.update(bytes);
+    const from = Math.max(start, at) - at;
+    const to = Math.min(end, at + bytes.byteLength) - at;
+    if (to > from) bodyHash.update(bytes.subarray(from, to));
+  }
+  if (checksum !== undefined && whole.digest('hex') !== checksum.toLowerCase()) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'snapshot refused: its SHA-256 does not match the checksum given; nothing was changed',
+      { details: { checksum } },
+    );
+  }
+  if (!bodyHash.digest().equals(file.read(hashAt, hashBytes))) {
     throw damaged('its content does not match its checksum (damaged or truncated)');
   }
-  return body;
+  return sliceSource(file, start, end);
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The SHA-256 of a file, read as a stream. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function damaged(reason: string): StrataError {
@@ -87,23 +144,37 @@ export class SnapshotFiles {
   constructor(readonly root: string) {}
 
   /** Writes a snapshot of `collection` (stored name) named after `label` and the time. */
+  /**
+   * Writes a snapshot of `collection` (stored name) named after `label` and the time, with the
+   * body `body` hands over: it runs before the first await, so the file holds the state as of the
+   * call, and only a chunk of it is in memory at a time.
+   */
   async create(
     collection: string,
     label: string,
-    body: Uint8Array,
+    body: (write: ByteSink) => void,
     now = new Date(),
   ): Promise<SnapshotDescription> {
     const stamp = now.toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
     const millis = String(now.getUTCMilliseconds()).padStart(3, '0');
     const name = checkSnapshotName(`${label}-${stamp}-${millis}${suffix}`);
-    const file = encodeSnapshotFile(body);
-    const checksum = sha256Hex(file);
     const directory = this.#directory(collection);
-    await mkdir(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true });
+    const { staged, checksum } = stageSnapshotFile(join(directory, name), body);
     // The checksum first: a snapshot file never exists without it, so listings never hash files.
-    await writeFileAtomically(join(directory, `${name}.checksum`), checksum);
-    await writeFileAtomically(join(directory, name), file);
-    return { name, creation_time: partialDateTime(now), size: file.length, checksum };
+    try {
+      await writeFileAtomically(join(directory, `${name}.checksum`), checksum);
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+    try {
+      await staged.commit();
+    } catch (error) {
+      await unlink(join(directory, `${name}.checksum`)).catch(() => undefined);
+      throw error;
+    }
+    return { name, creation_time: partialDateTime(now), size: staged.size, checksum };
   }
 
   /** The collection's snapshots, oldest first. */
@@ -135,7 +206,7 @@ export class SnapshotFiles {
       const info = await stat(path);
       const checksum = await readFile(`${path}.checksum`, 'utf8').catch(async (error: unknown) => {
         if (!isNotFound(error)) throw error;
-        return sha256Hex(await readFile(path));
+        return await fileSha256(path);
       });
       return {
         name,
@@ -162,11 +233,12 @@ export class SnapshotFiles {
     }
   }
 
-  async read(collection: string, name: string): Promise<Buffer> {
+  /** The snapshot file opened for positional reads (close it when done); NOT_FOUND when there is none. */
+  source(collection: string, name: string): FileSource {
     const path = this.path(collection, name);
     try {
-      if (!(await lstat(path)).isFile()) throw notFound(collection, name);
-      return await readFile(path);
+      if (!lstatSync(path).isFile()) throw notFound(collection, name);
+      return new FileSource(path);
     } catch (error) {
       if (isNotFound(error)) throw notFound(collection, name);
       throw error;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { createLogger, type Logger } from '../../kernel/index.js';
+import { createLogger, type ByteSink, type Logger } from '../../kernel/index.js';
+import type { ByteSource } from './byte-source.js';
 
 export function temporaryDirectory(name: string): () => string {
   const root = mkdtempSync(join(tmpdir(), `strata-${name}-`));
@@ -27,4 +28,16 @@ export function capturingLogger(): CapturedLogger {
     },
   });
   return { logger, lines };
+}
+
+/** Everything `body` writes, in one buffer. */
+export function collectBytes(body: (write: ByteSink) => void): Buffer {
+  const chunks: Buffer[] = [];
+  body((chunk) => chunks.push(Buffer.from(chunk)));
+  return Buffer.concat(chunks);
+}
+
+/** A source's bytes, whole. */
+export function sourceBytes(source: ByteSource): Buffer {
+  return Buffer.from(source.read(0, source.size));
 }

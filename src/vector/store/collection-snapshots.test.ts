@@ -2,10 +2,17 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger, isStrataError } from '../../kernel/index.js';
+import { createLogger, isStrataError, type ByteSink } from '../../kernel/index.js';
 import { BlockCache } from '../quantization/block-cache.js';
-import { FileLog, FsBlobStore, SnapshotFiles } from '../storage/index.js';
-import { capturingLogger, temporaryDirectory } from '../storage/test-support.js';
+import {
+  FileLog,
+  FsBlobStore,
+  SnapshotFiles,
+  bufferSource,
+  type BlobFile,
+  type ByteSource,
+} from '../storage/index.js';
+import { capturingLogger, sourceBytes, temporaryDirectory } from '../storage/test-support.js';
 import { CollectionSnapshots } from './collection-snapshots.js';
 import { VectorStore } from './vector-store.js';
 
@@ -17,10 +24,40 @@ const admitAll = (): void => undefined;
 class FailingBlobStore extends FsBlobStore {
   failing = false;
 
-  override put(name: string, bytes: Uint8Array): Promise<void> {
+  override put(name: string, body: (write: ByteSink) => void): Promise<void> {
     return this.failing
       ? Promise.reject(new Error('ENOSPC: no space left on device'))
-      : super.put(name, bytes);
+      : super.put(name, body);
+  }
+}
+
+/** A blob store that records the largest chunk written and the largest read of a blob. */
+class MeasuringBlobStore extends FsBlobStore {
+  largestWrite = 0;
+  largestRead = 0;
+
+  override put(name: string, body: (write: ByteSink) => void): Promise<void> {
+    return super.put(name, (write) => {
+      body((chunk) => {
+        this.largestWrite = Math.max(this.largestWrite, chunk.byteLength);
+        write(chunk);
+      });
+    });
+  }
+
+  override async open(name: string): Promise<BlobFile | undefined> {
+    const blob = await super.open(name);
+    if (blob === undefined) return undefined;
+    return {
+      size: blob.size,
+      read: (position, length) => {
+        this.largestRead = Math.max(this.largestRead, length);
+        return blob.read(position, length);
+      },
+      close: () => {
+        blob.close();
+      },
+    };
   }
 }
 
@@ -56,9 +93,14 @@ async function upsert(store: VectorStore, collection: string, ids: number[], dim
   });
 }
 
-async function snapshotFile(snapshots: CollectionSnapshots, collection: string): Promise<Buffer> {
+async function snapshotFile(snapshots: CollectionSnapshots, collection: string): Promise<ByteSource> {
   const created = await snapshots.create(collection);
-  return snapshots.files.read(collection, created.name);
+  const source = snapshots.files.source(collection, created.name);
+  try {
+    return bufferSource(sourceBytes(source));
+  } finally {
+    source.close();
+  }
 }
 
 describe('CollectionSnapshots', () => {
@@ -113,10 +155,10 @@ describe('CollectionSnapshots', () => {
     await upsert(store, 'a', [1, 2]);
     const file = await snapshotFile(snapshots, 'a');
     await upsert(store, 'a', [3]);
-    const damaged = Buffer.from(file);
+    const damaged = sourceBytes(file);
     damaged[60] = (damaged[60] ?? 0) ^ 1;
     const invalid = (error: unknown) => isStrataError(error) && error.code === 'INVALID_ARGUMENT';
-    await assert.rejects(snapshots.recover('a', damaged, undefined, admitAll), invalid);
+    await assert.rejects(snapshots.recover('a', bufferSource(damaged), undefined, admitAll), invalid);
     await assert.rejects(
       snapshots.recover('a', file, undefined, () => {
         throw new Error('over quota');
@@ -125,5 +167,44 @@ describe('CollectionSnapshots', () => {
     );
     assert.equal(store.collection('a').pointCount, 3);
     await store.stop();
+  });
+
+  it('writes and reads the snapshots of an on-disk collection a block at a time, never whole', async () => {
+    const dir = directory();
+    const blobs = new MeasuringBlobStore(dir);
+    const { store } = await open(dir, blobs);
+    const dimension = 256;
+    await store.createCollection('big', {
+      vectors: { size: dimension, distance: 'Euclid', on_disk: true },
+      quantization_config: { scalar: { type: 'int8' } },
+    });
+    const count = 12_000;
+    for (let from = 0; from < count; from += 2000) {
+      await store.mutate('big', {
+        op: 'upsert',
+        points: Array.from({ length: 2000 }, (_, i) => ({
+          id: from + i,
+          vector: Array.from({ length: dimension }, (_, d) => Math.sin((from + i) * 0.37 + d)),
+          payload: { id: from + i },
+        })),
+      });
+    }
+    const query = Array.from({ length: dimension }, (_, d) => Math.cos(d));
+    const before = store.collection('big').nearest(query, 10, { ef: 64, exact: false });
+    await store.stop(); // snapshots the collection
+    const vectorBytes = count * dimension * 4;
+    const block = 4 << 20;
+    assert.ok(
+      blobs.largestWrite > 0 && blobs.largestWrite <= block,
+      `largest write ${String(blobs.largestWrite)}`,
+    );
+    const reopened = await open(dir, blobs);
+    assert.ok(
+      blobs.largestRead > 0 && blobs.largestRead <= block + (256 << 10),
+      `largest read ${String(blobs.largestRead)}`,
+    );
+    assert.ok(vectorBytes > 2 * block);
+    assert.deepEqual(reopened.store.collection('big').nearest(query, 10, { ef: 64, exact: false }), before);
+    await reopened.store.stop();
   });
 });

@@ -2,8 +2,8 @@ import type { ReadStream } from 'node:fs';
 import { StrataError, type Logger } from '../../kernel/index.js';
 import type { Collection } from '../collection/collection.js';
 import {
-  decodeSnapshotFile,
-  sha256Hex,
+  snapshotBody,
+  type ByteSource,
   type SnapshotDescription,
   type SnapshotFiles,
 } from '../storage/index.js';
@@ -42,9 +42,10 @@ export class CollectionSnapshots {
 
   /** Snapshots the collection as of now; NOT_FOUND when it does not exist. */
   create(collection: string, label = clientCollectionName(collection)): Promise<SnapshotDescription> {
-    // Serialised synchronously here, so the file holds one sequence whatever writes follow.
-    const state = this.store.state(collection);
-    const writing = this.files.create(collection, label, state);
+    // Serialised synchronously by create(), so the file holds one sequence whatever writes follow.
+    const writing = this.files.create(collection, label, (write) => {
+      this.store.writeState(collection, write);
+    });
     this.#writing.set(collection, writing);
     return writing.finally(() => {
       if (this.#writing.get(collection) === writing) this.#writing.delete(collection);
@@ -77,18 +78,11 @@ export class CollectionSnapshots {
    */
   async recover(
     collection: string,
-    file: Uint8Array,
+    file: ByteSource,
     checksum: string | undefined,
     admit: (restored: Collection) => void,
   ): Promise<UpdateResult> {
-    if (checksum !== undefined && sha256Hex(file) !== checksum.toLowerCase()) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        'snapshot refused: its SHA-256 does not match the checksum given; nothing was changed',
-        { details: { checksum } },
-      );
-    }
-    return await this.store.restoreCollection(collection, decodeSnapshotFile(file), admit);
+    return await this.store.restoreCollection(collection, snapshotBody(file, checksum), admit);
   }
 
   /**

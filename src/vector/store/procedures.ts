@@ -10,7 +10,7 @@ import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
 import type { VectorMetrics } from '../metrics.js';
-import type { SnapshotDescription } from '../storage/index.js';
+import { bufferSource, type ByteSource, type SnapshotDescription } from '../storage/index.js';
 import type { CollectionSnapshots } from './collection-snapshots.js';
 
 import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
@@ -296,7 +296,12 @@ export class VectorProcedures {
     // Another tenant's snapshot is answered like one that is not there: names do not leak.
     if (tenantOf(source.collection) !== this.tenant)
       throw new StrataError('NOT_FOUND', `there is no snapshot ${source.name} at that location`);
-    await this.#recover(name, await this.snapshots.files.read(source.collection, source.name), checksum);
+    const file = this.snapshots.files.source(source.collection, source.name);
+    try {
+      await this.#recover(name, file, checksum);
+    } finally {
+      file.close();
+    }
     return true;
   }
 
@@ -304,11 +309,11 @@ export class VectorProcedures {
   async uploadSnapshot(name: string, file: Uint8Array, query: unknown = {}): Promise<true> {
     const json = body(query);
     snapshotPriority(json['priority']);
-    await this.#recover(name, file, optionalChecksum(json['checksum']));
+    await this.#recover(name, bufferSource(file), optionalChecksum(json['checksum']));
     return true;
   }
 
-  async #recover(name: string, file: Uint8Array, checksum: string | undefined): Promise<void> {
+  async #recover(name: string, file: ByteSource, checksum: string | undefined): Promise<void> {
     const stored = this.#stored(name);
     await this.snapshots.recover(stored, file, checksum, (restored) => {
       const existing = this.store.collectionExists(stored) ? this.store.collection(stored).pointCount : 0;

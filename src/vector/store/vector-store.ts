@@ -1,6 +1,12 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DirectoryLock, StrataError, type Lifecycle, type Logger } from '../../kernel/index.js';
+import {
+  DirectoryLock,
+  StrataError,
+  type ByteSink,
+  type Lifecycle,
+  type Logger,
+} from '../../kernel/index.js';
 import { explainedVarianceRatio } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
@@ -19,6 +25,7 @@ import {
   latestSnapshot,
   writeSnapshot,
   type BlobStore,
+  type ByteSource,
   type OperationLog,
 } from '../storage/index.js';
 import { clientCollectionName, parseStoredCollectionName } from './collection-name.js';
@@ -274,17 +281,17 @@ export class VectorStore implements Lifecycle {
     return { operation_id: sequence, status: 'completed' };
   }
 
-  /** The collection's state bytes at its current sequence (serialised synchronously, so consistent). */
-  state(name: string): Uint8Array {
-    return this.#stored(name).collection.snapshot();
+  /** Hands the collection's state at its current sequence to `write` (synchronously, so consistent). */
+  writeState(name: string, write: ByteSink): void {
+    this.#stored(name).collection.writeState(write);
   }
 
   /**
-   * Replaces the collection `name` (or creates it) with the state in `bytes` (Collection.snapshot()
+   * Replaces the collection `name` (or creates it) with the state in `state` (Collection.writeState()
    * bytes, verified by the caller), which may come from another collection or another Strata.
    * `admit` sees the restored collection before anything changes, and may refuse it (a quota).
    *
-   * Crash-safe by ordering: the restored state is written as an internal snapshot whose sequence
+   * Crash-safe by ordering: the restored collection is written as an internal snapshot whose sequence
    * is past everything in the old log, in one atomic put. Before that put a restart finds the old
    * collection; after it, the new one (the old log's entries are all older than the snapshot and
    * are not replayed). Only then is the catalog rewritten. Calls on the collection meanwhile get
@@ -292,13 +299,13 @@ export class VectorStore implements Lifecycle {
    */
   restoreCollection(
     name: string,
-    bytes: Uint8Array,
+    state: ByteSource,
     admit: (restored: Collection) => void,
   ): Promise<UpdateResult> {
     parseStoredCollectionName(name);
     let restored: Collection;
     try {
-      restored = Collection.restore(name, bytes, this.#placement(name), this.options.buildPool);
+      restored = Collection.restore(name, state, this.#placement(name), this.options.buildPool);
     } catch (error) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -331,7 +338,7 @@ export class VectorStore implements Lifecycle {
       const sequence = after + 1;
       restored.rebase(sequence);
       try {
-        await writeSnapshot(this.options.snapshots, name, sequence, bytes, this.options.snapshotsKept);
+        await writeSnapshot(this.options.snapshots, name, restored, this.options.snapshotsKept);
       } catch (error) {
         // Nothing switched: the old collection is still what its snapshot and log hold; serve it again.
         restored.close();
@@ -376,16 +383,13 @@ export class VectorStore implements Lifecycle {
    * lets the log drop what the oldest kept snapshot covers: this is how deleted points leave the disk.
    */
   async #snapshot(stored: Stored): Promise<void> {
-    const sequence = stored.collection.sequence;
-    const bytes = stored.collection.snapshot();
     const written = await writeSnapshot(
       this.options.snapshots,
       stored.collection.name,
-      sequence,
-      bytes,
+      stored.collection,
       this.options.snapshotsKept,
     );
-    stored.snapshotSequence = sequence;
+    stored.snapshotSequence = written.sequence;
     await stored.log.truncateThrough(written.truncatableThrough);
   }
 
@@ -450,12 +454,17 @@ export class VectorStore implements Lifecycle {
     await mkdir(directory, { recursive: true });
     const snapshot = await latestSnapshot(this.options.snapshots, name, this.options.logger);
     const placement = this.#placement(name);
-    const collection =
-      snapshot === undefined
-        ? new Collection(name, params, placement, this.options.buildPool)
-        : restored?.sequence === snapshot.sequence
-          ? restored
-          : Collection.restore(name, snapshot.bytes, placement, this.options.buildPool);
+    let collection: Collection;
+    try {
+      collection =
+        snapshot === undefined
+          ? new Collection(name, params, placement, this.options.buildPool)
+          : restored?.sequence === snapshot.sequence
+            ? restored
+            : Collection.restore(name, snapshot.state, placement, this.options.buildPool);
+    } finally {
+      snapshot?.close();
+    }
     if (restored !== undefined && restored !== collection) restored.close();
     // The snapshot's sequence is the truth: a recovered state still carries its source's.
     if (snapshot !== undefined && collection.sequence !== snapshot.sequence)
