@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serverNodeFlags } from '../src/platform/index.js';
 import { Child, cliPath } from '../test/support/cli.js';
 import { tempDataDir } from '../test/support/platform.js';
 
@@ -52,7 +53,8 @@ export async function startStrata(options: StrataOptions): Promise<StrataProcess
       ...Object.entries(flags).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
     ],
     {},
-    options.nodeArgs,
+    // As `npm start` and the strata command run it (src/platform/server-flags.ts).
+    [...serverNodeFlags, ...(options.nodeArgs ?? [])],
   );
   const url = `http://127.0.0.1:${String(httpPort)}`;
   const server = {

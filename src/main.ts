@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16
 import { buildCli } from './platform/index.js';
 
 // The one place that reads the process environment: it is handed to the configuration loader.

@@ -12,4 +12,5 @@ export { moduleNames, targetNames, type ModuleName, type TargetName } from './mo
 export { renderModuleGraph } from './module-graph.js';
 export { moduleDependencies } from './modules.js';
 export { Platform, strataVersion, type PlatformOptions, type ShutdownResult } from './platform.js';
+export { serverNodeFlags } from './server-flags.js';
 export { untilSignal } from './signals.js';

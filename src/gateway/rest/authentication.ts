@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { toStrataError } from '../../kernel/index.js';
 import {
   rateLimitHeaders,
@@ -47,47 +47,64 @@ function header(value: string | string[] | undefined): string | undefined {
  * state goes back in `RateLimit-*` headers. A missing or bad credential is UNAUTHENTICATED (401)
  * and an audit record; an empty bucket is RATE_LIMITED (429, Retry-After). Unknown routes are
  * left to the 404 handler.
+ *
+ * The check is a hook of each non-public route, added as the route is registered, with what it
+ * needs of the route (its rate-limit class, its pattern for audit records) worked out then rather
+ * than on every request. Route hooks run after the server's and plugins' onRequest hooks; none of
+ * those reads the body or the caller.
  */
 export function installAuthentication(app: FastifyInstance, security: SecurityModule): void {
   // Declared up front so that every request object has the same shape (Fastify's advice).
   app.decorateRequest('identity', undefined);
   app.decorateRequest('caller', undefined);
-  // A callback hook with a synchronous path: a repeated API key with in-memory limits (the common
-  // case) is checked without a promise. New keys, JWTs, certificates and Redis limits wait.
-  app.addHook('onRequest', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (
-      route === undefined ||
-      publicRoutes.has(route) ||
-      route.startsWith('/docs') ||
-      route.startsWith('/graphiql') ||
-      isSubscriptionSocket(request, route)
-    ) {
+  app.addHook('onRoute', (route) => {
+    const url = route.url;
+    if (isPublic(url)) return;
+    const hook = authenticationHook(security, url);
+    const existing = route.onRequest;
+    route.onRequest =
+      existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+  });
+}
+
+function isPublic(url: string): boolean {
+  return publicRoutes.has(url) || url.startsWith('/docs') || url.startsWith('/graphiql');
+}
+
+/**
+ * A callback hook with a synchronous path: a repeated API key with in-memory limits (the common
+ * case) is checked without a promise. New keys, JWTs, certificates and Redis limits wait.
+ */
+function authenticationHook(security: SecurityModule, url: string): onRequestHookHandler {
+  const routeClass = routeClassOf(url);
+  const graphql = url === '/graphql';
+  return (request, reply, done) => {
+    if (graphql && isSubscriptionSocket(request)) {
       done();
       return;
     }
-    const fail = (error: unknown) => {
-      done(toStrataError(error));
-    };
-    // Fastify builds a new object on every read of routeOptions: read it once.
-    const routeClass = routeClassOf(route);
     try {
       const known = security.authenticateNow(headerCredentialsOf(request));
       const admitted =
         known === undefined
-          ? authenticate(request, security).then((identity) =>
+          ? authenticate(request, url, security).then((identity) =>
               admit(request, reply, identity, security, routeClass),
             )
           : admit(request, reply, known, security, routeClass);
       if (admitted === undefined) done();
       else
-        admitted.then(() => {
-          done();
-        }, fail);
+        admitted.then(
+          () => {
+            done();
+          },
+          (error: unknown) => {
+            done(toStrataError(error));
+          },
+        );
     } catch (error) {
-      fail(error);
+      done(toStrataError(error));
     }
-  });
+  };
 }
 
 /**
@@ -95,8 +112,8 @@ export function installAuthentication(app: FastifyInstance, security: SecurityMo
  * subscription authenticates when it starts, from the connection's init message
  * (graphql/context.ts), and its rate limits are taken then.
  */
-function isSubscriptionSocket(request: FastifyRequest, route: string): boolean {
-  return route === '/graphql' && request.headers.upgrade?.toLowerCase() === 'websocket';
+function isSubscriptionSocket(request: FastifyRequest): boolean {
+  return request.headers.upgrade?.toLowerCase() === 'websocket';
 }
 
 /** Sets the request's identity and caller, then takes its rate limits (at once when in memory). */
@@ -110,8 +127,11 @@ function admit(
   request.identity = identity;
   request.caller = callerOf(request, identity, security);
   const decision = security.admit(identity, routeClass);
+  // On the raw response, as helmet's are: Fastify would store them only to copy them there.
   const headers = (taken: RateDecision | undefined): void => {
-    if (taken !== undefined) void reply.headers(rateLimitHeaders(taken));
+    if (taken === undefined) return;
+    const fields = rateLimitHeaders(taken);
+    for (const name in fields) reply.raw.setHeader(name, fields[name] ?? '');
   };
   if (decision instanceof Promise) return decision.then(headers);
   headers(decision);
@@ -141,9 +161,9 @@ function callerOf(request: FastifyRequest, identity: Identity, security: Securit
   return new IdentityCaller(request.id, identity, security);
 }
 
-function authenticate(request: FastifyRequest, security: SecurityModule): Promise<Identity> {
+function authenticate(request: FastifyRequest, url: string, security: SecurityModule): Promise<Identity> {
   return authenticateCredentials(security, credentialsOf(request), {
     requestId: request.id,
-    resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
+    resource: `${request.method} ${url}`,
   });
 }

@@ -18,7 +18,8 @@ export function installInferenceConventions(scope: FastifyInstance): void {
       code: 'ROUTE_NOT_FOUND',
     }),
   );
-  scope.addHook('onRequest', async (request) => {
+  // Before the body is read, and after authentication (a route hook that onRequest hooks precede).
+  scope.addHook('preParsing', async (request) => {
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
       throw new StrataError(
