@@ -33,20 +33,33 @@ interface Bucket {
   readonly what: string;
 }
 
-/** Takes one token from each bucket in turn, refusing at the first empty one; the tightest decision. */
+/**
+ * Takes one token from each bucket in turn, from `from` on, refusing at the first empty one; the
+ * tightest decision. In a loop while the limits answer at once, so the in-memory case allocates
+ * no callbacks.
+ */
 function takeAll(
   limits: Limits,
   buckets: readonly Bucket[],
-  index: number,
+  from: number,
   tightest: RateDecision | undefined,
 ): RateDecision | undefined | Promise<RateDecision | undefined> {
-  const bucket = buckets[index];
-  if (bucket === undefined) return tightest;
-  return then(limits.take(bucket.key, bucket.rule), (decision) => {
-    if (!decision.allowed) throw rateLimitedError(decision, bucket.what);
-    const tighter = tightest === undefined || decision.remaining < tightest.remaining ? decision : tightest;
-    return takeAll(limits, buckets, index + 1, tighter);
-  });
+  for (let i = from; i < buckets.length; i++) {
+    const bucket = buckets[i];
+    if (bucket === undefined) break;
+    const taken = limits.take(bucket.key, bucket.rule);
+    if (taken instanceof Promise) {
+      return taken.then((decision) => takeAll(limits, buckets, i + 1, tighter(decision, bucket, tightest)));
+    }
+    tightest = tighter(taken, bucket, tightest);
+  }
+  return tightest;
+}
+
+/** The decision with fewer tokens left; RATE_LIMITED when `decision` is a refusal. */
+function tighter(decision: RateDecision, bucket: Bucket, tightest: RateDecision | undefined): RateDecision {
+  if (!decision.allowed) throw rateLimitedError(decision, bucket.what);
+  return tightest === undefined || decision.remaining < tightest.remaining ? decision : tightest;
 }
 
 /** `next(value)`, after `value` settles when it is a promise, at once when it is not. */
@@ -93,6 +106,8 @@ export class SecurityModule implements Lifecycle {
   #limits: Limits | undefined;
   /** Each tenant's quotas, merged from configuration once. */
   readonly #quotas = new Map<string, TenantQuotas>();
+  /** The rate-limit buckets of each identity by route class (#bucketsOf). */
+  readonly #buckets = new WeakMap<Identity, Map<RouteClass | undefined, readonly Bucket[]>>();
   #redis: Redis | undefined;
   /** One pool for the key table and the audit table. */
   #postgres: pg.Pool | undefined;
@@ -206,20 +221,43 @@ export class SecurityModule implements Lifecycle {
   ): RateDecision | undefined | Promise<RateDecision | undefined> {
     const limits = this.#limits;
     if (limits === undefined) return undefined;
-    const { perKey, perTenant, perRouteClass } = this.options.config.rateLimit;
-    const { subject, tenant } = identity;
-    const buckets: Bucket[] = [
-      { key: `subject:${subject}`, rule: perKey, what: `the rate limit of ${subject}` },
-      { key: `tenant:${tenant}`, rule: perTenant, what: `the rate limit of tenant ${tenant}` },
-    ];
-    const classRule = routeClass === undefined ? undefined : perRouteClass[routeClass];
-    if (classRule !== undefined && routeClass !== undefined) {
-      const what = `the ${routeClass} rate limit of tenant ${tenant}`;
-      buckets.push({ key: `route:${routeClass}:${tenant}`, rule: classRule, what });
+    const tenant = identity.tenant;
+    const tightest = takeAll(limits, this.#bucketsOf(identity, routeClass), 0, undefined);
+    if (tightest instanceof Promise) {
+      return tightest.then((taken) => then(this.#consume(tenant, 'requests', 1), () => taken));
     }
-    return then(takeAll(limits, buckets, 0, undefined), (tightest) =>
-      then(this.#consume(tenant, 'requests', 1), () => tightest),
-    );
+    const counted = this.#consume(tenant, 'requests', 1);
+    return counted instanceof Promise ? counted.then(() => tightest) : tightest;
+  }
+
+  /**
+   * The buckets a request of `identity` takes: its key's, its tenant's and, when the route class
+   * has a rule, its tenant's of that class. Made once per identity and class: a remembered key
+   * shares one identity object across its requests, so they share these.
+   */
+  #bucketsOf(identity: Identity, routeClass: RouteClass | undefined): readonly Bucket[] {
+    let byClass = this.#buckets.get(identity);
+    if (byClass === undefined) {
+      byClass = new Map();
+      this.#buckets.set(identity, byClass);
+    }
+    let buckets = byClass.get(routeClass);
+    if (buckets === undefined) {
+      const { perKey, perTenant, perRouteClass } = this.options.config.rateLimit;
+      const { subject, tenant } = identity;
+      const made: Bucket[] = [
+        { key: `subject:${subject}`, rule: perKey, what: `the rate limit of ${subject}` },
+        { key: `tenant:${tenant}`, rule: perTenant, what: `the rate limit of tenant ${tenant}` },
+      ];
+      const classRule = routeClass === undefined ? undefined : perRouteClass[routeClass];
+      if (classRule !== undefined && routeClass !== undefined) {
+        const what = `the ${routeClass} rate limit of tenant ${tenant}`;
+        made.push({ key: `route:${routeClass}:${tenant}`, rule: classRule, what });
+      }
+      buckets = made;
+      byClass.set(routeClass, buckets);
+    }
+    return buckets;
   }
 
   /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */

@@ -13,18 +13,27 @@ export interface MemoryRateLimiterOptions {
   readonly maxKeys?: number;
 }
 
+/** A key's bucket: its TAT, and when it was last taken from (a count of takes, for the LRU bound). */
+interface Bucket {
+  tat: number;
+  used: number;
+}
+
 /**
  * Token buckets in this process's memory, for a single replica or limits that need not be
  * shared (use RedisRateLimiter across replicas). A bucket is one number, its TAT (gcra.ts); a
  * full bucket is the same as no bucket, so memory holds only keys that spent tokens within the
  * last refill period. Those are found by a sweep that runs when the map has doubled since the
- * last one (amortised O(1) per take), and by the maxKeys bound.
+ * last one (amortised O(1) per take), and by the maxKeys bound. A take updates its bucket in
+ * place and stamps it with a running count; only a sweep over maxKeys orders buckets by that
+ * stamp, so the common take changes no map.
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #now: () => number;
   readonly #maxKeys: number;
-  /** TAT in microseconds by key, least recently used first (a take re-inserts its key). */
-  readonly #tats = new Map<string, number>();
+  /** Buckets by key; TATs in microseconds. */
+  readonly #buckets = new Map<string, Bucket>();
+  #takes = 0;
   #sweepAt = minSweepSize;
 
   constructor(options: MemoryRateLimiterOptions = {}) {
@@ -34,7 +43,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** Buckets held now (for metrics and tests). */
   get size(): number {
-    return this.#tats.size;
+    return this.#buckets.size;
   }
 
   async take(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
@@ -45,20 +54,27 @@ export class MemoryRateLimiter implements RateLimiter {
   takeNow(key: string, rule: RateRule, cost = 1): RateDecision {
     validateTake(key, rule, cost);
     const now = this.#now() * 1000;
-    const step = gcra(now, this.#tats.get(key), rule, cost);
-    this.#tats.delete(key);
-    this.#tats.set(key, step.tat);
-    if (this.#tats.size >= this.#sweepAt || this.#tats.size > this.#maxKeys) this.#sweep(now);
+    const bucket = this.#buckets.get(key);
+    const step = gcra(now, bucket?.tat, rule, cost);
+    if (bucket !== undefined) {
+      bucket.tat = step.tat;
+      bucket.used = ++this.#takes;
+    } else {
+      this.#buckets.set(key, { tat: step.tat, used: ++this.#takes });
+    }
+    const size = this.#buckets.size;
+    if (size >= this.#sweepAt || size > this.#maxKeys) this.#sweep(now);
     return step.decision;
   }
 
   #sweep(now: number): void {
-    for (const [key, tat] of this.#tats) if (tat <= now) this.#tats.delete(key);
-    for (const key of this.#tats.keys()) {
-      if (this.#tats.size <= this.#maxKeys) break;
-      this.#tats.delete(key);
+    const buckets = this.#buckets;
+    for (const [key, bucket] of buckets) if (bucket.tat <= now) buckets.delete(key);
+    if (buckets.size > this.#maxKeys) {
+      const byUse = [...buckets].sort(([, a], [, b]) => a.used - b.used);
+      for (const [key] of byUse.slice(0, buckets.size - this.#maxKeys)) buckets.delete(key);
     }
-    this.#sweepAt = Math.max(minSweepSize, 2 * this.#tats.size);
+    this.#sweepAt = Math.max(minSweepSize, 2 * buckets.size);
   }
 }
 
