@@ -1,4 +1,3 @@
-import { StrataError } from '../../kernel/index.js';
 import type { Action } from '../../security/index.js';
 import type { InferRequest, ServingProcedures } from '../../serving/index.js';
 import type { VectorProcedures } from '../../vector/index.js';
@@ -7,7 +6,8 @@ import type { VectorProcedures } from '../../vector/index.js';
  * The guard layer of docs/decisions/0008: every procedure a transport calls goes through one of
  * these tables, which names the action and the resource it needs. The tables are typed over the
  * procedures' methods, so a method added to VectorProcedures or ServingProcedures without a rule
- * does not compile; a method missing at run time (a bug) is refused rather than let through.
+ * does not compile; a method missing at run time (a bug) is absent from the guarded object, so a
+ * call to it fails rather than passes unchecked.
  */
 
 /** One authenticated caller, as the guard needs it. */
@@ -37,7 +37,7 @@ interface Rule<A extends readonly unknown[]> {
 
 /**
  * `open`: anyone who reached the route may call it (readiness). `forTenant` has no rule: the
- * guard itself chooses the caller's tenant, and a transport asking for another gets INTERNAL.
+ * guard itself chooses the caller's tenant, and the guarded object has no forTenant to ask for another.
  */
 type Rules<T> = { readonly [K in Exclude<Method<T>, 'forTenant'>]: Rule<Args<T[K]>> | 'open' };
 
@@ -119,57 +119,77 @@ const servingRules: Rules<ServingProcedures> = {
   watchModels: readOneOrAll(model),
 };
 
-function guarded<T extends object>(target: T, rules: Rules<T>, caller: Caller): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      if (typeof value !== 'function') return value;
-      const rule = (rules as Record<PropertyKey, Rule<unknown[]> | 'open' | undefined>)[property];
-      if (rule === undefined) {
-        throw new StrataError('INTERNAL', `procedure ${String(property)} has no access rule in the guard`);
-      }
-      const call = (args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(object, args);
-      return (...args: unknown[]): unknown => {
-        if (rule === 'open') return call(args);
-        const resources = rule.resource(...args);
-        if (typeof resources !== 'string') {
-          for (const each of resources) caller.authorize(rule.action, each);
-          return call(args);
-        }
-        const resource = resources;
-        caller.authorize(rule.action, resource);
-        if (rule.items !== undefined)
-          return caller.countInference(rule.items(...args)).then(() => call(args));
-        if (rule.action !== 'write' && rule.action !== 'admin') return call(args);
-        // A change is answered only once its audit record is written, whatever its outcome.
-        const name = String(property);
-        return Promise.resolve()
-          .then(() => call(args))
-          .then(
-            async (result) => {
-              await caller.audit(name, resource, 'success');
-              return result;
-            },
-            async (error: unknown) => {
-              await caller.audit(name, resource, 'failure');
-              throw error;
-            },
-          );
-      };
-    },
-  });
+/**
+ * Calls `name` on `target` for `caller` under `rule`: checks the caller's access to the resources
+ * the arguments name, counts inference items, and audits writes and administrative calls.
+ */
+function callGuarded(
+  target: object,
+  name: string,
+  rule: Rule<unknown[]> | 'open',
+  caller: Caller,
+  args: unknown[],
+): unknown {
+  const call = (): unknown => (Reflect.get(target, name) as (...a: unknown[]) => unknown).apply(target, args);
+  if (rule === 'open') return call();
+  const resources = rule.resource(...args);
+  if (typeof resources !== 'string') {
+    for (const each of resources) caller.authorize(rule.action, each);
+    return call();
+  }
+  const resource = resources;
+  caller.authorize(rule.action, resource);
+  if (rule.items !== undefined) return caller.countInference(rule.items(...args)).then(call);
+  if (rule.action !== 'write' && rule.action !== 'admin') return call();
+  // A change is answered only once its audit record is written, whatever its outcome.
+  return Promise.resolve()
+    .then(call)
+    .then(
+      async (result) => {
+        await caller.audit(name, resource, 'success');
+        return result;
+      },
+      async (error: unknown) => {
+        await caller.audit(name, resource, 'failure');
+        throw error;
+      },
+    );
 }
+
+/**
+ * A class per rules table whose instances stand for one caller's view of one procedures object:
+ * a method per rule, each checking the caller before it calls the target's. Built once, so a
+ * request pays for one small object, not for a Proxy whose every call goes through a trap. Only
+ * the procedures are reachable through it; a method without a rule is not there at all.
+ */
+function guardClass<T extends object>(rules: Rules<T>): new (target: T, caller: Caller) => T {
+  class Guarded {
+    constructor(
+      readonly target: T,
+      readonly caller: Caller,
+    ) {}
+  }
+  for (const [name, rule] of Object.entries(rules) as [string, Rule<unknown[]> | 'open'][]) {
+    Object.defineProperty(Guarded.prototype, name, {
+      value: function (this: Guarded, ...args: unknown[]): unknown {
+        return callGuarded(this.target, name, rule, this.caller, args);
+      },
+    });
+  }
+  return Guarded as unknown as new (target: T, caller: Caller) => T;
+}
+
+const GuardedVector = guardClass(vectorRules);
+const GuardedServing = guardClass(servingRules);
 
 /** The vector procedures as one caller may use them; the procedures themselves without a caller (authentication off). */
 export function guardVector(procedures: VectorProcedures, caller: Caller | undefined): VectorProcedures {
   if (caller === undefined) return procedures;
   const tenant = procedures.forTenant(caller.tenant, { storedVectors: caller.storedVectors });
-  return guarded(tenant, vectorRules, caller);
+  return new GuardedVector(tenant, caller);
 }
 
 /** The serving procedures as one caller may use them; unchanged without a caller. */
 export function guardServing(procedures: ServingProcedures, caller: Caller | undefined): ServingProcedures {
-  return caller === undefined
-    ? procedures
-    : guarded(procedures.forTenant(caller.tenant), servingRules, caller);
+  return caller === undefined ? procedures : new GuardedServing(procedures.forTenant(caller.tenant), caller);
 }
