@@ -25,8 +25,8 @@ interface Answer {
   readonly body: unknown;
 }
 
-async function call(method: string, path: string, key: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+async function call(method: string, path: string, key: string | undefined, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(url + path, {
     method,
@@ -276,6 +276,15 @@ describe('tenants', () => {
       (op) => !covered.has(op) && !publicRoutes.has(op.slice(op.indexOf(' ') + 1)),
     );
     assert.deepEqual(missing, [], 'routes without a cross-tenant case');
+  });
+
+  it('answers every route of the table 401 without credentials', async () => {
+    for (const c of cases) {
+      const path = c.path === undefined ? pathOf(c.route) : c.path.replace('{id}', ownerKeyId);
+      const body = c.body === 'owner-snapshot' ? { location: ownerSnapshotLocation } : c.body;
+      const answer = await call(c.method, path, undefined, body);
+      assert.equal(answer.status, 401, `${c.method} ${path}: ${JSON.stringify(answer.body)}`);
+    }
   });
 
   it("refuses every route, or shows nothing, to another tenant's admin", async () => {
