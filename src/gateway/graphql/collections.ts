@@ -176,8 +176,10 @@ const typeDefs = /* GraphQL */ `
     """
     Reduces the collection's vectors by PCA fitted on a sample of its points (REST's PUT
     /collections/{name}/pca, docs/decisions/0017); searches then rescore with the full vectors.
+    \`seed\` is a whole number from 0 to 4294967295, as over REST and gRPC: a Float, because
+    GraphQL's Int stops at 2147483647.
     """
-    setPca(collection: String!, components: Int!, sample: Int, oversampling: Int, seed: Int): Collection!
+    setPca(collection: String!, components: Int!, sample: Int, oversampling: Int, seed: Float): Collection!
     "Drops the collection's PCA reduction; NOT_FOUND when it has none."
     removePca(collection: String!): Boolean!
   }
