@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -136,6 +136,8 @@ describe('collection snapshots', () => {
       // Under another name too, and the restored collection takes writes that survive a restart.
       assert.equal((await upload(target.url, 'copy', file)).status, 200);
       assert.deepEqual(await observe(restored, 'copy'), expected);
+      // Each upload went through a file of its own, removed once restored.
+      assert.deepEqual(await readdir(join(dataDir, 'vector', 'uploads')), []);
       await restored.upsert('copy', {
         wait: true,
         points: [{ id: 1000, vector: [1, 0, 0, 0], payload: { group: 2 } }],
@@ -182,6 +184,8 @@ describe('collection snapshots', () => {
     assert.deepEqual((await call(source.url, 'GET', '/collections/never-made/exists')).body.result, {
       exists: false,
     });
+    // A refused upload leaves no file behind either.
+    assert.deepEqual(await readdir(join(source.dataDir, 'vector', 'uploads')), []);
   });
 
   it('refuses locations outside the snapshots folder and snapshot names that traverse', async () => {

@@ -97,6 +97,7 @@ export const moduleInits: { readonly [K in InstanceModuleName]: Init<K> } = {
     });
     await registerQdrantRoutes(context.get('server').http, vector.procedures, {
       uploadLimitBytes: context.config.vector.snapshots.maxUploadBytes,
+      uploadDirectory: vector.uploadDirectory,
     });
     registerVectorService(context.get('server').grpc, vector.procedures);
     context.get('server').graphql.add(collectionSchema(vector.procedures));

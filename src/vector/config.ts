@@ -54,7 +54,7 @@ export const vectorConfigSchema = Type.Object(
           minimum: 1024,
           default: 1024 * 1024 * 1024,
           description:
-            'Largest snapshot file accepted by POST /collections/{name}/snapshots/upload, in bytes (the upload is held in memory while it is verified and restored).',
+            'Largest snapshot file accepted by POST /collections/{name}/snapshots/upload, in bytes (the upload is written to <data-dir>/vector/uploads while it is verified and restored, so it needs that much free disk, not memory).',
         }),
       },
       { additionalProperties: false, default: {} },

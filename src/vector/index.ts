@@ -65,13 +65,17 @@ export type { FilterExplain, SearchExplain } from './store/explain.js';
 export type { CollectionChange } from './store/vector-store.js';
 export {
   FileLog,
+  FileSource,
   FsBlobStore,
   MemoryLog,
+  bufferSource,
+  sliceSource,
   deleteSnapshots,
   latestSnapshot,
   storageConfigSchema,
   writeSnapshot,
   type BlobStore,
+  type ByteSource,
   type FileLogOptions,
   type FsyncPolicy,
   type LogDurability,

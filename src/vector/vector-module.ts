@@ -25,6 +25,11 @@ export class VectorModule implements Lifecycle {
   readonly #schedule: VectorConfig['snapshots'];
   readonly #buildPool: BuildPool | undefined;
 
+  /** Where a snapshot upload is written while it is restored (emptied at start). */
+  get uploadDirectory(): string {
+    return this.#store.uploadDirectory;
+  }
+
   constructor(options: VectorModuleOptions) {
     const { storage } = options.config;
     const directory = join(options.dataDir, 'vector');

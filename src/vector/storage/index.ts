@@ -3,7 +3,7 @@ export type { LogDurability, OperationLog, ReplayReport } from './operation-log.
 export { FileLog, type FileLogOptions, type FsyncPolicy } from './file-log.js';
 export { MemoryLog } from './memory-log.js';
 export type { BlobFile, BlobStore } from './blob-store.js';
-export { FileSource, bufferSource, type ByteSource } from './byte-source.js';
+export { FileSource, bufferSource, sliceSource, type ByteSource } from './byte-source.js';
 export { FsBlobStore } from './fs-blob-store.js';
 export {
   deleteSnapshots,

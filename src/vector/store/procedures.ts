@@ -10,7 +10,7 @@ import { planFilter } from './filtering.js';
 import * as queries from './queries.js';
 import { body, payloadOf, pointIds, stringList, upsertPoints, type Json } from './requests.js';
 import type { VectorMetrics } from '../metrics.js';
-import { bufferSource, type ByteSource, type SnapshotDescription } from '../storage/index.js';
+import type { ByteSource, SnapshotDescription } from '../storage/index.js';
 import type { CollectionSnapshots } from './collection-snapshots.js';
 
 import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
@@ -306,10 +306,10 @@ export class VectorProcedures {
   }
 
   /** Qdrant's recover_from_uploaded_snapshot: the file's bytes, `checksum` and `priority` from the query. */
-  async uploadSnapshot(name: string, file: Uint8Array, query: unknown = {}): Promise<true> {
+  async uploadSnapshot(name: string, file: ByteSource, query: unknown = {}): Promise<true> {
     const json = body(query);
     snapshotPriority(json['priority']);
-    await this.#recover(name, bufferSource(file), optionalChecksum(json['checksum']));
+    await this.#recover(name, file, optionalChecksum(json['checksum']));
     return true;
   }
 

@@ -133,6 +133,11 @@ export class VectorStore implements Lifecycle {
     return join(this.options.directory, 'collections.json');
   }
 
+  /** Where the gateway writes a snapshot upload while it is restored; emptied at start. */
+  get uploadDirectory(): string {
+    return join(this.options.directory, 'uploads');
+  }
+
   #collectionDir(name: string): string {
     return join(this.options.directory, 'collections', name);
   }
@@ -141,6 +146,8 @@ export class VectorStore implements Lifecycle {
     await mkdir(join(this.options.directory, 'collections'), { recursive: true });
     this.#lock = await DirectoryLock.acquire(this.options.directory);
     await rm(this.#fullVectorsDir, { recursive: true, force: true });
+    // Snapshot uploads in progress when the process stopped.
+    await rm(this.uploadDirectory, { recursive: true, force: true });
     for (const entry of await this.#readCatalog()) {
       const stored = await this.#open(entry.name, entry.params);
       const report = await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStrataError } from '../../../kernel/index.js';
-import { multipartFile } from './multipart.js';
+import { bufferSource, type ByteSource } from '../../../vector/index.js';
+import { multipartFile as fromSource } from './multipart.js';
+
+const multipartFile = (body: Buffer, type: string, field: string): Buffer => {
+  const part: ByteSource = fromSource(bufferSource(body), type, field);
+  return Buffer.from(part.read(0, part.size));
+};
 
 /** A form as fetch encodes it, so the parser reads what clients really send. */
 async function encoded(form: FormData): Promise<{ body: Buffer; type: string }> {

@@ -196,7 +196,7 @@ export const qdrantApiVersion = '1.19.0';
 export async function registerQdrantRoutes(
   app: FastifyInstance,
   vectors: VectorProcedures,
-  options: SnapshotRouteOptions = { uploadLimitBytes: 1024 * 1024 * 1024 },
+  options: SnapshotRouteOptions,
 ): Promise<void> {
   await app.register(async (scope) => {
     installQdrantErrors(scope);
