@@ -46,7 +46,9 @@ export function multipartFile(body: ByteSource, contentType: string, field: stri
 function indexOf(source: ByteSource, needle: Uint8Array, from: number): number {
   for (let at = from; at < source.size; at += scanChunk) {
     const length = Math.min(scanChunk + needle.length - 1, source.size - at);
-    const found = Buffer.from(source.read(at, length)).indexOf(needle);
+    const bytes = source.read(at, length);
+    // A view, not a copy: the chunk may be a megabyte of the upload.
+    const found = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle);
     if (found >= 0) return at + found;
   }
   return -1;
