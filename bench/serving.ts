@@ -1,15 +1,18 @@
-// npm run bench:serving -- [--seconds 4] [--rounds 3] [--delay-us 200] [--concurrency 1,8,64]
+// npm run bench:serving -- [--seconds 4] [--rounds 3] [--block 1] [--delay-us 200] [--concurrency 1,8,64]
 //   [--client fetch|node]  the HTTP client: Node's fetch (undici, the default) or node:http
 //   [--encoding json|binary]  HTTP tensors as JSON (the default) or with the binary tensor data
 //                          extension (tritonclient's default: JSON header, raw float32 bytes)
 //   [--cells ID,...]       only the cells whose id contains one of these (e.g. http-on)
+//   [--block S]            the targets' pairs take turns in blocks of S seconds
 // A full run (all cells, the default delay and concurrencies, 3 rounds or more) replaces the
 // section of its HTTP client and encoding in the results file.
 // One ONNX model, an MLP 768 → 3072 → 768 (FP32, built here), served three ways in one process:
 // raw onnxruntime-node on the main thread (the peer), Strata's ServingService.infer() in process,
 // and Strata over HTTP (POST /v2/models/<m>/infer, JSON, keep-alive) on a started platform; Strata
 // with dynamic batching off and on, at 1, 8 and 64 closed-loop callers. Throughput, p50/p99
-// latency, rows per execution; the issue's three targets checked. Writes bench/results/serving.md.
+// latency, rows per execution; the issue's three targets checked. The two cells that target 1
+// compares, and the two of target 2, also run in turns within each round (bench/turns.ts), which
+// is what their verdicts read. Writes bench/results/serving.md.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -28,13 +31,15 @@ import { startPlatform, tempDataDir } from '../test/support/platform.js';
 import { closedLoop, percentile, type Call, type LoadResult } from './closed-loop.js';
 import { meanBetween, read, type Probe } from './histogram-probe.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
-import { report, writeRun, type CellRun, type Pass } from './serving-report.js';
+import { report, targetPairs, writeRun, type CellRun, type Pass } from './serving-report.js';
+import { takeTurns, type TurnSide } from './turns.js';
 
 const { values } = parseArgs({
   args: argv.slice(2),
   options: {
     seconds: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
+    block: { type: 'string', default: '1' },
     'delay-us': { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,8,64' },
     client: { type: 'string', default: 'fetch' },
@@ -44,6 +49,8 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const rounds = Math.max(1, Number(values.rounds));
+const blockSeconds = Number(values.block);
+const blocks = Math.max(1, Math.round(seconds / blockSeconds));
 const delayUs = Number(values['delay-us']);
 const concurrencies = values.concurrency.split(',').map(Number);
 const only = values.cells?.split(',');
@@ -54,7 +61,12 @@ if (values.encoding !== 'json' && values.encoding !== 'binary')
   throw new Error(`--encoding ${values.encoding}: use json or binary`);
 const encoding = values.encoding;
 // A full run with the default cells and settings replaces its client's section of the results.
-const full = values.cells === undefined && values.concurrency === '1,8,64' && delayUs === 200 && rounds >= 3;
+const full =
+  values.cells === undefined &&
+  values.concurrency === '1,8,64' &&
+  delayUs === 200 &&
+  rounds >= 3 &&
+  values.block === '1';
 
 const INPUT = 768;
 const HIDDEN = 3072;
@@ -367,9 +379,27 @@ const label = (cell: Cell): string =>
   `${cell.what}${cell.batching === undefined ? '' : `, batching ${cell.batching ? 'on' : 'off'}`}` +
   `${cell.rows > 0 ? `, ${cell.rows} row${cell.rows > 1 ? 's' : ''}` : ''} × ${cell.concurrency}`;
 
-const minutes = (cells.length * rounds * (seconds + WARMUP_SECONDS + 0.3)) / 60;
+// The targets' pairs whose two cells are both in this run.
+const pairs = targetPairs(BIG).flatMap(({ side, base }) => {
+  const cellOf = (id: string): Cell | undefined => cells.find((c) => c.id === id);
+  const [s, b] = [cellOf(side), cellOf(base)];
+  return s === undefined || b === undefined ? [] : [{ side: s, base: b }];
+});
+// Each cell at its own callers; the process's CPU time stands for the server's (it hosts it).
+const turnSide = (cell: Cell): TurnSide => ({
+  load: (_callers, s) => cell.load(cell.concurrency, s),
+  serverCpu: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  },
+});
+const pairRuns = new Map<string, { side: LoadResult[]; base: LoadResult[] }>(
+  pairs.map((p) => [p.side.id, { side: [], base: [] }]),
+);
+
+const minutes = ((cells.length + 2 * pairs.length) * rounds * (seconds + WARMUP_SECONDS + 0.3)) / 60;
 log(
-  `${cells.length} cells × ${rounds} rounds × ${seconds} s, order reversed every other round; about ${minutes.toFixed(1)} min`,
+  `${cells.length} cells × ${rounds} rounds × ${seconds} s, order reversed every other round, then ${pairs.length} target pairs in turns (blocks of ${blockSeconds} s); about ${minutes.toFixed(1)} min`,
 );
 const passes = new Map<Cell, Pass[]>(cells.map((c) => [c, []]));
 for (const cell of cells) await cell.load(cell.concurrency, 2 * WARMUP_SECONDS);
@@ -388,6 +418,23 @@ for (let r = 0; r < rounds; r++) {
         (Number.isNaN(p.serverMs) ? '' : `, server ${p.serverMs.toFixed(3)} ms`) +
         (Number.isNaN(p.rowsPerExecution) ? '' : `, ${p.rowsPerExecution.toFixed(1)} rows/execution`) +
         `, CPU ${p.ownCores.toFixed(2)} own / ${p.machineCores.toFixed(2)} machine`,
+    );
+  }
+  for (const pair of pairs) {
+    const [side, base] = await takeTurns(
+      [turnSide(pair.side), turnSide(pair.base)],
+      0,
+      blocks,
+      blockSeconds,
+      r * blocks,
+    );
+    const run = pairRuns.get(pair.side.id);
+    if (side === undefined || base === undefined || run === undefined) continue;
+    run.side.push(side.result);
+    run.base.push(base.result);
+    const rate = (t: typeof side): number => (pair.side.rows * t.result.requests) / t.result.seconds;
+    log(
+      `round ${r + 1}/${rounds} in turns: ${pair.side.id} ${rate(side).toFixed(0)} rows/s, ${pair.base.id} ${rate(base).toFixed(0)} rows/s, ratio ${(rate(side) / rate(base)).toFixed(2)}`,
     );
   }
 }
@@ -419,6 +466,7 @@ const header = [
   `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; onnxruntime-node ${packageVersion('onnxruntime-node')}`,
   `- model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, FP32, ${(parameters / 1e6).toFixed(2)} M parameters; Strata: \`max_batch_size: ${MAX_BATCH}\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\`, batching on = \`dynamic_batching: { max_queue_delay_us: ${delayUs} }\`; raw: \`intraOpNumThreads: 1\`, \`interOpNumThreads: 1\`, sequential`,
   `- passes: ${rounds} rounds × ${seconds} s per cell, each after a ${WARMUP_SECONDS} s warm-up, order reversed every other round; every figure is the median of the rounds`,
+  `- targets 1 and 2: in each round, after the cells, the two cells each compares run again for ${seconds} s each, taking turns in blocks of ${blockSeconds} s (who goes first alternating); a verdict reads the median of the rounds' ratios`,
   `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${client === 'fetch' ? "Node's fetch, undici" : 'node:http'}, keep-alive, bodies serialised beforehand, tensors as ${encoding === 'json' ? 'JSON' : 'binary data (the binary tensor data extension, output too)'}); CPU "own" counts every thread of the process, the client's too`,
 ];
 const runs: CellRun[] = cells.map((cell) => ({
@@ -429,7 +477,7 @@ const runs: CellRun[] = cells.map((cell) => ({
   concurrency: cell.concurrency,
   passes: passes.get(cell) ?? [],
 }));
-const section = report(header, runs, BIG);
+const section = report(header, runs, BIG, pairRuns);
 stderr.write(`\n${section}\n`);
 const sectionName = `run:${client}-client${encoding === 'json' ? '' : `-${encoding}`}`;
 if (full) log(`wrote ${await writeRun(sectionName, section)}`);
