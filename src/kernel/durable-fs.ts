@@ -16,6 +16,33 @@ const STAGING_BYTES = 1 << 20;
  */
 export type ByteSink = (chunk: Uint8Array) => void;
 
+/**
+ * What writes a file's content into a ByteSink. An asynchronous one may give the event loop turns
+ * while it writes (see writeChunks); then the content it hands over must not change meanwhile,
+ * which is its caller's to ensure.
+ */
+export type ByteWriter = (write: ByteSink) => void | Promise<void>;
+
+/** Bytes writeChunks hands over between the event loop's turns. */
+const TURN_BYTES = 4 << 20;
+
+/**
+ * Hands `chunks` to `write`, giving the event loop a turn after about every 4 MiB, so that writing
+ * a large state (a snapshot of a big collection) does not hold up every request while it runs.
+ * Each chunk is written before the next is taken, so a generator may fill one buffer again.
+ */
+export async function writeChunks(chunks: Iterable<Uint8Array>, write: ByteSink): Promise<void> {
+  let sinceTurn = 0;
+  for (const chunk of chunks) {
+    write(chunk);
+    sinceTurn += chunk.byteLength;
+    if (sinceTurn >= TURN_BYTES) {
+      sinceTurn = 0;
+      await new Promise(setImmediate);
+    }
+  }
+}
+
 /** A file written whole beside its path and not yet in place. */
 export interface StagedFile {
   /** Bytes written. */
@@ -45,11 +72,10 @@ export async function syncDirectory(directory: string): Promise<void> {
 /**
  * Writes the content `body` hands over into a temp file beside `path` (dot-prefixed, so listings
  * can skip it; created with `mode`, so it is never readable by others even for a moment), in
- * memory only a chunk at a time. `body` runs before this returns: a caller serialising live state
- * writes the state it saw at the call, whatever changes while the file is synced. A body that
- * throws, or a failed write, leaves no temp file behind.
+ * memory only a chunk at a time. The file is complete when the promise resolves; it is synced
+ * only by commit(). A body that throws, or a failed write, leaves no temp file behind.
  */
-export function stageFile(path: string, body: (write: ByteSink) => void, mode = 0o644): StagedFile {
+export async function stageFile(path: string, body: ByteWriter, mode = 0o644): Promise<StagedFile> {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
@@ -61,7 +87,7 @@ export function stageFile(path: string, body: (write: ByteSink) => void, mode = 
       writeAll(fd, staging.subarray(0, used));
       used = 0;
     };
-    body((chunk) => {
+    await body((chunk) => {
       size += chunk.byteLength;
       if (used + chunk.byteLength > STAGING_BYTES) flush();
       if (chunk.byteLength >= STAGING_BYTES) writeAll(fd, chunk);
@@ -115,13 +141,14 @@ export async function writeFileAtomically(
   data: string | Uint8Array,
   mode = 0o644,
 ): Promise<void> {
-  await stageFile(
+  const staged = await stageFile(
     path,
     (write) => {
       write(typeof data === 'string' ? Buffer.from(data) : data);
     },
     mode,
-  ).commit();
+  );
+  await staged.commit();
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -14,8 +14,10 @@ export { DirectoryLock } from './directory-lock.js';
 export {
   stageFile,
   syncDirectory,
+  writeChunks,
   writeFileAtomically,
   type ByteSink,
+  type ByteWriter,
   type StagedFile,
 } from './durable-fs.js';
 export { checkTenantId, defaultTenant, isTenantId, tenantIdPattern } from './tenant.js';

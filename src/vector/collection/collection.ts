@@ -1,4 +1,3 @@
-import type { ByteSink } from '../../kernel/index.js';
 import { pcaFromJson } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { HnswIndex } from '../hnsw-index.js';
@@ -10,9 +9,9 @@ import { ByteReader, type ByteSource } from '../storage/byte-source.js';
 import {
   RESTORE_CHUNK,
   STATE_FORMAT,
+  framed,
   pointsPerBlock,
   stateBlocks,
-  writeFramed,
   type StateHeader,
 } from './state-format.js';
 import {
@@ -299,17 +298,17 @@ export class Collection {
   }
 
   /**
-   * Hands over the state at `sequence`, a block at a time: a JSON header (format, sequence,
-   * parameters, payload indexes), then blocks of up to POINTS_PER_BLOCK points, each
-   * [u32 length][JSON array of [id, version, payload]][their vectors as float32]. Vectors are
-   * taken as stored, so a restore inserts the same bits; a quantized index hands them over in
-   * storage order (one sequential pass over a file on disk). Only one block is in memory at a
-   * time, so a collection whose vectors live on disk is never held in RAM to be snapshotted.
+   * The state at `sequence`, a block at a time: a JSON header (format, sequence, parameters,
+   * payload indexes), then blocks of up to POINTS_PER_BLOCK points, each [u32 length][JSON array
+   * of [id, version, payload]][their vectors as float32]. Vectors are taken as stored, so a restore
+   * inserts the same bits; a quantized index hands them over in storage order (one sequential pass
+   * over a file on disk). Only one block is in memory at a time, so a collection whose vectors live
+   * on disk is never held in RAM to be snapshotted. Each chunk is valid until the next is taken,
+   * and the collection must not change until the last one has been.
    */
-  writeState(write: ByteSink): void {
+  *stateChunks(): Generator<Uint8Array> {
     const dimension = this.#params.dimension;
-    writeFramed(
-      write,
+    yield* framed(
       encoder.encode(
         JSON.stringify({
           format: STATE_FORMAT,
@@ -325,29 +324,32 @@ export class Collection {
     const perBlock = pointsPerBlock(dimension);
     const vectors = new Float32Array(perBlock * dimension);
     let points: [PointId, number, Payload][] = [];
-    const add = (record: PointRecord, vector: Float32Array): void => {
+    function* block(): Generator<Uint8Array> {
+      yield* framed(encoder.encode(JSON.stringify(points)));
+      yield new Uint8Array(vectors.buffer, 0, points.length * dimension * 4);
+      points = [];
+    }
+    for (const [record, vector] of this.#storedPoints()) {
       vectors.set(vector.subarray(0, dimension), points.length * dimension);
       points.push([record.id, record.version, record.payload]);
-      if (points.length === perBlock) flush();
-    };
-    const flush = (): void => {
-      if (points.length === 0) return;
-      writeFramed(write, encoder.encode(JSON.stringify(points)));
-      write(new Uint8Array(vectors.buffer, 0, points.length * dimension * 4));
-      points = [];
-    };
+      if (points.length === perBlock) yield* block();
+    }
+    if (points.length > 0) yield* block();
+  }
+
+  // Every point with its stored vector; a quantized index's in storage order.
+  *#storedPoints(): Generator<[PointRecord, Float32Array]> {
     if (this.#index instanceof QuantizedHnswIndex) {
       for (const [internal, vector] of this.#index.vectors()) {
         const record = this.#records.get(internal);
-        if (record !== undefined) add(record, vector);
+        if (record !== undefined) yield [record, vector];
       }
     } else {
       for (const [internal, record] of this.#records) {
         const vector = this.#index.vector(internal);
-        if (vector !== undefined) add(record, vector);
+        if (vector !== undefined) yield [record, vector];
       }
     }
-    flush();
   }
 
   /**

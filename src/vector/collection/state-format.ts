@@ -1,7 +1,7 @@
-// The byte layout of a collection's state (Collection.writeState and Collection.restore): what
+// The byte layout of a collection's state (Collection.stateChunks and Collection.restore): what
 // snapshots and backups hold. Version 2 is a JSON header, then blocks of points and their vectors;
 // states an earlier version wrote (no \`format\`) hold every point in the header.
-import { StrataError, type ByteSink } from '../../kernel/index.js';
+import { StrataError } from '../../kernel/index.js';
 import type { ByteReader } from '../storage/byte-source.js';
 import type { CollectionParams } from './params.js';
 import type { Payload } from './payload.js';
@@ -13,11 +13,11 @@ export const RESTORE_CHUNK = 4096;
 const decoder = new TextDecoder();
 
 /**
- * The layout of writeState: 2 is the header, then blocks of points and their vectors. Snapshots of
+ * The layout of stateChunks: 2 is the header, then blocks of points and their vectors. Snapshots of
  * earlier versions (no `format`) hold every point in the header and every vector after it.
  */
 export const STATE_FORMAT = 2;
-/** The most vector bytes in one block of a state: what writeState and restore hold at a time. */
+/** The most vector bytes in one block of a state: what stateChunks and restore hold at a time. */
 const BLOCK_VECTOR_BYTES = 4 << 20;
 
 export type StatePoint = [PointId, number, Payload];
@@ -35,11 +35,12 @@ export function pointsPerBlock(dimension: number): number {
   return Math.max(1, Math.min(RESTORE_CHUNK, Math.floor(BLOCK_VECTOR_BYTES / (dimension * 4))));
 }
 
-export function writeFramed(write: ByteSink, bytes: Uint8Array): void {
+/** `bytes` framed as [u32 length][bytes]: two chunks. */
+export function* framed(bytes: Uint8Array): Generator<Uint8Array> {
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, bytes.byteLength, true);
-  write(length);
-  write(bytes);
+  yield length;
+  yield bytes;
 }
 
 /** The blocks of a state after its header: points and their vectors' bytes, in order. */

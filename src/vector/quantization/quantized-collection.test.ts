@@ -4,7 +4,6 @@ import { isStrataError } from '../../kernel/index.js';
 import { Collection } from '../collection/collection.js';
 import { paramsFromCreate } from '../collection/params.js';
 import { bufferSource } from '../storage/byte-source.js';
-import { collectBytes } from '../storage/test-support.js';
 import { clustered } from '../test-data.js';
 import { quantizationConfigFrom, quantizationSearchFrom } from './config.js';
 
@@ -65,11 +64,7 @@ describe('a quantized collection', () => {
     assert.ok(before.filter((id) => exact.includes(id)).length >= 9);
     const restored = Collection.restore(
       'q',
-      bufferSource(
-        collectBytes((write) => {
-          collection.writeState(write);
-        }),
-      ),
+      bufferSource(Buffer.concat(Array.from(collection.stateChunks(), (chunk) => Buffer.from(chunk)))),
     );
     assert.deepEqual(restored.params.quantization, { scalar: { type: 'int8', quantile: 0.98 } });
     assert.deepEqual(restored.vector(7), collection.vector(7));

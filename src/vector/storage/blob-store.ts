@@ -1,4 +1,4 @@
-import type { ByteSink } from '../../kernel/index.js';
+import type { ByteWriter } from '../../kernel/index.js';
 import type { ByteSource } from './byte-source.js';
 
 /** A stored blob opened for reading; close() when done. */
@@ -16,10 +16,10 @@ export interface BlobStore {
   /** True when a reader sees either the whole previous blob or the whole new one, never a mix. */
   readonly atomicPut: boolean;
   /**
-   * Writes the blob `body` hands over. `body` runs before put returns its promise, so a caller
-   * serialising live state stores the state it saw at the call.
+   * Writes the blob `body` hands over. A caller serialising live state keeps it from changing
+   * until `body` has finished (an asynchronous body may give the event loop turns).
    */
-  put(name: string, body: (write: ByteSink) => void): Promise<void>;
+  put(name: string, body: ByteWriter): Promise<void>;
   /** The blob, opened, or undefined when there is none of that name. */
   open(name: string): Promise<BlobFile | undefined>;
   /** The names that start with `prefix`, sorted. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { StrataError, stageFile, type ByteSink } from '../../kernel/index.js';
+import { StrataError, stageFile, type ByteWriter } from '../../kernel/index.js';
 import type { BlobFile, BlobStore } from './blob-store.js';
 import { FileSource } from './byte-source.js';
 import { isNotFound } from './durable-fs.js';
@@ -17,12 +17,11 @@ export class FsBlobStore implements BlobStore {
    * what makes the put atomic; the first fsync keeps the rename from exposing a file whose data is
    * not yet on disk after a power failure, and the second makes the rename itself durable.
    */
-  async put(name: string, body: (write: ByteSink) => void): Promise<void> {
-    // Synchronous up to the staged file, so that `body` runs before the first await.
+  async put(name: string, body: ByteWriter): Promise<void> {
     const path = this.#path(name);
     mkdirSync(dirname(path), { recursive: true });
     // The temp file is dot-prefixed: list() skips it, so one a crash left behind never looks like a blob.
-    await stageFile(path, body).commit();
+    await (await stageFile(path, body)).commit();
   }
 
   open(name: string): Promise<BlobFile | undefined> {

@@ -8,7 +8,7 @@ import {
   isStrataError,
   stageFile,
   writeFileAtomically,
-  type ByteSink,
+  type ByteWriter,
   type StagedFile,
 } from '../../kernel/index.js';
 import { FileSource, sliceSource, type ByteSource } from './byte-source.js';
@@ -45,22 +45,22 @@ const namePattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}\.snapshot$/;
 const hashChunk = 1 << 20;
 
 /**
- * Writes a snapshot file around the body `body` hands over, synchronously, into a staged file
- * beside `path`; returns it with the SHA-256 of the whole file.
+ * Writes a snapshot file around the body `body` hands over into a staged file beside `path`;
+ * returns it with the SHA-256 of the whole file.
  */
-function stageSnapshotFile(
+async function stageSnapshotFile(
   path: string,
-  body: (write: ByteSink) => void,
-): { staged: StagedFile; checksum: string } {
+  body: ByteWriter,
+): Promise<{ staged: StagedFile; checksum: string }> {
   const whole = createHash('sha256');
   const bodyHash = createHash('sha256');
-  const staged = stageFile(path, (write) => {
+  const staged = await stageFile(path, async (write) => {
     const front = Buffer.alloc(frontBytes);
     magic.copy(front, 0);
     front.writeUInt32LE(formatVersion, 8);
     whole.update(front);
     write(front);
-    body((chunk) => {
+    await body((chunk) => {
       bodyHash.update(chunk);
       whole.update(chunk);
       write(chunk);
@@ -143,16 +143,14 @@ export function checkSnapshotName(name: string): string {
 export class SnapshotFiles {
   constructor(readonly root: string) {}
 
-  /** Writes a snapshot of `collection` (stored name) named after `label` and the time. */
   /**
    * Writes a snapshot of `collection` (stored name) named after `label` and the time, with the
-   * body `body` hands over: it runs before the first await, so the file holds the state as of the
-   * call, and only a chunk of it is in memory at a time.
+   * body `body` hands over, only a chunk of it in memory at a time.
    */
   async create(
     collection: string,
     label: string,
-    body: (write: ByteSink) => void,
+    body: ByteWriter,
     now = new Date(),
   ): Promise<SnapshotDescription> {
     const stamp = now.toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
@@ -160,7 +158,7 @@ export class SnapshotFiles {
     const name = checkSnapshotName(`${label}-${stamp}-${millis}${suffix}`);
     const directory = this.#directory(collection);
     mkdirSync(directory, { recursive: true });
-    const { staged, checksum } = stageSnapshotFile(join(directory, name), body);
+    const { staged, checksum } = await stageSnapshotFile(join(directory, name), body);
     // The checksum first: a snapshot file never exists without it, so listings never hash files.
     try {
       await writeFileAtomically(join(directory, `${name}.checksum`), checksum);

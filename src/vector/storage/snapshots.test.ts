@@ -9,13 +9,10 @@ import { capturingLogger, sourceBytes, temporaryDirectory } from './test-support
 
 const nextDirectory = temporaryDirectory('snapshots');
 const bytes = (text: string) => new TextEncoder().encode(text);
-/** A state that writes `text` in two chunks. */
+/** A state that hands over `text` in two chunks. */
 const state = (sequence: number, text: string): SnapshotState => ({
   sequence,
-  writeState: (write) => {
-    write(bytes(text.slice(0, 2)));
-    write(bytes(text.slice(2)));
-  },
+  stateChunks: () => [bytes(text.slice(0, 2)), bytes(text.slice(2))],
 });
 
 describe('snapshots', () => {

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { ByteSink, Logger } from '../../kernel/index.js';
+import { writeChunks, type Logger } from '../../kernel/index.js';
 import type { BlobFile, BlobStore } from './blob-store.js';
 import { sliceSource, type ByteSource } from './byte-source.js';
 
@@ -18,10 +18,13 @@ export interface Snapshot {
   close(): void;
 }
 
-/** What a snapshot is taken of: a collection, whose state is serialised at its sequence. */
+/**
+ * What a snapshot is taken of: a collection, whose state is serialised at its sequence. It must not
+ * change until the snapshot is written: the writer gives the event loop turns between chunks.
+ */
 export interface SnapshotState {
   readonly sequence: number;
-  writeState(write: ByteSink): void;
+  stateChunks(): Iterable<Uint8Array>;
 }
 
 export interface WrittenSnapshot {
@@ -42,8 +45,9 @@ const trailerBytes = 4;
 const checkChunk = 1 << 20;
 
 /**
- * Writes `state` as a snapshot of `collection`, serialised synchronously at the call (so at the
- * sequence it has then), and deletes all but the newest `keep` snapshots.
+ * Writes `state` as a snapshot of `collection` at the sequence it has at the call, giving the event
+ * loop turns as it goes (the caller keeps the state from changing until the promise settles), and
+ * deletes all but the newest `keep` snapshots.
  */
 export async function writeSnapshot(
   store: BlobStore,
@@ -53,13 +57,13 @@ export async function writeSnapshot(
 ): Promise<WrittenSnapshot> {
   const sequence = state.sequence;
   const name = `${prefix(collection)}${String(sequence).padStart(20, '0')}.snap`;
-  await store.put(name, (write) => {
+  await store.put(name, async (write) => {
     const front = Buffer.alloc(frontBytes);
     front.writeUInt32LE(magic, 0);
     front.writeBigUInt64LE(BigInt(sequence), 8);
     write(front);
     let checksum = crc32(front.subarray(8));
-    state.writeState((chunk) => {
+    await writeChunks(state.stateChunks(), (chunk) => {
       checksum = crc32(chunk, checksum);
       write(chunk);
     });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { createLogger, type ByteSink, type Logger } from '../../kernel/index.js';
+import { createLogger, type Logger } from '../../kernel/index.js';
 import type { ByteSource } from './byte-source.js';
 
 export function temporaryDirectory(name: string): () => string {
@@ -28,13 +28,6 @@ export function capturingLogger(): CapturedLogger {
     },
   });
   return { logger, lines };
-}
-
-/** Everything `body` writes, in one buffer. */
-export function collectBytes(body: (write: ByteSink) => void): Buffer {
-  const chunks: Buffer[] = [];
-  body((chunk) => chunks.push(Buffer.from(chunk)));
-  return Buffer.concat(chunks);
 }
 
 /** A source's bytes, whole. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger, isStrataError, type ByteSink } from '../../kernel/index.js';
+import { createLogger, isStrataError, type ByteWriter } from '../../kernel/index.js';
 import { BlockCache } from '../quantization/block-cache.js';
 import {
   FileLog,
@@ -24,7 +24,7 @@ const admitAll = (): void => undefined;
 class FailingBlobStore extends FsBlobStore {
   failing = false;
 
-  override put(name: string, body: (write: ByteSink) => void): Promise<void> {
+  override put(name: string, body: ByteWriter): Promise<void> {
     return this.failing
       ? Promise.reject(new Error('ENOSPC: no space left on device'))
       : super.put(name, body);
@@ -36,13 +36,13 @@ class MeasuringBlobStore extends FsBlobStore {
   largestWrite = 0;
   largestRead = 0;
 
-  override put(name: string, body: (write: ByteSink) => void): Promise<void> {
-    return super.put(name, (write) => {
+  override put(name: string, body: ByteWriter): Promise<void> {
+    return super.put(name, (write) =>
       body((chunk) => {
         this.largestWrite = Math.max(this.largestWrite, chunk.byteLength);
         write(chunk);
-      });
-    });
+      }),
+    );
   }
 
   override async open(name: string): Promise<BlobFile | undefined> {
@@ -206,5 +206,71 @@ describe('CollectionSnapshots', () => {
     assert.ok(vectorBytes > 2 * block);
     assert.deepEqual(reopened.store.collection('big').nearest(query, 10, { ef: 64, exact: false }), before);
     await reopened.store.stop();
+  });
+
+  it('gives the event loop turns while it writes a snapshot; a write sent meanwhile is not in it', async () => {
+    const dir = directory();
+    const { store } = await open(dir);
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    /** Per chunk written: the event loop's turns so far and the points the collection had. */
+    const seen: { turns: number; points: number }[] = [];
+    let writing: Promise<void> | undefined;
+    // Sends an upsert once the first chunk of the state is written.
+    class WatchedFiles extends SnapshotFiles {
+      override create(
+        collection: string,
+        label: string,
+        body: ByteWriter,
+      ): ReturnType<SnapshotFiles['create']> {
+        return super.create(collection, label, (write) =>
+          body((chunk) => {
+            seen.push({ turns, points: store.collection('big').pointCount });
+            writing ??= upsert(store, 'big', [5000], 1024);
+            write(chunk);
+          }),
+        );
+      }
+    }
+    const snapshots = new CollectionSnapshots(store, new WatchedFiles(join(dir, 'user-snapshots')), logger);
+    // Three blocks of 1024 points × 1024 dimensions: 4 MiB of vectors each.
+    await store.createCollection('big', {
+      vectors: { size: 1024, distance: 'Euclid' },
+      hnsw_config: { m: 4, ef_construct: 8 },
+    });
+    await upsert(
+      store,
+      'big',
+      Array.from({ length: 3 * 1024 }, (_, i) => i),
+      1024,
+    );
+    setImmediate(count);
+    const created = await snapshots.create('big');
+    await writing;
+    counting = false;
+    const turnsWhileWriting = (seen.at(-1)?.turns ?? 0) - (seen[0]?.turns ?? 0);
+    assert.ok(turnsWhileWriting >= 2, `${String(turnsWhileWriting)} turns while 12 MiB were written`);
+    assert.deepEqual(
+      new Set(seen.map((s) => s.points)),
+      new Set([3 * 1024]),
+      'no write applied mid-snapshot',
+    );
+    assert.equal(store.collection('big').pointCount, 3 * 1024 + 1, 'the upsert is applied after it');
+    const source = snapshots.files.source('big', created.name);
+    try {
+      await snapshots.recover('copy', bufferSource(sourceBytes(source)), undefined, admitAll);
+    } finally {
+      source.close();
+    }
+    assert.equal(
+      store.collection('copy').pointCount,
+      3 * 1024,
+      'the snapshot holds the state before the upsert',
+    );
+    await store.stop();
   });
 });

@@ -42,10 +42,8 @@ export class CollectionSnapshots {
 
   /** Snapshots the collection as of now; NOT_FOUND when it does not exist. */
   create(collection: string, label = clientCollectionName(collection)): Promise<SnapshotDescription> {
-    // Serialised synchronously by create(), so the file holds one sequence whatever writes follow.
-    const writing = this.files.create(collection, label, (write) => {
-      this.store.writeState(collection, write);
-    });
+    // At one sequence: writes to the collection wait while the file is written (writeState).
+    const writing = this.files.create(collection, label, (write) => this.store.writeState(collection, write));
     this.#writing.set(collection, writing);
     return writing.finally(() => {
       if (this.#writing.get(collection) === writing) this.#writing.delete(collection);

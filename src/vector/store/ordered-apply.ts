@@ -5,6 +5,8 @@
  */
 export class OrderedApply<T> {
   #next: number;
+  /** Holds in force (pause()); while any is, submitted items wait and nothing is applied. */
+  #holds = 0;
   readonly #pending = new Map<number, { item: T; done: () => void; failed: (error: unknown) => void }>();
 
   constructor(
@@ -22,7 +24,24 @@ export class OrderedApply<T> {
     });
   }
 
+  /**
+   * Applies nothing until the returned function is called (holds nest): for a reader that gives
+   * the event loop turns while it reads the state, a snapshot, and needs it to stay as it was.
+   * Items submitted meanwhile wait, in order, and are applied when the last hold ends.
+   */
+  pause(): () => void {
+    this.#holds++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#holds--;
+      this.#drain();
+    };
+  }
+
   #drain(): void {
+    if (this.#holds > 0) return;
     for (
       let entry = this.#pending.get(this.#next);
       entry !== undefined;

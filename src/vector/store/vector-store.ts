@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   DirectoryLock,
   StrataError,
+  writeChunks,
   type ByteSink,
   type Lifecycle,
   type Logger,
@@ -80,6 +81,8 @@ interface Stored {
   snapshotSequence: number;
   /** The snapshot being written, if any: one at a time per collection. */
   snapshotting: Promise<void> | undefined;
+  /** Reads of the state in progress (#holdingState): closing the collection waits for them. */
+  readonly stateReads: Set<Promise<unknown>>;
 }
 
 interface CatalogEntry {
@@ -168,7 +171,7 @@ export class VectorStore implements Lifecycle {
   /** Snapshots every collection changed since its last snapshot, so the next start replays nothing. */
   async stop(): Promise<void> {
     const stopping = [...this.#collections.values()].map(async (stored) => {
-      await stored.snapshotting;
+      await this.#stateSettled(stored);
       if (stored.collection.sequence > stored.snapshotSequence) await this.#snapshot(stored);
       await stored.log.close();
       stored.collection.close();
@@ -257,7 +260,7 @@ export class VectorStore implements Lifecycle {
       if (stored === undefined) return false;
       this.#collections.delete(name);
       await this.#writeCatalog();
-      await stored.snapshotting;
+      await this.#stateSettled(stored);
       await stored.log.close();
       stored.collection.close();
       await deleteSnapshots(this.options.snapshots, name);
@@ -288,9 +291,33 @@ export class VectorStore implements Lifecycle {
     return { operation_id: sequence, status: 'completed' };
   }
 
-  /** Hands the collection's state at its current sequence to `write` (synchronously, so consistent). */
-  writeState(name: string, write: ByteSink): void {
-    this.#stored(name).collection.writeState(write);
+  /**
+   * Hands the collection's state at its current sequence to `write`, giving the event loop turns as
+   * it goes: searches go on meanwhile, and writes to this collection are logged but wait to be
+   * applied until the state is written.
+   */
+  writeState(name: string, write: ByteSink): Promise<void> {
+    const stored = this.#stored(name);
+    return this.#holdingState(stored, () => writeChunks(stored.collection.stateChunks(), write));
+  }
+
+  // Runs `read` with the collection's applier paused, so that the state stays at one sequence
+  // while `read` gives the event loop turns; closing the collection waits for it.
+  #holdingState<T>(stored: Stored, read: () => Promise<T>): Promise<T> {
+    const resume = stored.applier.pause();
+    const reading = read().finally(resume);
+    stored.stateReads.add(reading);
+    const forget = (): void => {
+      stored.stateReads.delete(reading);
+    };
+    reading.then(forget, forget);
+    return reading;
+  }
+
+  // Resolves once no snapshot or other read of the state is running on the collection.
+  async #stateSettled(stored: Stored): Promise<void> {
+    await stored.snapshotting;
+    await Promise.allSettled(stored.stateReads);
   }
 
   /**
@@ -337,7 +364,7 @@ export class VectorStore implements Lifecycle {
       } else {
         // Stop taking writes, let appended ones finish, so that no old entry follows the switch.
         this.#collections.delete(name);
-        await old.snapshotting;
+        await this.#stateSettled(old);
         await old.log.close();
         old.collection.close();
         after = Math.max(old.log.lastSequence, old.snapshotSequence, old.collection.sequence);
@@ -386,15 +413,18 @@ export class VectorStore implements Lifecycle {
   }
 
   /**
-   * Writes the collection's state as of now (serialised synchronously, so at one sequence), then
-   * lets the log drop what the oldest kept snapshot covers: this is how deleted points leave the disk.
+   * Writes the collection's state as of now (at one sequence: writes wait meanwhile, see
+   * writeState), then lets the log drop what the oldest kept snapshot covers: this is how deleted
+   * points leave the disk.
    */
   async #snapshot(stored: Stored): Promise<void> {
-    const written = await writeSnapshot(
-      this.options.snapshots,
-      stored.collection.name,
-      stored.collection,
-      this.options.snapshotsKept,
+    const written = await this.#holdingState(stored, () =>
+      writeSnapshot(
+        this.options.snapshots,
+        stored.collection.name,
+        stored.collection,
+        this.options.snapshotsKept,
+      ),
     );
     stored.snapshotSequence = written.sequence;
     await stored.log.truncateThrough(written.truncatableThrough);
@@ -498,6 +528,7 @@ export class VectorStore implements Lifecycle {
       applier,
       snapshotSequence: snapshot?.sequence ?? 0,
       snapshotting: undefined,
+      stateReads: new Set(),
     };
     this.#collections.set(name, stored);
     return stored;
