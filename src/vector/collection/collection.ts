@@ -353,15 +353,17 @@ export class Collection {
   }
 
   /**
-   * A collection rebuilt from the bytes `writeState` wrote (or an earlier version's snapshot),
-   * read a block at a time; `placement` and `buildPool` as for the constructor.
+   * A collection rebuilt from the bytes `stateChunks` handed over (or an earlier version's
+   * snapshot), read a block at a time; `placement` and `buildPool` as for the constructor. The
+   * event loop gets a turn after each chunk of points is indexed, so that a long rebuild does not
+   * hold up every request; `state` must stay readable until the promise settles.
    */
-  static restore(
+  static async restore(
     name: string,
     state: ByteSource,
     placement?: FullVectorsPlacement,
     buildPool?: BuildPool,
-  ): Collection {
+  ): Promise<Collection> {
     const reader = new ByteReader(state);
     const header = JSON.parse(decoder.decode(reader.read(reader.uint32()))) as StateHeader;
     const collection = new Collection(name, header.params, placement, buildPool);
@@ -387,6 +389,7 @@ export class Collection {
             collection.#index.upsertMany(internals, rows);
             internals = [];
             rows = [];
+            await new Promise(setImmediate);
           }
         }
       }

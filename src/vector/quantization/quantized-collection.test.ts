@@ -45,7 +45,7 @@ describe('quantization config (Qdrant shape)', () => {
 });
 
 describe('a quantized collection', () => {
-  it('keeps its config and answers the same after a snapshot and restore', () => {
+  it('keeps its config and answers the same after a snapshot and restore', async () => {
     const params = paramsFromCreate({
       vectors: { size: 24, distance: 'Euclid' },
       quantization_config: { scalar: { type: 'int8', quantile: 0.98 } },
@@ -62,7 +62,7 @@ describe('a quantized collection', () => {
     const exact = collection.nearest(query, 10, { ef: 64, exact: true }).map((h) => h.id);
     const before = search(collection);
     assert.ok(before.filter((id) => exact.includes(id)).length >= 9);
-    const restored = Collection.restore(
+    const restored = await Collection.restore(
       'q',
       bufferSource(Buffer.concat(Array.from(collection.stateChunks(), (chunk) => Buffer.from(chunk)))),
     );

@@ -249,9 +249,13 @@ describe('CollectionSnapshots', () => {
       1024,
     );
     setImmediate(count);
-    const created = await snapshots.create('big');
-    await writing;
-    counting = false;
+    let created;
+    try {
+      created = await snapshots.create('big');
+      await writing;
+    } finally {
+      counting = false;
+    }
     const turnsWhileWriting = (seen.at(-1)?.turns ?? 0) - (seen[0]?.turns ?? 0);
     assert.ok(turnsWhileWriting >= 2, `${String(turnsWhileWriting)} turns while 12 MiB were written`);
     assert.deepEqual(
@@ -271,6 +275,39 @@ describe('CollectionSnapshots', () => {
       3 * 1024,
       'the snapshot holds the state before the upsert',
     );
+    await store.stop();
+  });
+
+  it('gives the event loop turns while it rebuilds a restored collection, a chunk of points at a time', async () => {
+    const { store, snapshots } = await open(directory());
+    await store.createCollection('many', {
+      vectors: { size: 2, distance: 'Euclid' },
+      hnsw_config: { m: 4, ef_construct: 8 },
+    });
+    await upsert(
+      store,
+      'many',
+      Array.from({ length: 3 * 4096 }, (_, i) => i),
+    );
+    const file = await snapshotFile(snapshots, 'many');
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const recovering = snapshots.recover('copy', file, undefined, (restored) => {
+      // Called once every point is indexed, before the switch.
+      assert.equal(restored.pointCount, 3 * 4096);
+      assert.ok(turns >= 3, `${String(turns)} turns while 3 chunks of 4096 points were indexed`);
+    });
+    try {
+      await recovering;
+    } finally {
+      counting = false;
+    }
+    assert.equal(store.collection('copy').pointCount, 3 * 4096);
     await store.stop();
   });
 });

@@ -331,7 +331,7 @@ export class VectorStore implements Lifecycle {
    * are not replayed). Only then is the catalog rewritten. Calls on the collection meanwhile get
    * NOT_FOUND, as during a create.
    */
-  restoreCollection(
+  async restoreCollection(
     name: string,
     state: ByteSource,
     admit: (restored: Collection) => void,
@@ -339,7 +339,7 @@ export class VectorStore implements Lifecycle {
     parseStoredCollectionName(name);
     let restored: Collection;
     try {
-      restored = Collection.restore(name, state, this.#placement(name), this.options.buildPool);
+      restored = await Collection.restore(name, state, this.#placement(name), this.options.buildPool);
     } catch (error) {
       throw new StrataError(
         'INVALID_ARGUMENT',
@@ -498,7 +498,7 @@ export class VectorStore implements Lifecycle {
           ? new Collection(name, params, placement, this.options.buildPool)
           : restored?.sequence === snapshot.sequence
             ? restored
-            : Collection.restore(name, snapshot.state, placement, this.options.buildPool);
+            : await Collection.restore(name, snapshot.state, placement, this.options.buildPool);
     } finally {
       snapshot?.close();
     }
