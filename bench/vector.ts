@@ -7,6 +7,8 @@
 //   query plans instead (bench/vector-plan.ts): batch vs single filtered queries, explain's cost.
 // npm run bench:vector -- --ingest [--dataset synthetic|fashion-mnist] [--points N] [--threads 2]
 //   [--rest-points N]    ingestion throughput, serial against parallel builds (bench/vector-ingest.ts)
+// npm run bench:vector -- --snapshots [--points 200000] [--dim 64]
+//   what a snapshot and a restore cost the requests around them (bench/vector-snapshots.ts)
 // npm run bench:vector -- --base FILE [--queries FILE] [--truth FILE] [--metric euclidean|cosine|dot]
 //   [--max-queries N]    your own data: .fvecs/.bvecs/.npy (f4 or f8, C order) vectors, .ivecs/.npy
 //   ground truth (computed exactly when absent), or one ann-benchmarks .hdf5 file as --base.
@@ -84,6 +86,7 @@ const { values } = parseArgs({
     dim: { type: 'string', default: '64' },
     batch: { type: 'string', default: '64' },
     ingest: { type: 'boolean', default: false },
+    snapshots: { type: 'boolean', default: false },
     threads: { type: 'string', default: '2' },
     'rest-points': { type: 'string', default: '20000' },
   },
@@ -110,6 +113,12 @@ if (values.plan) {
     batch: Number(values.batch),
     rounds: Math.max(rounds, 5),
   });
+  exit(0);
+}
+
+if (values.snapshots) {
+  const { runSnapshotBench } = await import('./vector-snapshots.js');
+  await runSnapshotBench({ points: Number(values.points ?? 200_000), dim: Number(values.dim) });
   exit(0);
 }
 

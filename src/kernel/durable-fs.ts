@@ -24,10 +24,10 @@ export type ByteSink = (chunk: Uint8Array) => void;
 export type ByteWriter = (write: ByteSink) => void | Promise<void>;
 
 /** Bytes writeChunks hands over between the event loop's turns. */
-const TURN_BYTES = 4 << 20;
+const TURN_BYTES = 1 << 20;
 
 /**
- * Hands `chunks` to `write`, giving the event loop a turn after about every 4 MiB, so that writing
+ * Hands `chunks` to `write`, giving the event loop a turn after about every MiB, so that writing
  * a large state (a snapshot of a big collection) does not hold up every request while it runs.
  * Each chunk is written before the next is taken, so a generator may fill one buffer again.
  */

@@ -6,14 +6,7 @@ import { quantizationOf } from '../quantization/config.js';
 import type { FullVectorsFactory } from '../quantization/full-vectors.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
 import { ByteReader, type ByteSource } from '../storage/byte-source.js';
-import {
-  RESTORE_CHUNK,
-  STATE_FORMAT,
-  framed,
-  pointsPerBlock,
-  stateBlocks,
-  type StateHeader,
-} from './state-format.js';
+import { STATE_FORMAT, framed, pointsPerBlock, stateBlocks, type StateHeader } from './state-format.js';
 import {
   PayloadIndexes,
   estimateMatches,
@@ -37,6 +30,11 @@ import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
 
+/**
+ * Points a restore indexes between the event loop's turns: whole build batches (256 each), few
+ * enough that one chunk's build holds the loop for a fraction of a second on a large graph.
+ */
+const INDEX_TURN_POINTS = 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -385,7 +383,7 @@ export class Collection {
           internals.push(internal);
           rows.push(row);
           collection.#records.set(internal, { id, version, payload });
-          if (internals.length === RESTORE_CHUNK) {
+          if (internals.length === INDEX_TURN_POINTS) {
             collection.#index.upsertMany(internals, rows);
             internals = [];
             rows = [];

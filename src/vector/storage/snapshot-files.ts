@@ -77,7 +77,7 @@ async function stageSnapshotFile(
  * and, when given, `checksum` (the whole file's SHA-256); INVALID_ARGUMENT naming what is wrong
  * otherwise.
  */
-export function snapshotBody(file: ByteSource, checksum?: string): ByteSource {
+export async function snapshotBody(file: ByteSource, checksum?: string): Promise<ByteSource> {
   if (file.size < frontBytes || !Buffer.from(file.read(0, magic.length)).equals(magic)) {
     throw damaged('it is not a Strata snapshot file (Qdrant snapshot archives cannot be restored)');
   }
@@ -100,6 +100,8 @@ export function snapshotBody(file: ByteSource, checksum?: string): ByteSource {
     const from = Math.max(start, at) - at;
     const to = Math.min(end, at + bytes.byteLength) - at;
     if (to > from) bodyHash.update(bytes.subarray(from, to));
+    // A turn for the event loop between chunks: a large file takes a while to hash.
+    await new Promise(setImmediate);
   }
   if (checksum !== undefined && whole.digest('hex') !== checksum.toLowerCase()) {
     throw new StrataError(

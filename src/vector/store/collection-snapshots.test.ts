@@ -300,7 +300,7 @@ describe('CollectionSnapshots', () => {
     const recovering = snapshots.recover('copy', file, undefined, (restored) => {
       // Called once every point is indexed, before the switch.
       assert.equal(restored.pointCount, 3 * 4096);
-      assert.ok(turns >= 3, `${String(turns)} turns while 3 chunks of 4096 points were indexed`);
+      assert.ok(turns >= 3, `${String(turns)} turns while 3 × 4096 points were indexed`);
     });
     try {
       await recovering;

@@ -80,7 +80,7 @@ export class CollectionSnapshots {
     checksum: string | undefined,
     admit: (restored: Collection) => void,
   ): Promise<UpdateResult> {
-    return await this.store.restoreCollection(collection, snapshotBody(file, checksum), admit);
+    return await this.store.restoreCollection(collection, await snapshotBody(file, checksum), admit);
   }
 
   /**
