@@ -305,7 +305,13 @@ export class VectorStore implements Lifecycle {
   // while `read` gives the event loop turns; closing the collection waits for it.
   #holdingState<T>(stored: Stored, read: () => Promise<T>): Promise<T> {
     const resume = stored.applier.pause();
-    const reading = read().finally(resume);
+    const reading = (async () => {
+      try {
+        return await read();
+      } finally {
+        resume();
+      }
+    })();
     stored.stateReads.add(reading);
     const forget = (): void => {
       stored.stateReads.delete(reading);
