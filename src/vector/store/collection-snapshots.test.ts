@@ -211,12 +211,9 @@ describe('CollectionSnapshots', () => {
   it('gives the event loop turns while it writes a snapshot; a write sent meanwhile is not in it', async () => {
     const dir = directory();
     const { store } = await open(dir);
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
+    // Three blocks of 1024 points × 1024 dimensions: 4 MiB of vectors each.
+    await filledCollection(store, 'big', 1024, 3 * 1024);
+    const counter = countTurns();
     /** Per chunk written: the event loop's turns so far and the points the collection had. */
     const seen: { turns: number; points: number }[] = [];
     let writing: Promise<void> | undefined;
@@ -229,7 +226,7 @@ describe('CollectionSnapshots', () => {
       ): ReturnType<SnapshotFiles['create']> {
         return super.create(collection, label, (write) =>
           body((chunk) => {
-            seen.push({ turns, points: store.collection('big').pointCount });
+            seen.push({ turns: counter.turns(), points: store.collection('big').pointCount });
             writing ??= upsert(store, 'big', [5000], 1024);
             write(chunk);
           }),
@@ -237,24 +234,12 @@ describe('CollectionSnapshots', () => {
       }
     }
     const snapshots = new CollectionSnapshots(store, new WatchedFiles(join(dir, 'user-snapshots')), logger);
-    // Three blocks of 1024 points × 1024 dimensions: 4 MiB of vectors each.
-    await store.createCollection('big', {
-      vectors: { size: 1024, distance: 'Euclid' },
-      hnsw_config: { m: 4, ef_construct: 8 },
-    });
-    await upsert(
-      store,
-      'big',
-      Array.from({ length: 3 * 1024 }, (_, i) => i),
-      1024,
-    );
-    setImmediate(count);
     let created;
     try {
       created = await snapshots.create('big');
       await writing;
     } finally {
-      counting = false;
+      counter.stop();
     }
     const turnsWhileWriting = (seen.at(-1)?.turns ?? 0) - (seen[0]?.turns ?? 0);
     assert.ok(turnsWhileWriting >= 2, `${String(turnsWhileWriting)} turns while 12 MiB were written`);
@@ -280,34 +265,53 @@ describe('CollectionSnapshots', () => {
 
   it('gives the event loop turns while it rebuilds a restored collection, a chunk of points at a time', async () => {
     const { store, snapshots } = await open(directory());
-    await store.createCollection('many', {
-      vectors: { size: 2, distance: 'Euclid' },
-      hnsw_config: { m: 4, ef_construct: 8 },
-    });
-    await upsert(
-      store,
-      'many',
-      Array.from({ length: 3 * 4096 }, (_, i) => i),
-    );
+    await filledCollection(store, 'many', 2, 3 * 4096);
     const file = await snapshotFile(snapshots, 'many');
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const recovering = snapshots.recover('copy', file, undefined, (restored) => {
-      // Called once every point is indexed, before the switch.
-      assert.equal(restored.pointCount, 3 * 4096);
-      assert.ok(turns >= 3, `${String(turns)} turns while 3 × 4096 points were indexed`);
-    });
+    const counter = countTurns();
     try {
-      await recovering;
+      await snapshots.recover('copy', file, undefined, (restored) => {
+        // Called once every point is indexed, before the switch.
+        assert.equal(restored.pointCount, 3 * 4096);
+        assert.ok(
+          counter.turns() >= 3,
+          `${String(counter.turns())} turns while 3 × 4096 points were indexed`,
+        );
+      });
     } finally {
-      counting = false;
+      counter.stop();
     }
     assert.equal(store.collection('copy').pointCount, 3 * 4096);
     await store.stop();
   });
 });
+
+/** Counts the event loop's turns from now until stop(). */
+function countTurns(): { turns: () => number; stop: () => void } {
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  return {
+    turns: () => turns,
+    stop: () => {
+      counting = false;
+    },
+  };
+}
+
+/** A collection of `count` points of `dimension` dimensions, with a graph cheap to build. */
+async function filledCollection(store: VectorStore, name: string, dimension: number, count: number) {
+  await store.createCollection(name, {
+    vectors: { size: dimension, distance: 'Euclid' },
+    hnsw_config: { m: 4, ef_construct: 8 },
+  });
+  await upsert(
+    store,
+    name,
+    Array.from({ length: count }, (_, i) => i),
+    dimension,
+  );
+}
