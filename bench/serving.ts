@@ -32,6 +32,7 @@ import { closedLoop, percentile, type Call, type LoadResult } from './closed-loo
 import { meanBetween, read, type Probe } from './histogram-probe.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
 import { report, targetPairs, writeRun, type CellRun, type Pass } from './serving-report.js';
+import { cpuSeconds } from './strata-process.js';
 import { takeTurns, type TurnSide } from './turns.js';
 
 const { values } = parseArgs({
@@ -355,7 +356,9 @@ async function pass(cell: Cell): Promise<Pass> {
   const readAll = () =>
     Promise.all(probes.map(async (probe) => (probe === undefined ? undefined : read(probe))));
   const before = await readAll();
+  const eventLoopBefore = cpuSeconds(process.pid, process.pid);
   const result = await cell.load(cell.concurrency, seconds);
+  const eventLoopSeconds = cpuSeconds(process.pid, process.pid) - eventLoopBefore;
   const after = await readAll();
   const [rowsPerExecution = NaN, serverMs = NaN] = probes.map((probe, i) => {
     const from = before[i];
@@ -370,6 +373,7 @@ async function pass(cell: Cell): Promise<Pass> {
     p99: percentile(result.latencies, 0.99),
     rowsPerExecution,
     serverMs,
+    eventLoopUs: (1e6 * eventLoopSeconds) / result.requests,
     ownCores: result.ownCores,
     machineCores: result.machineCores,
   };
@@ -417,7 +421,7 @@ for (let r = 0; r < rounds; r++) {
         `p50 ${p.p50.toFixed(3)} ms, p99 ${p.p99.toFixed(3)} ms` +
         (Number.isNaN(p.serverMs) ? '' : `, server ${p.serverMs.toFixed(3)} ms`) +
         (Number.isNaN(p.rowsPerExecution) ? '' : `, ${p.rowsPerExecution.toFixed(1)} rows/execution`) +
-        `, CPU ${p.ownCores.toFixed(2)} own / ${p.machineCores.toFixed(2)} machine`,
+        `, event loop ${p.eventLoopUs.toFixed(0)} µs/request, CPU ${p.ownCores.toFixed(2)} own / ${p.machineCores.toFixed(2)} machine`,
     );
   }
   for (const pair of pairs) {

@@ -88,13 +88,15 @@ export async function stopStrata(server: StrataProcess): Promise<void> {
   await server.child.exited();
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux; 0 elsewhere). */
-export function cpuSeconds(pid: number | undefined): number {
+/**
+ * CPU seconds (user + system) a process has used, or one of its threads (`thread`: its id; a
+ * process's main thread has the process's), from /proc (Linux; 0 elsewhere).
+ */
+export function cpuSeconds(pid: number | undefined, thread?: number): number {
   try {
-    const fields =
-      readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
-        .split(') ')[1]
-        ?.split(' ') ?? [];
+    const path =
+      thread === undefined ? `/proc/${String(pid)}/stat` : `/proc/${String(pid)}/task/${String(thread)}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
     // After the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 per s).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
