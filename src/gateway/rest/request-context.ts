@@ -9,25 +9,39 @@ export function requestIdFor(request: RawRequestDefaultExpression): string {
   return requestIdOf(typeof given === 'string' ? given : undefined);
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The route's pattern for metrics labels (`unmatched` for none), read once per request. */
+    routeLabel: string;
+  }
+}
+
 /**
  * Per request: echo the request id, bind the trace id to the request's logger (so the access line
  * and every log line of the request carry it) and count the request in the route metrics.
  */
 export function installRequestContext(app: FastifyInstance, metrics: HttpMetrics): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.decorateRequest('routeLabel', '');
+  // Callback hooks: an async one costs every request a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     const traceId = parseTraceparent(request.headers['traceparent']);
     if (traceId !== undefined) request.log = request.log.child({ traceId });
-    metrics.inFlight.inc({ method: request.method, route: routeLabel(request.routeOptions.url) });
+    // Fastify builds routeOptions afresh on each read.
+    request.routeLabel = routeLabel(request.routeOptions.url);
+    metrics.inFlight.inc({ method: request.method, route: request.routeLabel });
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const route = routeLabel(request.routeOptions.url);
+  app.addHook('onResponse', (request, reply, done) => {
+    // Empty when an earlier onRequest hook ended the request before this one ran.
+    const route = request.routeLabel || routeLabel(request.routeOptions.url);
     const seconds = reply.elapsedTime / 1000;
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     metrics.inFlight.dec({ method: request.method, route });
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, seconds);
+    done();
   });
 }
 
