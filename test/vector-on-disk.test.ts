@@ -9,11 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import { QdrantClient } from '@qdrant/js-client-rest';
-import type { Platform } from '../src/platform/index.js';
+import { describe, it } from 'node:test';
 import { mulberry32 } from '../src/vector/index.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { VectorPlatform } from './support/vector-platform.js';
 
 const dim = 64;
 // Four 4 KiB blocks (16 rows of 64 floats each): 2000 points are 512 KiB of full vectors.
@@ -27,21 +25,8 @@ const hnsw_config = { m: 12, ef_construct: 64, full_scan_threshold: 500 };
 const fewMatch = { must: [{ key: 'group', match: { value: 2 } }] };
 const manyMatch = { must_not: [{ key: 'group', match: { value: 0 } }] };
 
-const dataDir = tempDataDir('on-disk');
-let platform: Platform;
-let url: string;
-let client: QdrantClient;
-
-async function start(): Promise<void> {
-  ({ platform, url } = await startPlatform(dataDir, ['vector'], {
-    'vector.diskCache.bytes': String(cacheBytes),
-  }));
-  client = new QdrantClient({ url });
-}
-
-before(start);
-after(async () => {
-  await platform.shutdown();
+const server = new VectorPlatform('on-disk', {
+  'vector.diskCache.bytes': String(cacheBytes),
 });
 
 /** Every kind of search, as ids and scores. */
@@ -54,7 +39,7 @@ async function observe(name: string): Promise<unknown[]> {
       { params: { hnsw_ef: 64, quantization: { oversampling: 3 } }, filter: manyMatch },
       { params: { exact: true } },
     ]) {
-      const { points } = await client.query(name, { query, limit: 10, ...request });
+      const { points } = await server.client.query(name, { query, limit: 10, ...request });
       results.push(points.map(({ id, score }) => ({ id, score })));
     }
   }
@@ -62,7 +47,7 @@ async function observe(name: string): Promise<unknown[]> {
 }
 
 async function metric(name: string, label = ''): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${label} `));
   assert.ok(line !== undefined, `${name}${label} is exported`);
   return Number(line.split(' ').at(-1));
@@ -70,7 +55,7 @@ async function metric(name: string, label = ''): Promise<number> {
 
 // Raw requests where the client's types mark `on_disk` deprecated (Qdrant 1.16+ prefers `memory`).
 async function raw(method: string, path: string, body: unknown) {
-  const response = await fetch(`${url}${path}`, {
+  const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -85,7 +70,7 @@ async function raw(method: string, path: string, body: unknown) {
 }
 
 async function vectorsOf(name: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/collections/${name}`);
+  const response = await fetch(`${server.url}/collections/${name}`);
   const json = (await response.json()) as {
     result: { config: { params: { vectors: Record<string, unknown> } } };
   };
@@ -93,7 +78,7 @@ async function vectorsOf(name: string): Promise<Record<string, unknown>> {
 }
 
 function fullVectorFiles(): number {
-  const folder = join(dataDir, 'vector', 'full-vectors');
+  const folder = join(server.dataDir, 'vector', 'full-vectors');
   return readdirSync(folder, { recursive: true }).filter((name) => String(name).endsWith('.f32')).length;
 }
 
@@ -101,7 +86,7 @@ describe('on_disk quantized collections (Qdrant API)', () => {
   let before: unknown[];
 
   it('answers every search exactly as the same collection in RAM, through a cache far smaller than the vectors', async () => {
-    await client.createCollection('ram', {
+    await server.client.createCollection('ram', {
       vectors: { size: dim, distance: 'Cosine' },
       hnsw_config,
       quantization_config,
@@ -115,15 +100,15 @@ describe('on_disk quantized collections (Qdrant API)', () => {
     const points = vectors.map((vector, id) => ({ id, vector, payload: { group: id % 5 } }));
     for (const name of ['ram', 'disk']) {
       for (let from = 0; from < points.length; from += 500)
-        await client.upsert(name, { wait: true, points: points.slice(from, from + 500) });
-      await client.delete(name, { wait: true, points: [5, 6, 7, 8] });
+        await server.client.upsert(name, { wait: true, points: points.slice(from, from + 500) });
+      await server.client.delete(name, { wait: true, points: [5, 6, 7, 8] });
     }
     assert.deepEqual(await vectorsOf('disk'), {
       size: dim,
       distance: 'Cosine',
       on_disk: true,
     });
-    assert.deepEqual((await client.getCollection('ram')).config.params.vectors, {
+    assert.deepEqual((await server.client.getCollection('ram')).config.params.vectors, {
       size: dim,
       distance: 'Cosine',
     });
@@ -143,9 +128,9 @@ describe('on_disk quantized collections (Qdrant API)', () => {
   });
 
   it('answers the same after a restart on the same data directory (the file rebuilt from the log and snapshot)', async () => {
-    await platform.shutdown();
+    await server.stop();
     assert.equal(fullVectorFiles(), 0, 'the file is derived state, deleted on close');
-    await start();
+    await server.start();
     assert.equal((await vectorsOf('disk'))['on_disk'], true);
     const after = await observe('disk');
     assert.deepEqual(after, await observe('ram'));
@@ -155,17 +140,19 @@ describe('on_disk quantized collections (Qdrant API)', () => {
   });
 
   it('answers the same after a snapshot is restored into a new collection, which stays on disk', async () => {
-    const snapshot = await client.createSnapshot('disk');
+    const snapshot = await server.client.createSnapshot('disk');
     assert.ok(snapshot !== null);
-    const location = pathToFileURL(join(dataDir, 'vector', 'user-snapshots', 'disk', snapshot.name)).href;
-    assert.equal(await client.recoverSnapshot('disk-copy', { location }), true);
+    const location = pathToFileURL(
+      join(server.dataDir, 'vector', 'user-snapshots', 'disk', snapshot.name),
+    ).href;
+    assert.equal(await server.client.recoverSnapshot('disk-copy', { location }), true);
     assert.equal((await vectorsOf('disk-copy'))['on_disk'], true);
     assert.deepEqual(await observe('disk-copy'), await observe('ram'));
     // Restored over itself: the old file goes, the new one serves.
-    assert.equal(await client.recoverSnapshot('disk', { location }), true);
+    assert.equal(await server.client.recoverSnapshot('disk', { location }), true);
     assert.deepEqual(await observe('disk'), await observe('ram'));
     assert.equal(fullVectorFiles(), 2);
-    await client.deleteCollection('disk-copy');
+    await server.client.deleteCollection('disk-copy');
     assert.equal(fullVectorFiles(), 1);
   });
 
@@ -185,7 +172,7 @@ describe('on_disk quantized collections (Qdrant API)', () => {
       assert.equal(response.status, 400);
       assert.equal(response.code, 'INVALID_ARGUMENT');
       assert.match(response.error, message);
-      assert.deepEqual(await client.collectionExists('refused'), { exists: false });
+      assert.deepEqual(await server.client.collectionExists('refused'), { exists: false });
     }
     for (const [body, message] of [
       [{ vectors: { '': { on_disk: false } } }, /on_disk is fixed when a collection is created/],

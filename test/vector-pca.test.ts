@@ -8,11 +8,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import { QdrantClient } from '@qdrant/js-client-rest';
-import type { Platform } from '../src/platform/index.js';
+import { describe, it } from 'node:test';
 import { mulberry32 } from '../src/vector/index.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { VectorPlatform } from './support/vector-platform.js';
 
 const dim = 48;
 const latent = 6;
@@ -31,23 +29,10 @@ const queries = Array.from({ length: 12 }, point);
 const fewMatch = { must: [{ key: 'group', match: { value: 2 } }] };
 const manyMatch = { must_not: [{ key: 'group', match: { value: 0 } }] };
 
-const dataDir = tempDataDir('pca');
-let platform: Platform;
-let url: string;
-let client: QdrantClient;
-
-async function start(): Promise<void> {
-  ({ platform, url } = await startPlatform(dataDir, ['vector']));
-  client = new QdrantClient({ url });
-}
-
-before(start);
-after(async () => {
-  await platform.shutdown();
-});
+const server = new VectorPlatform('pca');
 
 async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
+  const response = await fetch(`${server.url}${path}`, {
     method,
     ...(body === undefined
       ? {}
@@ -68,7 +53,7 @@ async function pcaConfig(name: string): Promise<Record<string, number> | null> {
 type Hits = { id: string | number; score: number }[];
 
 async function search(name: string, query: number[], extra: Record<string, unknown> = {}): Promise<Hits> {
-  const { points } = await client.query(name, { query, limit: 10, ...extra });
+  const { points } = await server.client.query(name, { query, limit: 10, ...extra });
   return points.map(({ id, score }) => ({ id, score }));
 }
 
@@ -99,11 +84,11 @@ describe('PCA-reduced collections', () => {
   let exactBefore: Hits[];
 
   it('fits PCA on the points, stores it with the collection, and searches through it with exact scores', async () => {
-    await client.createCollection('reduced', {
+    await server.client.createCollection('reduced', {
       vectors: { size: dim, distance: 'Euclid' },
       hnsw_config: { full_scan_threshold: 200 },
     });
-    await client.upsert('reduced', {
+    await server.client.upsert('reduced', {
       wait: true,
       points: vectors.map((vector, id) => ({ id, vector, payload: { group: id % 5 } })),
     });
@@ -134,19 +119,22 @@ describe('PCA-reduced collections', () => {
     assert.deepEqual(result.explain['rescore'], { candidates: 40, oversampling: 4 });
 
     // Points keep their full vectors, and new ones are reduced on the way in.
-    const [stored] = await client.retrieve('reduced', { ids: [3], with_vector: true });
+    const [stored] = await server.client.retrieve('reduced', { ids: [3], with_vector: true });
     assert.deepEqual(stored?.vector, Array.from(Float32Array.from(vectors[3] ?? [])));
     const fresh = queries[5] ?? [];
-    await client.upsert('reduced', { wait: true, points: [{ id: 99_999, vector: fresh, payload: {} }] });
+    await server.client.upsert('reduced', {
+      wait: true,
+      points: [{ id: 99_999, vector: fresh, payload: {} }],
+    });
     const [top] = await search('reduced', fresh);
     assert.deepEqual(top, { id: 99_999, score: 0 });
-    await client.delete('reduced', { wait: true, points: [99_999] });
+    await server.client.delete('reduced', { wait: true, points: [99_999] });
   });
 
   it('keeps the reduction across a restart: the model is replayed from the log, not fitted again', async () => {
     const before = await pcaConfig('reduced');
-    await platform.shutdown();
-    await start();
+    await server.stop();
+    await server.start();
     assert.deepEqual(await pcaConfig('reduced'), before);
     assert.deepEqual(await exactResults('reduced'), exactBefore);
     const { recall, exactScores } = await quality('reduced');
@@ -154,10 +142,12 @@ describe('PCA-reduced collections', () => {
   });
 
   it('restores a snapshot into a new collection with the same reduction', async () => {
-    const snapshot = await client.createSnapshot('reduced');
+    const snapshot = await server.client.createSnapshot('reduced');
     assert.ok(snapshot !== null);
-    const location = pathToFileURL(join(dataDir, 'vector', 'user-snapshots', 'reduced', snapshot.name)).href;
-    assert.equal(await client.recoverSnapshot('copy', { location }), true);
+    const location = pathToFileURL(
+      join(server.dataDir, 'vector', 'user-snapshots', 'reduced', snapshot.name),
+    ).href;
+    assert.equal(await server.client.recoverSnapshot('copy', { location }), true);
     assert.deepEqual(await pcaConfig('copy'), await pcaConfig('reduced'));
     assert.deepEqual(await exactResults('copy'), exactBefore);
     const { recall } = await quality('copy');
@@ -182,11 +172,11 @@ describe('PCA-reduced collections', () => {
   });
 
   it('refuses bad requests with codes that say what to change', async () => {
-    await client.createCollection('quantized', {
+    await server.client.createCollection('quantized', {
       vectors: { size: 4, distance: 'Dot' },
       quantization_config: { scalar: { type: 'int8' } },
     });
-    await client.createCollection('empty', { vectors: { size: 4, distance: 'Dot' } });
+    await server.client.createCollection('empty', { vectors: { size: 4, distance: 'Dot' } });
     for (const [name, body, want, message] of [
       ['reduced', { components: 0 }, 400, /components must be an integer from 1 to 47/],
       ['reduced', { components: dim }, 400, /components must be an integer from 1 to 47/],

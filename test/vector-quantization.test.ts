@@ -4,11 +4,10 @@
  * restart, and bad configs refused with messages that say what to change.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { QdrantClient } from '@qdrant/js-client-rest';
-import type { Platform } from '../src/platform/index.js';
+import { describe, it } from 'node:test';
+import type { QdrantClient } from '@qdrant/js-client-rest';
 import { mulberry32 } from '../src/vector/index.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { VectorPlatform } from './support/vector-platform.js';
 
 const dim = 64;
 const random = mulberry32(3);
@@ -16,20 +15,7 @@ const random = mulberry32(3);
 const vectors = Array.from({ length: 2000 }, () => Array.from({ length: dim }, () => random() * 2 - 1));
 const queries = vectors.slice(0, 20).map((v) => v.map((x) => x + (random() - 0.5) * 0.2));
 
-const dataDir = tempDataDir('quantization');
-let platform: Platform;
-let url: string;
-let client: QdrantClient;
-
-async function start(): Promise<void> {
-  ({ platform, url } = await startPlatform(dataDir, ['vector']));
-  client = new QdrantClient({ url });
-}
-
-before(start);
-after(async () => {
-  await platform.shutdown();
-});
+const server = new VectorPlatform('quantization');
 
 type SearchParams = NonNullable<Parameters<QdrantClient['query']>[1]>['params'];
 
@@ -39,7 +25,7 @@ async function searchAll(
 ): Promise<{ id: string | number; score: number }[][]> {
   const results: { id: string | number; score: number }[][] = [];
   for (const query of queries) {
-    const { points } = await client.query(name, {
+    const { points } = await server.client.query(name, {
       query,
       limit: 10,
       ...(params === undefined ? {} : { params }),
@@ -63,7 +49,7 @@ async function raw(
   path: string,
   body: unknown,
 ): Promise<{ status: number; code: string; error: string }> {
-  const response = await fetch(`${url}${path}`, {
+  const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -81,12 +67,12 @@ describe('quantized collections (Qdrant API)', () => {
     ['binary', { binary: { always_ram: true } }, 10, 0.7],
   ] as const) {
     it(`${name}: searches with and without the codes, and keeps its config across a restart`, async () => {
-      await client.createCollection(name, {
+      await server.client.createCollection(name, {
         vectors: { size: dim, distance: 'Cosine' },
         quantization_config: config,
       });
-      assert.deepEqual((await client.getCollection(name)).config.quantization_config, config);
-      await client.upsert(name, { points: vectors.map((vector, id) => ({ id, vector })) });
+      assert.deepEqual((await server.client.getCollection(name)).config.quantization_config, config);
+      await server.client.upsert(name, { points: vectors.map((vector, id) => ({ id, vector })) });
 
       const exact = await searchAll(name, { exact: true });
       const rescored = await searchAll(name, {
@@ -103,10 +89,10 @@ describe('quantized collections (Qdrant API)', () => {
       const estimated = await searchAll(name, { quantization: { rescore: false } });
       assert.equal(estimated[0]?.length, 10);
 
-      await platform.shutdown();
-      await start();
-      assert.deepEqual((await client.getCollection(name)).config.quantization_config, config);
-      assert.equal((await client.count(name, {})).count, vectors.length);
+      await server.stop();
+      await server.start();
+      assert.deepEqual((await server.client.getCollection(name)).config.quantization_config, config);
+      assert.equal((await server.client.count(name, {})).count, vectors.length);
       const after = await searchAll(name, { hnsw_ef: 128, quantization: { oversampling } });
       assert.ok(overlap(after, exact) >= minRecall, `recall after restart ${overlap(after, exact)}`);
     });
@@ -132,12 +118,12 @@ describe('quantized collections (Qdrant API)', () => {
       assert.equal(response.status, 400);
       assert.equal(response.code, 'INVALID_ARGUMENT');
       assert.match(response.error, message);
-      assert.deepEqual(await client.collectionExists('refused'), { exists: false });
+      assert.deepEqual(await server.client.collectionExists('refused'), { exists: false });
     });
   }
 
   it('refuses bad search params and a quantization change with INVALID_ARGUMENT', async () => {
-    await client.createCollection('guarded-q', {
+    await server.client.createCollection('guarded-q', {
       vectors: { size: 4, distance: 'Dot' },
       quantization_config: { scalar: { type: 'int8' } },
     });
