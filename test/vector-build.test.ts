@@ -6,42 +6,27 @@
  * `vector.buildThreads` is refused with a message naming the key.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { isStrataError } from '../src/kernel/index.js';
 import { loadConfig } from '../src/platform/index.js';
-import type { Platform } from '../src/platform/index.js';
 import { mulberry32 } from '../src/vector/index.js';
 import { Child, cliPath } from './support/cli.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { tempDataDir } from './support/platform.js';
+import { VectorPlatform } from './support/vector-platform.js';
 
 const dim = 16;
 const random = mulberry32(7);
 const vectors = Array.from({ length: 3000 }, () => Array.from({ length: dim }, () => random() * 2 - 1));
 const queries = Array.from({ length: 20 }, () => Array.from({ length: dim }, () => random() * 2 - 1));
 
-const dataDir = tempDataDir('vector-build');
-let platform: Platform;
-let client: QdrantClient;
-let url: string;
-
-async function start(): Promise<void> {
-  const started = await startPlatform(dataDir, ['vector'], { 'vector.buildThreads': '2' });
-  platform = started.platform;
-  url = started.url;
-  client = new QdrantClient({ url: started.url });
-}
-
-before(start);
-after(async () => {
-  await platform.shutdown();
-});
+const server = new VectorPlatform('vector-build', { 'vector.buildThreads': '2' });
 
 async function search(exact: boolean): Promise<{ id: string | number; score: number }[][]> {
   const results: { id: string | number; score: number }[][] = [];
   for (const query of queries) {
-    const { points } = await client.query('bulk', {
+    const { points } = await server.client.query('bulk', {
       query,
       limit: 10,
       params: exact ? { exact: true } : { hnsw_ef: 128 },
@@ -52,7 +37,7 @@ async function search(exact: boolean): Promise<{ id: string | number; score: num
 }
 
 async function parallelPoints(): Promise<number> {
-  const families = parsePrometheusTextFormat(await (await fetch(`${url}/metrics`)).text());
+  const families = parsePrometheusTextFormat(await (await fetch(`${server.url}/metrics`)).text());
   const value = families.find((family) => family.name === 'strata_vector_build_parallel_points')?.metrics[0]
     ?.value;
   assert.ok(value !== undefined, 'strata_vector_build_parallel_points is exported');
@@ -61,14 +46,14 @@ async function parallelPoints(): Promise<number> {
 
 describe('parallel bulk build (Qdrant API)', () => {
   it('bulk-upserts in parallel, finds the exact neighbours, and answers the same after a restart', async () => {
-    await client.createCollection('bulk', { vectors: { size: dim, distance: 'Euclid' } });
+    await server.client.createCollection('bulk', { vectors: { size: dim, distance: 'Euclid' } });
     for (let from = 0; from < vectors.length; from += 1000) {
-      await client.upsert('bulk', {
+      await server.client.upsert('bulk', {
         wait: true,
         points: vectors.slice(from, from + 1000).map((vector, i) => ({ id: from + i, vector })),
       });
     }
-    assert.equal((await client.count('bulk', { exact: true })).count, vectors.length);
+    assert.equal((await server.client.count('bulk', { exact: true })).count, vectors.length);
     assert.equal(await parallelPoints(), vectors.length);
     const exact = await search(true);
     const found = await search(false);
@@ -80,18 +65,18 @@ describe('parallel bulk build (Qdrant API)', () => {
     assert.ok(hits / (10 * queries.length) >= 0.98, `recall@10 ${String(hits / (10 * queries.length))}`);
 
     // A restart, a small (serial) upsert into the restored graph, and another restart.
-    await platform.shutdown();
-    await start();
+    await server.stop();
+    await server.start();
     // Far from every query: they change the graph, not the answers.
-    await client.upsert('bulk', {
+    await server.client.upsert('bulk', {
       wait: true,
       points: queries.map((_, i) => ({
         id: vectors.length + i,
         vector: Array.from({ length: dim }, () => 50 + i),
       })),
     });
-    await platform.shutdown();
-    await start();
+    await server.stop();
+    await server.start();
     // The restore of the snapshot written at shutdown was a parallel build as well.
     assert.equal(await parallelPoints(), vectors.length + queries.length);
     assert.deepEqual(await search(true), exact);

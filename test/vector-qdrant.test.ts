@@ -3,25 +3,11 @@
  * pass, applications written for Qdrant work against Strata.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import type { Platform } from '../src/platform/index.js';
-import { startPlatform, tempDataDir } from './support/platform.js';
+import { VectorPlatform } from './support/vector-platform.js';
 
-let platform: Platform;
-let url: string;
-let client: QdrantClient;
-
-before(async () => {
-  ({ platform, url } = await startPlatform(tempDataDir('qdrant'), ['vector'], {
-    'server.bodyLimitBytes': '65536',
-  }));
-  client = new QdrantClient({ url });
-});
-
-after(async () => {
-  await platform.shutdown();
-});
+const server = new VectorPlatform('qdrant', { 'server.bodyLimitBytes': '65536' });
 
 const vectorOf = (i: number): number[] => [Math.cos(i), Math.sin(i), (i % 7) / 7, 1];
 
@@ -29,7 +15,7 @@ describe('Qdrant-compatible REST API', () => {
   it("answers the client's version probe, so the default compatibility check passes quietly", async (t) => {
     const warnings: unknown[] = [];
     t.mock.method(console, 'warn', (...args: unknown[]) => warnings.push(args));
-    const checked = new QdrantClient({ url });
+    const checked = new QdrantClient({ url: server.url });
     assert.deepEqual(await checked.versionInfo(), {
       title: 'strata (Qdrant-compatible vector API)',
       version: '1.19.0',
@@ -39,18 +25,21 @@ describe('Qdrant-compatible REST API', () => {
   });
 
   it('creates, describes, lists and deletes collections', async () => {
-    assert.equal(await client.createCollection('scratch', { vectors: { size: 4, distance: 'Dot' } }), true);
-    assert.deepEqual(await client.collectionExists('scratch'), { exists: true });
-    const info = await client.getCollection('scratch');
+    assert.equal(
+      await server.client.createCollection('scratch', { vectors: { size: 4, distance: 'Dot' } }),
+      true,
+    );
+    assert.deepEqual(await server.client.collectionExists('scratch'), { exists: true });
+    const info = await server.client.getCollection('scratch');
     assert.equal(info.points_count, 0);
     assert.deepEqual(info.config.params.vectors, { size: 4, distance: 'Dot' });
-    assert.ok((await client.getCollections()).collections.some((c) => c.name === 'scratch'));
-    assert.equal(await client.deleteCollection('scratch'), true);
-    assert.deepEqual(await client.collectionExists('scratch'), { exists: false });
+    assert.ok((await server.client.getCollections()).collections.some((c) => c.name === 'scratch'));
+    assert.equal(await server.client.deleteCollection('scratch'), true);
+    assert.deepEqual(await server.client.collectionExists('scratch'), { exists: false });
   });
 
   it('upserts, retrieves, queries, scrolls and counts points', async () => {
-    await client.createCollection('items', {
+    await server.client.createCollection('items', {
       vectors: { size: 4, distance: 'Cosine' },
       hnsw_config: { m: 8 },
     });
@@ -59,18 +48,18 @@ describe('Qdrant-compatible REST API', () => {
       vector: vectorOf(i),
       payload: { group: i % 5, name: `item-${i}`, meta: { even: i % 2 === 0 } },
     }));
-    const result = await client.upsert('items', { wait: true, points });
+    const result = await server.client.upsert('items', { wait: true, points });
     assert.equal(result.status, 'completed');
-    await client.upsert('items', {
+    await server.client.upsert('items', {
       batch: {
         ids: ['5f1c3a9e-0b6e-4b55-9d55-0a8a3f2c1b7e'],
         vectors: [[1, 0, 0, 0]],
         payloads: [{ group: 9 }],
       },
     });
-    assert.equal((await client.count('items', { exact: true })).count, 51);
+    assert.equal((await server.client.count('items', { exact: true })).count, 51);
 
-    const retrieved = await client.retrieve('items', { ids: [3], with_vector: true });
+    const retrieved = await server.client.retrieve('items', { ids: [3], with_vector: true });
     assert.equal(retrieved.length, 1);
     const first = retrieved[0];
     assert.ok(first !== undefined);
@@ -78,13 +67,13 @@ describe('Qdrant-compatible REST API', () => {
     assert.deepEqual(first.payload, { group: 3, name: 'item-3', meta: { even: false } });
     assert.ok(Array.isArray(first.vector) && first.vector.length === 4);
 
-    const found = await client.query('items', { query: vectorOf(10), limit: 3, with_payload: true });
+    const found = await server.client.query('items', { query: vectorOf(10), limit: 3, with_payload: true });
     assert.equal(found.points[0]?.id, 10, 'the point itself is nearest');
     assert.ok(found.points.every((point, i) => i === 0 || point.score <= (found.points[0]?.score ?? 1)));
     assert.ok((found.points.at(0)?.score ?? 0) > 0.999);
     assert.equal(found.points.length, 3);
 
-    const filtered = await client.query('items', {
+    const filtered = await server.client.query('items', {
       query: vectorOf(10),
       limit: 5,
       filter: { must: [{ key: 'group', match: { value: 2 } }] },
@@ -93,7 +82,7 @@ describe('Qdrant-compatible REST API', () => {
     assert.ok(filtered.points.length > 0);
     assert.ok(filtered.points.every((p) => (p.payload as { group: number }).group === 2));
 
-    const batch = await client.queryBatch('items', {
+    const batch = await server.client.queryBatch('items', {
       searches: [
         { query: vectorOf(1), limit: 1 },
         { query: vectorOf(2), limit: 1 },
@@ -107,7 +96,10 @@ describe('Qdrant-compatible REST API', () => {
     const seen: (string | number)[] = [];
     let offset: string | number | undefined;
     for (;;) {
-      const page = await client.scroll('items', { limit: 20, ...(offset === undefined ? {} : { offset }) });
+      const page = await server.client.scroll('items', {
+        limit: 20,
+        ...(offset === undefined ? {} : { offset }),
+      });
       seen.push(...page.points.map((p) => p.id));
       if (page.next_page_offset === null || page.next_page_offset === undefined) break;
       offset = page.next_page_offset as string | number;
@@ -116,11 +108,11 @@ describe('Qdrant-compatible REST API', () => {
     assert.deepEqual(seen.slice(0, 3), [0, 1, 2]);
     assert.equal(seen.at(-1), '5f1c3a9e-0b6e-4b55-9d55-0a8a3f2c1b7e', 'UUIDs after integers');
 
-    const evens = await client.count('items', {
+    const evens = await server.client.count('items', {
       filter: { must: [{ key: 'meta.even', match: { value: true } }] },
     });
     assert.equal(evens.count, 25);
-    const estimate = await client.count('items', {
+    const estimate = await server.client.count('items', {
       exact: false,
       filter: { must: [{ key: 'meta.even', match: { value: true } }] },
     });
@@ -129,45 +121,52 @@ describe('Qdrant-compatible REST API', () => {
 
   it('creates payload indexes that filtered search uses, with the same answers', async () => {
     const filter = { must: [{ key: 'group', match: { value: 3 } }] };
-    const before = await client.query('items', { query: vectorOf(8), limit: 5, filter });
-    await client.createPayloadIndex('items', { field_name: 'group', field_schema: 'integer', wait: true });
-    const info = await client.getCollection('items');
+    const before = await server.client.query('items', { query: vectorOf(8), limit: 5, filter });
+    await server.client.createPayloadIndex('items', {
+      field_name: 'group',
+      field_schema: 'integer',
+      wait: true,
+    });
+    const info = await server.client.getCollection('items');
     assert.deepEqual(info.payload_schema['group'], { data_type: 'integer', points: 51 });
-    const after = await client.query('items', { query: vectorOf(8), limit: 5, filter });
+    const after = await server.client.query('items', { query: vectorOf(8), limit: 5, filter });
     assert.deepEqual(
       after.points.map((p) => p.id),
       before.points.map((p) => p.id),
     );
-    await client.deletePayloadIndex('items', 'group', { wait: true });
-    assert.equal((await client.getCollection('items')).payload_schema['group'], undefined);
+    await server.client.deletePayloadIndex('items', 'group', { wait: true });
+    assert.equal((await server.client.getCollection('items')).payload_schema['group'], undefined);
   });
 
   it('sets, overwrites and deletes payload keys, by ids and by filter', async () => {
-    await client.setPayload('items', { payload: { color: 'red' }, points: [1, 2] });
-    await client.setPayload('items', { payload: { shade: 'dark' }, filter: { must: [{ has_id: [2] }] } });
-    let [one, two] = await client.retrieve('items', { ids: [1, 2] });
+    await server.client.setPayload('items', { payload: { color: 'red' }, points: [1, 2] });
+    await server.client.setPayload('items', {
+      payload: { shade: 'dark' },
+      filter: { must: [{ has_id: [2] }] },
+    });
+    let [one, two] = await server.client.retrieve('items', { ids: [1, 2] });
     assert.equal((one?.payload as Record<string, unknown>)['color'], 'red');
     assert.equal((two?.payload as Record<string, unknown>)['shade'], 'dark');
 
-    await client.deletePayload('items', { keys: ['color'], points: [1] });
-    await client.overwritePayload('items', { payload: { only: true }, points: [2] });
-    [one, two] = await client.retrieve('items', { ids: [1, 2] });
+    await server.client.deletePayload('items', { keys: ['color'], points: [1] });
+    await server.client.overwritePayload('items', { payload: { only: true }, points: [2] });
+    [one, two] = await server.client.retrieve('items', { ids: [1, 2] });
     assert.equal((one?.payload as Record<string, unknown>)['color'], undefined);
     assert.deepEqual(two?.payload, { only: true });
 
-    await client.clearPayload('items', { points: [2] });
-    [two] = await client.retrieve('items', { ids: [2] });
+    await server.client.clearPayload('items', { points: [2] });
+    [two] = await server.client.retrieve('items', { ids: [2] });
     assert.deepEqual(two?.payload, {});
   });
 
   it('deletes points by ids and by filter', async () => {
-    await client.delete('items', { points: [0, 1] });
-    await client.delete('items', { filter: { must: [{ key: 'group', match: { value: 4 } }] } });
-    const remaining = await client.count('items', {});
+    await server.client.delete('items', { points: [0, 1] });
+    await server.client.delete('items', { filter: { must: [{ key: 'group', match: { value: 4 } }] } });
+    const remaining = await server.client.count('items', {});
     assert.equal(remaining.count, 51 - 2 - 10);
-    const gone = await client.retrieve('items', { ids: [0, 4, 9] });
+    const gone = await server.client.retrieve('items', { ids: [0, 4, 9] });
     assert.deepEqual(gone, []);
-    const found = await client.query('items', { query: vectorOf(0), limit: 50 });
+    const found = await server.client.query('items', { query: vectorOf(0), limit: 50 });
     assert.ok(found.points.every((p) => p.id !== 0 && p.id !== 1 && p.id !== 4));
   });
 });
@@ -178,7 +177,7 @@ describe('Qdrant-compatible REST API: bad input', () => {
     path: string,
     body?: string,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`${url}${path}`, {
+    const response = await fetch(`${server.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
@@ -191,8 +190,8 @@ describe('Qdrant-compatible REST API: bad input', () => {
   }
 
   before(async () => {
-    await client.createCollection('guarded', { vectors: { size: 3, distance: 'Euclid' } });
-    await client.upsert('guarded', { points: [{ id: 1, vector: [1, 2, 3], payload: { a: 1 } }] });
+    await server.client.createCollection('guarded', { vectors: { size: 3, distance: 'Euclid' } });
+    await server.client.upsert('guarded', { points: [{ id: 1, vector: [1, 2, 3], payload: { a: 1 } }] });
   });
 
   const cases: [string, string, string, string | undefined, number, string, RegExp][] = [
@@ -312,9 +311,9 @@ describe('Qdrant-compatible REST API: bad input', () => {
       assert.equal(response.status, status, JSON.stringify(response.json));
       assert.equal(errorOf(response.json).code, code);
       assert.match(errorOf(response.json).error, message);
-      const [point] = await client.retrieve('guarded', { ids: [1], with_vector: true });
+      const [point] = await server.client.retrieve('guarded', { ids: [1], with_vector: true });
       assert.deepEqual(point?.vector, [1, 2, 3]);
-      assert.equal((await client.count('guarded', {})).count, 1);
+      assert.equal((await server.client.count('guarded', {})).count, 1);
     });
   }
 });
