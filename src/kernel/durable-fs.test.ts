@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { countTurns } from '../../test/support/event-loop.js';
 import { stageFile, writeChunks } from './durable-fs.js';
 
 let dir: string;
@@ -26,22 +27,16 @@ function* numberedChunks(count: number): Generator<Uint8Array> {
 
 describe('writeChunks', () => {
   it('writes every chunk before taking the next, giving the event loop a turn about every MiB', async () => {
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const counter = countTurns();
     const firstBytes: number[] = [];
     const turnsAt: number[] = [];
     try {
       await writeChunks(numberedChunks(64), (chunk) => {
         firstBytes.push(chunk[0] ?? -1);
-        turnsAt.push(turns);
+        turnsAt.push(counter.turns());
       });
     } finally {
-      counting = false;
+      counter.stop();
     }
     assert.deepEqual(
       firstBytes,

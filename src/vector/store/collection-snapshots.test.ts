@@ -13,6 +13,7 @@ import {
   type ByteSource,
 } from '../storage/index.js';
 import { capturingLogger, sourceBytes, temporaryDirectory } from '../storage/test-support.js';
+import { countTurns } from '../../../test/support/event-loop.js';
 import { CollectionSnapshots } from './collection-snapshots.js';
 import { VectorStore } from './vector-store.js';
 
@@ -284,23 +285,6 @@ describe('CollectionSnapshots', () => {
     await store.stop();
   });
 });
-
-/** Counts the event loop's turns from now until stop(). */
-function countTurns(): { turns: () => number; stop: () => void } {
-  let turns = 0;
-  let counting = true;
-  const count = (): void => {
-    turns++;
-    if (counting) setImmediate(count);
-  };
-  setImmediate(count);
-  return {
-    turns: () => turns,
-    stop: () => {
-      counting = false;
-    },
-  };
-}
 
 /** A collection of `count` points of `dimension` dimensions, with a graph cheap to build. */
 async function filledCollection(store: VectorStore, name: string, dimension: number, count: number) {
