@@ -264,6 +264,46 @@ describe('CollectionSnapshots', () => {
     await store.stop();
   });
 
+  it('a collection deleted while its snapshot is written goes once the state is written', async () => {
+    const dir = directory();
+    const { store } = await open(dir);
+    await filledCollection(store, 'doomed', 1024, 3 * 1024);
+    const events: string[] = [];
+    class WatchedFiles extends SnapshotFiles {
+      override create(
+        collection: string,
+        label: string,
+        body: ByteWriter,
+      ): ReturnType<SnapshotFiles['create']> {
+        return super.create(collection, label, async (write) => {
+          let first = true;
+          await body((chunk) => {
+            if (first) {
+              first = false;
+              // The state's first chunk is written: delete the collection now.
+              void store.deleteCollection('doomed').then(() => events.push('deleted'));
+            }
+            write(chunk);
+          });
+          events.push('state written');
+        });
+      }
+    }
+    const snapshots = new CollectionSnapshots(store, new WatchedFiles(join(dir, 'user-snapshots')), logger);
+    const created = await snapshots.create('doomed');
+    while (events.length < 2) await new Promise(setImmediate);
+    assert.deepEqual(events, ['state written', 'deleted']);
+    assert.throws(() => store.collection('doomed'), /doomed/);
+    const source = snapshots.files.source('doomed', created.name);
+    try {
+      await snapshots.recover('doomed', bufferSource(sourceBytes(source)), undefined, admitAll);
+    } finally {
+      source.close();
+    }
+    assert.equal(store.collection('doomed').pointCount, 3 * 1024);
+    await store.stop();
+  });
+
   it('gives the event loop turns while it rebuilds a restored collection, a chunk of points at a time', async () => {
     const { store, snapshots } = await open(directory());
     await filledCollection(store, 'many', 2, 3 * 4096);
