@@ -4,7 +4,7 @@
 //                          extension (tritonclient's default: JSON header, raw float32 bytes)
 //   [--cells ID,...]       only the cells whose id contains one of these (e.g. http-on)
 //   [--block S]            the targets' pairs take turns in blocks of S seconds
-// A full run (all cells, the default delay and concurrencies, 3 rounds or more) replaces the
+// A full run (all cells, the default delay, concurrencies and block, 3 rounds or more) replaces the
 // section of its HTTP client and encoding in the results file.
 // One ONNX model, an MLP 768 → 3072 → 768 (FP32, built here), served three ways in one process:
 // raw onnxruntime-node on the main thread (the peer), Strata's ServingService.infer() in process,
