@@ -104,6 +104,27 @@ async function snapshotFile(snapshots: CollectionSnapshots, collection: string):
   }
 }
 
+/** Snapshot files that call `onChunk` before each chunk of a state is written and `onWritten` after the last. */
+class WatchedFiles extends SnapshotFiles {
+  constructor(
+    root: string,
+    private readonly onChunk: () => void,
+    private readonly onWritten: () => void = () => undefined,
+  ) {
+    super(root);
+  }
+
+  override create(collection: string, label: string, body: ByteWriter): ReturnType<SnapshotFiles['create']> {
+    return super.create(collection, label, async (write) => {
+      await body((chunk) => {
+        this.onChunk();
+        write(chunk);
+      });
+      this.onWritten();
+    });
+  }
+}
+
 describe('CollectionSnapshots', () => {
   it('a restore whose write fails leaves the old collection serving and writable, also after a restart', async () => {
     const dir = directory();
@@ -219,25 +240,14 @@ describe('CollectionSnapshots', () => {
     const seen: { turns: number; points: number }[] = [];
     let writing: Promise<void> | undefined;
     // Sends an upsert once the first chunk of the state is written.
-    class WatchedFiles extends SnapshotFiles {
-      override create(
-        collection: string,
-        label: string,
-        body: ByteWriter,
-      ): ReturnType<SnapshotFiles['create']> {
-        return super.create(collection, label, (write) =>
-          body((chunk) => {
-            seen.push({ turns: counter.turns(), points: store.collection('big').pointCount });
-            writing ??= upsert(store, 'big', [5000], 1024);
-            write(chunk);
-          }),
-        );
-      }
-    }
-    const snapshots = new CollectionSnapshots(store, new WatchedFiles(join(dir, 'user-snapshots')), logger);
-    let created;
+    const files = new WatchedFiles(join(dir, 'user-snapshots'), () => {
+      seen.push({ turns: counter.turns(), points: store.collection('big').pointCount });
+      writing ??= upsert(store, 'big', [5000], 1024);
+    });
+    const snapshots = new CollectionSnapshots(store, files, logger);
+    let file;
     try {
-      created = await snapshots.create('big');
+      file = await snapshotFile(snapshots, 'big');
       await writing;
     } finally {
       counter.stop();
@@ -250,12 +260,7 @@ describe('CollectionSnapshots', () => {
       'no write applied mid-snapshot',
     );
     assert.equal(store.collection('big').pointCount, 3 * 1024 + 1, 'the upsert is applied after it');
-    const source = snapshots.files.source('big', created.name);
-    try {
-      await snapshots.recover('copy', bufferSource(sourceBytes(source)), undefined, admitAll);
-    } finally {
-      source.close();
-    }
+    await snapshots.recover('copy', file, undefined, admitAll);
     assert.equal(
       store.collection('copy').pointCount,
       3 * 1024,
@@ -269,37 +274,23 @@ describe('CollectionSnapshots', () => {
     const { store } = await open(dir);
     await filledCollection(store, 'doomed', 1024, 3 * 1024);
     const events: string[] = [];
-    class WatchedFiles extends SnapshotFiles {
-      override create(
-        collection: string,
-        label: string,
-        body: ByteWriter,
-      ): ReturnType<SnapshotFiles['create']> {
-        return super.create(collection, label, async (write) => {
-          let first = true;
-          await body((chunk) => {
-            if (first) {
-              first = false;
-              // The state's first chunk is written: delete the collection now.
-              void store.deleteCollection('doomed').then(() => events.push('deleted'));
-            }
-            write(chunk);
-          });
-          events.push('state written');
+    let deleting: Promise<void> | undefined;
+    const files = new WatchedFiles(
+      join(dir, 'user-snapshots'),
+      () => {
+        // The state's first chunk is written: delete the collection now.
+        deleting ??= store.deleteCollection('doomed').then(() => {
+          events.push('deleted');
         });
-      }
-    }
-    const snapshots = new CollectionSnapshots(store, new WatchedFiles(join(dir, 'user-snapshots')), logger);
-    const created = await snapshots.create('doomed');
-    while (events.length < 2) await new Promise(setImmediate);
+      },
+      () => events.push('state written'),
+    );
+    const snapshots = new CollectionSnapshots(store, files, logger);
+    const file = await snapshotFile(snapshots, 'doomed');
+    await deleting;
     assert.deepEqual(events, ['state written', 'deleted']);
     assert.throws(() => store.collection('doomed'), /doomed/);
-    const source = snapshots.files.source('doomed', created.name);
-    try {
-      await snapshots.recover('doomed', bufferSource(sourceBytes(source)), undefined, admitAll);
-    } finally {
-      source.close();
-    }
+    await snapshots.recover('doomed', file, undefined, admitAll);
     assert.equal(store.collection('doomed').pointCount, 3 * 1024);
     await store.stop();
   });
