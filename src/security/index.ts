@@ -5,7 +5,7 @@ export {
   MemoryRateLimiter,
   RedisQuotaCounter,
   RedisRateLimiter,
-  rateLimitHeaders,
+  setRateLimitHeaders,
   rateLimitedError,
   type MemoryQuotaCounterOptions,
   type MemoryRateLimiterOptions,

@@ -33,6 +33,20 @@ interface Bucket {
   readonly what: string;
 }
 
+/** A tenant's daily quota of requests or of inference items. */
+interface Quota {
+  readonly key: string;
+  readonly rule: QuotaRule;
+  /** What it counts, as a refusal names it. */
+  readonly what: string;
+}
+
+/** What a request of one identity to one route class takes: its buckets, then its tenant's request quota. */
+interface Admission {
+  readonly buckets: readonly Bucket[];
+  readonly requests: Quota | undefined;
+}
+
 /**
  * Takes one token from each bucket in turn, from `from` on, refusing at the first empty one; the
  * tightest decision. In a loop while the limits answer at once, so the in-memory case allocates
@@ -62,9 +76,24 @@ function tighter(decision: RateDecision, bucket: Bucket, tightest: RateDecision 
   return tightest === undefined || decision.remaining < tightest.remaining ? decision : tightest;
 }
 
-/** `next(value)`, after `value` settles when it is a promise, at once when it is not. */
-function then<T, U>(value: T | Promise<T>, next: (settled: T) => U | Promise<U>): U | Promise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
+/** Throws RATE_LIMITED when the quota refused. */
+function counted(decision: QuotaDecision, quota: Quota): void {
+  if (!decision.allowed) throw rateLimitedError(decision, quota.what);
+}
+
+/**
+ * Counts `amount` against the quota: undefined once counted when the limits answer at once, a
+ * promise when they do not. Throws (or rejects with) RATE_LIMITED when the quota is used up.
+ */
+function count(limits: Limits, quota: Quota, amount: number): undefined | Promise<void> {
+  const decision = limits.consume(quota.key, quota.rule, amount);
+  if (decision instanceof Promise) {
+    return decision.then((settled) => {
+      counted(settled, quota);
+    });
+  }
+  counted(decision, quota);
+  return undefined;
 }
 
 /** The API key or token the credentials carry: `api-key`, else `Authorization: Bearer`. */
@@ -106,8 +135,8 @@ export class SecurityModule implements Lifecycle {
   #limits: Limits | undefined;
   /** Each tenant's quotas, merged from configuration once. */
   readonly #quotas = new Map<string, TenantQuotas>();
-  /** The rate-limit buckets of each identity by route class (#bucketsOf). */
-  readonly #buckets = new WeakMap<Identity, Map<RouteClass | undefined, readonly Bucket[]>>();
+  /** What each identity's requests take, by route class (#admissionOf). */
+  readonly #admissions = new WeakMap<Identity, Map<RouteClass | undefined, Admission>>();
   #redis: Redis | undefined;
   /** One pool for the key table and the audit table. */
   #postgres: pg.Pool | undefined;
@@ -221,43 +250,48 @@ export class SecurityModule implements Lifecycle {
   ): RateDecision | undefined | Promise<RateDecision | undefined> {
     const limits = this.#limits;
     if (limits === undefined) return undefined;
-    const tenant = identity.tenant;
-    const tightest = takeAll(limits, this.#bucketsOf(identity, routeClass), 0, undefined);
+    const { buckets, requests } = this.#admissionOf(identity, routeClass);
+    const tightest = takeAll(limits, buckets, 0, undefined);
+    if (requests === undefined) return tightest;
     if (tightest instanceof Promise) {
-      return tightest.then((taken) => then(this.#consume(tenant, 'requests', 1), () => taken));
+      return tightest.then(async (taken) => {
+        await count(limits, requests, 1);
+        return taken;
+      });
     }
-    const counted = this.#consume(tenant, 'requests', 1);
-    return counted instanceof Promise ? counted.then(() => tightest) : tightest;
+    const waiting = count(limits, requests, 1);
+    return waiting === undefined ? tightest : waiting.then(() => tightest);
   }
 
   /**
-   * The buckets a request of `identity` takes: its key's, its tenant's and, when the route class
-   * has a rule, its tenant's of that class. Made once per identity and class: a remembered key
-   * shares one identity object across its requests, so they share these.
+   * What a request of `identity` takes: its key's bucket, its tenant's and, when the route class
+   * has a rule, its tenant's of that class; then its tenant's daily request quota. Made once per
+   * identity and class: a remembered key shares one identity object across its requests, so they
+   * share this.
    */
-  #bucketsOf(identity: Identity, routeClass: RouteClass | undefined): readonly Bucket[] {
-    let byClass = this.#buckets.get(identity);
+  #admissionOf(identity: Identity, routeClass: RouteClass | undefined): Admission {
+    let byClass = this.#admissions.get(identity);
     if (byClass === undefined) {
       byClass = new Map();
-      this.#buckets.set(identity, byClass);
+      this.#admissions.set(identity, byClass);
     }
-    let buckets = byClass.get(routeClass);
-    if (buckets === undefined) {
+    let admission = byClass.get(routeClass);
+    if (admission === undefined) {
       const { perKey, perTenant, perRouteClass } = this.options.config.rateLimit;
       const { subject, tenant } = identity;
-      const made: Bucket[] = [
+      const buckets: Bucket[] = [
         { key: `subject:${subject}`, rule: perKey, what: `the rate limit of ${subject}` },
         { key: `tenant:${tenant}`, rule: perTenant, what: `the rate limit of tenant ${tenant}` },
       ];
       const classRule = routeClass === undefined ? undefined : perRouteClass[routeClass];
       if (classRule !== undefined && routeClass !== undefined) {
         const what = `the ${routeClass} rate limit of tenant ${tenant}`;
-        made.push({ key: `route:${routeClass}:${tenant}`, rule: classRule, what });
+        buckets.push({ key: `route:${routeClass}:${tenant}`, rule: classRule, what });
       }
-      buckets = made;
-      byClass.set(routeClass, buckets);
+      admission = { buckets, requests: this.#quota(tenant, 'requests') };
+      byClass.set(routeClass, admission);
     }
-    return buckets;
+    return admission;
   }
 
   /** The tenant's quotas: `security.quotas`, with the tenant's own entry replacing fields. */
@@ -278,18 +312,22 @@ export class SecurityModule implements Lifecycle {
 
   /** Counts inference items against the tenant's daily quota; throws RATE_LIMITED when used up. */
   async countInference(tenant: string, items: number): Promise<void> {
-    await this.#consume(tenant, 'inferenceItems', items);
+    const quota = this.#quota(tenant, 'inferenceItems');
+    if (quota !== undefined && this.#limits !== undefined && items !== 0) {
+      await count(this.#limits, quota, items);
+    }
   }
 
-  #consume(tenant: string, quota: 'requests' | 'inferenceItems', amount: number): void | Promise<void> {
-    const limit = this.quotasOf(tenant)[quota === 'requests' ? 'requestsPerDay' : 'inferenceItemsPerDay'];
-    if (limit === undefined || this.#limits === undefined || amount === 0) return;
-    return then(this.#limits.consume(`${quota}:${tenant}`, { limit, period: 'day' }, amount), (decision) => {
-      if (!decision.allowed) {
-        const what = quota === 'requests' ? 'requests' : 'inference items';
-        throw rateLimitedError(decision, `${what} of tenant ${tenant}`);
-      }
-    });
+  /** The tenant's daily quota of requests or inference items; undefined when it has none. */
+  #quota(tenant: string, kind: 'requests' | 'inferenceItems'): Quota | undefined {
+    const quotas = this.quotasOf(tenant);
+    const limit = kind === 'requests' ? quotas.requestsPerDay : quotas.inferenceItemsPerDay;
+    if (limit === undefined) return undefined;
+    return {
+      key: `${kind}:${tenant}`,
+      rule: { limit, period: 'day' },
+      what: `${kind === 'requests' ? 'requests' : 'inference items'} of tenant ${tenant}`,
+    };
   }
 
   /** Appends to the audit log when it is on; a failure to write is logged, never swallowed silently. */

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { toStrataError } from '../../kernel/index.js';
 import {
-  rateLimitHeaders,
+  setRateLimitHeaders,
   type Credentials,
   type Identity,
-  type RateDecision,
   type RouteClass,
   type SecurityModule,
 } from '../../security/index.js';
@@ -128,13 +127,12 @@ function admit(
   request.caller = callerOf(request, identity, security);
   const decision = security.admit(identity, routeClass);
   // On the raw response, as helmet's are: Fastify would store them only to copy them there.
-  const headers = (taken: RateDecision | undefined): void => {
-    if (taken === undefined) return;
-    const fields = rateLimitHeaders(taken);
-    for (const name in fields) reply.raw.setHeader(name, fields[name] ?? '');
-  };
-  if (decision instanceof Promise) return decision.then(headers);
-  headers(decision);
+  if (decision instanceof Promise) {
+    return decision.then((taken) => {
+      if (taken !== undefined) setRateLimitHeaders(taken, reply.raw);
+    });
+  }
+  if (decision !== undefined) setRateLimitHeaders(decision, reply.raw);
   return undefined;
 }
 

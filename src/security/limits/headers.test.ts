@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rateLimitHeaders, rateLimitedError } from './headers.js';
+import { rateLimitedError, setRateLimitHeaders } from './headers.js';
 import { MemoryQuotaCounter } from './memory-quota-counter.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 
 const noon = Date.UTC(2025, 0, 15, 12);
 
-describe('rateLimitHeaders', () => {
+/** The header fields setRateLimitHeaders sets, by name. */
+function rateLimitHeaders(decision: Parameters<typeof setRateLimitHeaders>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  setRateLimitHeaders(decision, {
+    setHeader: (name, value) => {
+      headers[name] = value;
+    },
+  });
+  return headers;
+}
+
+describe('setRateLimitHeaders', () => {
   it('sends limit, remaining and whole seconds to reset, without Retry-After when allowed', async () => {
     const limiter = new MemoryRateLimiter({ now: () => 0 });
     const decision = await limiter.take('k', { ratePerSecond: 4, burst: 10 }, 3);

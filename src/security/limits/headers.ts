@@ -1,21 +1,24 @@
 import { StrataError } from '../../kernel/index.js';
 import type { QuotaDecision, RateDecision } from './limits.js';
 
+/** Where header fields go: a Node response (`ServerResponse.setHeader`), or anything with the same method. */
+export interface HeaderSink {
+  setHeader(name: string, value: string): unknown;
+}
+
 /**
- * The rate-limit header fields of draft-ietf-httpapi-ratelimit-headers (the separate-field form
- * that Kong, GitHub and most gateways send), plus Retry-After (RFC 9110 §10.2.3) when refused.
- * Seconds are rounded up: a client that waits as long as told finds the capacity there. Names are
- * lower case, as HTTP/2 writes them and as Node and Fastify store them (HTTP/1.1 names are
- * case-insensitive): no request pays for lower-casing them.
+ * Sets the rate-limit header fields of draft-ietf-httpapi-ratelimit-headers (the separate-field
+ * form that Kong, GitHub and most gateways send), plus Retry-After (RFC 9110 §10.2.3) when
+ * refused. Seconds are rounded up: a client that waits as long as told finds the capacity there.
+ * Names are lower case, as HTTP/2 writes them and as Node and Fastify store them (HTTP/1.1 names
+ * are case-insensitive): no request pays for lower-casing them. Written straight to the sink, as
+ * every secured response carries them.
  */
-export function rateLimitHeaders(decision: RateDecision | QuotaDecision): Record<string, string> {
-  const headers: Record<string, string> = {
-    'ratelimit-limit': String(decision.limit),
-    'ratelimit-remaining': String(decision.remaining),
-    'ratelimit-reset': String(Math.ceil(decision.resetSeconds)),
-  };
-  if (!decision.allowed) headers['retry-after'] = String(Math.ceil(retryAfter(decision)));
-  return headers;
+export function setRateLimitHeaders(decision: RateDecision | QuotaDecision, sink: HeaderSink): void {
+  sink.setHeader('ratelimit-limit', String(decision.limit));
+  sink.setHeader('ratelimit-remaining', String(decision.remaining));
+  sink.setHeader('ratelimit-reset', String(Math.ceil(decision.resetSeconds)));
+  if (!decision.allowed) sink.setHeader('retry-after', String(Math.ceil(retryAfter(decision))));
 }
 
 /**

@@ -13,4 +13,4 @@ export { MemoryQuotaCounter, type MemoryQuotaCounterOptions } from './memory-quo
 export { RedisRateLimiter } from './redis-rate-limiter.js';
 export { RedisQuotaCounter } from './redis-quota-counter.js';
 export type { RedisBackendOptions, RedisClient } from './redis-script.js';
-export { rateLimitHeaders, rateLimitedError } from './headers.js';
+export { setRateLimitHeaders, rateLimitedError } from './headers.js';
