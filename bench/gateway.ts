@@ -1,4 +1,4 @@
-// npm run bench:gateway -- [--seconds 3] [--rounds 7] [--block 0.25] [--concurrency 1,32] [--client node|fetch]
+// npm run bench:gateway -- [--seconds 3] [--rounds 7] [--block 0.25] [--concurrency 1,32] [--client node|fetch] [--control]
 // What security costs a request: the same cheap route (GET /collections on an empty vector
 // store) on two Strata processes, one with authentication on (an API key checked and the
 // key's and tenant's token buckets taken on every request) and one with it off, loaded alternately
@@ -10,7 +10,7 @@
 // on both alike; a side's throughput in a round is its requests over its own summed time.
 // Throughput and p50/p99 per side; the issue's targets (≥ 90% of the unauthenticated throughput,
 // ≤ 0.3 ms added p50) read as the median of the rounds' ratios and differences. A full run
-// (default options) writes bench/results/gateway.md.
+// (default options) writes its section of bench/results/gateway.md; with --control, its own.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, stderr } from 'node:process';
@@ -29,8 +29,11 @@ const { values } = parseArgs({
     block: { type: 'string', default: '0.25' },
     concurrency: { type: 'string', default: '1,32' },
     client: { type: 'string', default: 'node' },
+    control: { type: 'boolean', default: false },
   },
 });
+// --control: both sides with security off, an A/A check of the method (reads ~100% when fair).
+const control = values.control;
 const seconds = Number(values.seconds);
 const rounds = Math.max(1, Number(values.rounds));
 const block = Number(values.block);
@@ -68,7 +71,7 @@ const unlimited = {
 const startServer = (name: string, settings: Readonly<Record<string, string>>): Promise<StrataProcess> =>
   startStrata({ name: `gateway-${name}`, target: 'vector', settings });
 
-const sideNames = ['security off', 'API key + rate limit'] as const;
+const sideNames = ['security off', control ? 'security off (control)' : 'API key + rate limit'] as const;
 
 interface Side {
   readonly name: string;
@@ -80,7 +83,11 @@ interface Side {
 async function startSides(round: number): Promise<Side[]> {
   const start = {
     off: () => startServer('off', { 'security.auth.enabled': 'false' }),
-    on: () => startServer('on', { 'security.auth.enabled': 'true', ...unlimited }),
+    on: () =>
+      startServer(
+        'on',
+        control ? { 'security.auth.enabled': 'false' } : { 'security.auth.enabled': 'true', ...unlimited },
+      ),
   };
   let open: StrataProcess;
   let secured: StrataProcess;
@@ -91,17 +98,19 @@ async function startSides(round: number): Promise<Side[]> {
     secured = await start.on();
     open = await start.off();
   }
-  const key = (await readFile(join(secured.dataDir, 'admin.key'), 'utf8')).trim();
+  const credentials = control
+    ? {}
+    : { authorization: `Bearer ${(await readFile(join(secured.dataDir, 'admin.key'), 'utf8')).trim()}` };
   const sides: Side[] = [
     { name: sideNames[0], server: open, headers: {} },
-    { name: sideNames[1], server: secured, headers: { authorization: `Bearer ${key}` } },
+    { name: sideNames[1], server: secured, headers: credentials },
   ];
   for (const side of sides) {
     const answer = await fetch(side.server.url + ROUTE, { headers: side.headers });
     if (answer.status !== 200) throw new Error(`${side.name}: GET ${ROUTE} answered ${answer.status}`);
   }
   const unauthenticated = await fetch(secured.url + ROUTE);
-  if (unauthenticated.status !== 401)
+  if (!control && unauthenticated.status !== 401)
     throw new Error('the secured platform let a request without a key through');
   return sides;
 }
@@ -147,7 +156,9 @@ const lines = [
   `- machine: ${machine()}`,
   `- route: \`GET ${ROUTE}\` (an empty vector store) on two \`strata start --target vector\` processes; callers in a worker thread of the benchmark process (${client === 'node' ? 'node:http' : "Node's fetch"}, keep-alive); ${rounds} rounds, each on two fresh server processes, × ${seconds} s per side and callers, in blocks of ${block} s with the sides taking turns`,
   "- figures: medians of the rounds; a verdict reads the median of the rounds' ratios (throughput) and of their differences (p50), each round comparing two processes under the same drift",
-  "- secured side: `Authorization: Bearer <API key>` checked on every request (a key verified before is remembered), then the key's and the tenant's token buckets (in memory) taken and the tenant's daily request quota counted; the guard checks the admin role on `collection:*` within the key's tenant",
+  control
+    ? '- control run (`--control`): both sides with security off, an A/A check of the method; a fair method reads about 100%'
+    : "- secured side: `Authorization: Bearer <API key>` checked on every request (a key verified before is remembered), then the key's and the tenant's token buckets (in memory) taken and the tenant's daily request quota counted; the guard checks the admin role on `collection:*` within the key's tenant",
   "- server CPU: user + system time of the side's server process (/proc) over its blocks, per request answered: steadier than throughput on a shared host",
   '',
   '| callers | side | requests/s | p50 ms | p99 ms | server CPU µs/request | requests/s per round |',
@@ -190,5 +201,6 @@ stderr.write(`\n${section}\n`);
 if (full) {
   const header =
     '# Gateway benchmark: what authentication and rate limits cost a request\n\nWritten by `npm run bench:gateway`; a full run replaces its section.\n';
-  log(`wrote ${await writeResultSection('gateway.md', header, 'run:gateway', section)}`);
+  const marker = control ? 'run:gateway-control' : 'run:gateway';
+  log(`wrote ${await writeResultSection('gateway.md', header, marker, section)}`);
 } else log('not a full run with the default options: the results file is left as it is');
