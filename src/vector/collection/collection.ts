@@ -1,6 +1,6 @@
 import { pcaFromJson } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
-import { HnswIndex } from '../hnsw-index.js';
+import { BUILD_BATCH, HnswIndex } from '../hnsw-index.js';
 import { PcaIndex } from '../reduced/pca-index.js';
 import { quantizationOf } from '../quantization/config.js';
 import type { FullVectorsFactory } from '../quantization/full-vectors.js';
@@ -31,10 +31,11 @@ import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
 
 /**
- * Points a restore indexes between the event loop's turns: whole build batches (256 each), few
- * enough that one chunk's build holds the loop for a fraction of a second on a large graph.
+ * Points a restore indexes between the event loop's turns: one build batch, the least that keeps
+ * a parallel build's batches whole (a batch runs to its end once started), so that each turn holds
+ * the loop for as little as a batch takes (tens of milliseconds on a large graph).
  */
-const INDEX_TURN_POINTS = 1024;
+const INDEX_TURN_POINTS = BUILD_BATCH;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -383,10 +384,15 @@ export class Collection {
           internals.push(internal);
           rows.push(row);
           collection.#records.set(internal, { id, version, payload });
-          if (internals.length === INDEX_TURN_POINTS) {
-            collection.#index.upsertMany(internals, rows);
-            internals = [];
-            rows = [];
+          // One chunk is kept back, so that the last call has the remainder with a whole chunk:
+          // fewer than a build batch would go in serially, unlike in one bulk load.
+          if (internals.length === 2 * INDEX_TURN_POINTS) {
+            collection.#index.upsertMany(
+              internals.slice(0, INDEX_TURN_POINTS),
+              rows.slice(0, INDEX_TURN_POINTS),
+            );
+            internals = internals.slice(INDEX_TURN_POINTS);
+            rows = rows.slice(INDEX_TURN_POINTS);
             await new Promise(setImmediate);
           }
         }
