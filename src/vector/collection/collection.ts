@@ -31,9 +31,10 @@ import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
 
 /**
- * Points a restore indexes between the event loop's turns: one build batch, the least that keeps
- * a parallel build's batches whole (a batch runs to its end once started), so that each turn holds
- * the loop for as little as a batch takes (tens of milliseconds on a large graph).
+ * Points a restore or a large upsert indexes between the event loop's turns: one build batch, the
+ * least that keeps a parallel build's batches whole (a batch runs to its end once started), so
+ * that each turn holds the loop for as little as a batch takes (tens of milliseconds on a large
+ * graph).
  */
 const INDEX_TURN_POINTS = BUILD_BATCH;
 const encoder = new TextEncoder();
@@ -154,12 +155,36 @@ export class Collection {
     return this.#index.memoryBytes();
   }
 
-  /** Applies a logged operation. Must not fail for an operation that was validated before logging. */
+  /**
+   * Applies a logged operation at once (a replay). Must not fail for an operation that was
+   * validated before logging.
+   */
   apply(operation: Operation, sequence: number): void {
+    for (const _step of this.#steps(operation, sequence));
+  }
+
+  /**
+   * Applies a logged operation as `apply` does, with the same steps and so the same state, giving
+   * the event loop a turn between the steps of a large upsert: searches and other collections'
+   * requests are answered meanwhile, and see the upsert's points arrive chunk by chunk (as Qdrant's
+   * do). The caller keeps other changes to this collection out until it settles (OrderedApply).
+   * An operation done in one step is applied at once, without a promise.
+   */
+  applyInTurns(operation: Operation, sequence: number): undefined | Promise<void> {
+    const steps = this.#steps(operation, sequence);
+    if (steps.next().done === true) return undefined;
+    return (async () => {
+      do await new Promise(setImmediate);
+      while (steps.next().done !== true);
+    })();
+  }
+
+  // The operation's work, pausing (yield) where a turn may be given.
+  *#steps(operation: Operation, sequence: number): Generator<void, void, undefined> {
     this.#sequence = sequence;
     switch (operation.op) {
       case 'upsert':
-        this.#upsertMany(operation.points, sequence);
+        yield* this.#upsertSteps(operation.points, sequence);
         break;
       case 'delete':
         for (const id of operation.ids) this.#delete(id);
@@ -429,7 +454,19 @@ export class Collection {
     return [{ id: record.id, internal: hit.id, score: toScore(this.#params.metric, hit.distance) }];
   }
 
-  // The vectors go in as one bulk insert, which a large upsert runs in parallel.
+  // The vectors go in as bulk inserts, which a large upsert runs in parallel: in chunks of one
+  // build batch with a possible turn after each, the last whole batch kept back for the rest, so
+  // that the batches are those of one bulk insert of every point (see restore).
+  *#upsertSteps(points: readonly PointWrite[], sequence: number): Generator<void, void, undefined> {
+    let from = 0;
+    while (points.length - from >= 2 * INDEX_TURN_POINTS) {
+      this.#upsertMany(points.slice(from, from + INDEX_TURN_POINTS), sequence);
+      from += INDEX_TURN_POINTS;
+      yield;
+    }
+    this.#upsertMany(from === 0 ? points : points.slice(from), sequence);
+  }
+
   #upsertMany(points: readonly PointWrite[], sequence: number): void {
     const internals = points.map((point) => this.#internalFor(point.id));
     this.#index.upsertMany(

@@ -304,8 +304,8 @@ export class VectorStore implements Lifecycle {
   // Runs `read` with the collection's applier paused, so that the state stays at one sequence
   // while `read` gives the event loop turns; closing the collection waits for it.
   #holdingState<T>(stored: Stored, read: () => Promise<T>): Promise<T> {
-    const resume = stored.applier.pause();
     const reading = (async () => {
+      const resume = await stored.applier.pause();
       try {
         return await read();
       } finally {
@@ -320,10 +320,11 @@ export class VectorStore implements Lifecycle {
     return reading;
   }
 
-  // Resolves once no snapshot or other read of the state is running on the collection.
+  // Resolves once no snapshot or other read of the state, and no apply, is running on the collection.
   async #stateSettled(stored: Stored): Promise<void> {
     await stored.snapshotting;
     await Promise.allSettled(stored.stateReads);
+    await stored.applier.idle();
   }
 
   /**
@@ -520,13 +521,18 @@ export class VectorStore implements Lifecycle {
     // Reported from inside the ordered apply, so that changes arrive in log order and each count
     // is the one right after its operation, before a later one is applied.
     const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {
-      collection.apply(operation, sequence);
-      this.#changed(name, {
-        change: 'updated',
-        operation: operation.op,
-        operationId: sequence,
-        pointsCount: collection.pointCount,
-      });
+      const changed = (): void => {
+        this.#changed(name, {
+          change: 'updated',
+          operation: operation.op,
+          operationId: sequence,
+          pointsCount: collection.pointCount,
+        });
+      };
+      const applying = collection.applyInTurns(operation, sequence);
+      if (applying !== undefined) return applying.then(changed);
+      changed();
+      return undefined;
     });
     const stored: Stored = {
       collection,
