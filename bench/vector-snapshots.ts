@@ -1,10 +1,11 @@
 // npm run bench:vector -- --snapshots [--points 200000] [--dim 64]
-// What a snapshot and a restore cost the requests around them (docs/decisions/0014): a `strata
-// start` process with one collection of --points random vectors; one caller sends GET
-// /collections back to back, alone, then while the collection is snapshotted
-// (POST /collections/big/snapshots) and while that snapshot is recovered into a second collection
-// (PUT /collections/copy/snapshots/recover). Reports each operation's time and the caller's p50,
-// p99 and worst latency during it. Appends or replaces its section in bench/results/vector.md.
+// What a snapshot, a restore and a large upsert cost the requests around them (docs/decisions/0014,
+// 0016): a `strata start` process with one collection of --points random vectors; one caller
+// sends GET /collections back to back, alone, then while the collection is snapshotted
+// (POST /collections/big/snapshots), while that snapshot is recovered into a second collection
+// (PUT /collections/copy/snapshots/recover), and while 10000 new points are upserted in one request
+// (PUT /collections/big/points). Reports each operation's time and the caller's p50, p99 and worst
+// latency during it. Appends or replaces its section in bench/results/vector.md.
 import { join } from 'node:path';
 import { stderr } from 'node:process';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +20,8 @@ export interface SnapshotBenchOptions {
 
 const BATCH = 2000;
 const IDLE_SECONDS = 2;
+/** Points of the large upsert (about 8 MB of JSON at 64 dimensions, under the 16 MiB body limit). */
+const LARGE_UPSERT = 10_000;
 
 function log(line: string): void {
   stderr.write(`[bench:vector --snapshots] ${line}\n`);
@@ -79,12 +82,14 @@ export async function runSnapshotBench({ points, dim }: SnapshotBenchOptions): P
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return seed / 2 ** 32 - 0.5;
     };
-    for (let first = 0; first < points; first += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, points - first) }, (_, i) => ({
+    const pointsFrom = (first: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
         id: first + i,
         vector: Array.from({ length: dim }, random),
         payload: { n: first + i },
       }));
+    for (let first = 0; first < points; first += BATCH) {
+      const batch = pointsFrom(first, Math.min(BATCH, points - first));
       await call(url, 'PUT', '/collections/big/points?wait=true', { points: batch });
       if ((first / BATCH) % 10 === 0) log(`${String(first + batch.length)} / ${String(points)} points`);
     }
@@ -108,12 +113,19 @@ export async function runSnapshotBench({ points, dim }: SnapshotBenchOptions): P
         await call(url, 'PUT', '/collections/copy/snapshots/recover', { location });
       })),
     });
+    const large = { points: pointsFrom(points, LARGE_UPSERT) };
+    phases.push({
+      name: `PUT /collections/big/points (${String(LARGE_UPSERT)} points)`,
+      ...(await probeDuring(url, async () => {
+        await call(url, 'PUT', '/collections/big/points?wait=true', large);
+      })),
+    });
     for (const p of phases)
       log(`${p.name}: ${p.seconds.toFixed(2)} s, worst ${(p.latencies.at(-1) ?? NaN).toFixed(1)} ms`);
 
     const ms = (x: number): string => x.toFixed(1);
     const lines = [
-      `## Snapshot and restore: ${String(points)} × ${String(dim)} (${new Date().toISOString()})`,
+      `## Snapshot, restore and a large upsert: ${String(points)} × ${String(dim)} (${new Date().toISOString()})`,
       '',
       `- command: \`${commandLine('bench:vector')}\``,
       `- machine: ${machine()}`,
