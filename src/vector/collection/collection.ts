@@ -394,20 +394,20 @@ export class Collection {
     // A snapshot that fails half way must not leave its full-vector file behind.
     try {
       const dimension = header.params.dimension;
-      // A bulk load (on the build pool when there is one), in chunks of whole build batches: each
-      // row is copied out (a block read from a file need not be 4-byte aligned), but only a chunk
-      // of them is held at a time, not a second copy of every vector.
+      // A bulk load (on the build pool when there is one), in chunks of whole build batches: a
+      // block's vectors are copied out at once (a block read from a file need not be 4-byte
+      // aligned), its rows are views of that copy, and only a block or two is held at a time, not
+      // a second copy of every vector.
       let internals: number[] = [];
       let rows: Float32Array[] = [];
       for (const block of stateBlocks(reader, header)) {
+        const vectors = new Float32Array(block.points.length * dimension);
+        new Uint8Array(vectors.buffer).set(block.vectors.subarray(0, vectors.byteLength));
         for (const [index, [id, version, payload]] of block.points.entries()) {
           const internal = collection.#nextInternal++;
           collection.#internalOf.set(id, internal);
-          const at = index * dimension * 4;
-          const row = new Float32Array(dimension);
-          new Uint8Array(row.buffer).set(block.vectors.subarray(at, at + dimension * 4));
           internals.push(internal);
-          rows.push(row);
+          rows.push(vectors.subarray(index * dimension, (index + 1) * dimension));
           collection.#records.set(internal, { id, version, payload });
           // One chunk is kept back, so that the last call has the remainder with a whole chunk:
           // fewer than a build batch would go in serially, unlike in one bulk load.
