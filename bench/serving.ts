@@ -389,14 +389,8 @@ const pairs = targetPairs(BIG).flatMap(({ side, base }) => {
   const [s, b] = [cellOf(side), cellOf(base)];
   return s === undefined || b === undefined ? [] : [{ side: s, base: b }];
 });
-// Each cell at its own callers; the process's CPU time stands for the server's (it hosts it).
-const turnSide = (cell: Cell): TurnSide => ({
-  load: (_callers, s) => cell.load(cell.concurrency, s),
-  serverCpu: () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1e6;
-  },
-});
+// Each cell at its own callers.
+const turnSide = (cell: Cell): TurnSide => ({ load: (_callers, s) => cell.load(cell.concurrency, s) });
 const pairRuns = new Map<string, { side: LoadResult[]; base: LoadResult[] }>(
   pairs.map((p) => [p.side.id, { side: [], base: [] }]),
 );

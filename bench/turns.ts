@@ -13,15 +13,15 @@ export type Load = (concurrency: number, seconds: number) => Promise<LoadResult>
 
 export interface TurnSide {
   readonly load: Load;
-  /** CPU seconds the server this side loads has used so far (cpuSeconds of its process). */
-  readonly serverCpu: () => number;
+  /** CPU seconds the server this side loads has used so far (cpuSeconds of its process), when read. */
+  readonly serverCpu?: () => number;
 }
 
 /** One side's share of a round. */
 export interface Turns {
   /** Its blocks as one pass. */
   readonly result: LoadResult;
-  /** Its server's CPU time over its blocks per request answered, µs. */
+  /** Its server's CPU time over its blocks per request answered, µs; NaN without `serverCpu`. */
   readonly serverCpuPerRequest: number;
 }
 
@@ -47,9 +47,10 @@ export async function takeTurns(
     for (const i of turnOrder(sides.length, firstTurn + b)) {
       const side = sides[i];
       if (side === undefined) continue;
-      const before = side.serverCpu();
+      const cpu = side.serverCpu ?? (() => NaN);
+      const before = cpu();
       passes[i]?.push(await side.load(concurrency, seconds));
-      serverSeconds[i] = (serverSeconds[i] ?? 0) + side.serverCpu() - before;
+      serverSeconds[i] = (serverSeconds[i] ?? 0) + cpu() - before;
     }
   }
   return passes.map((side, i) => {
