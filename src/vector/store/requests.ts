@@ -52,14 +52,18 @@ export function vectorOf(value: unknown, path: string, dimension: number): numbe
   return value as number[];
 }
 
-/** Qdrant's upsert body: `{points: [{id, vector, payload}]}` or `{batch: {ids, vectors, payloads}}`. */
+/**
+ * Qdrant's upsert body: `{points: [{id, vector, payload}]}` or `{batch: {ids, vectors, payloads}}`.
+ * Vectors become float32 here, as the collection stores them, so that applying the upsert now and
+ * replaying it from the log start from the same numbers.
+ */
 export function upsertPoints(request: Json, dimension: number): PointWrite[] {
   if (Array.isArray(request['points'])) {
     return request['points'].map((raw: unknown, i) => {
       const point = body(raw);
       return {
         id: parsePointId(point['id'], `points[${i}].id`),
-        vector: vectorOf(point['vector'], `points[${i}].vector`, dimension),
+        vector: Float32Array.from(vectorOf(point['vector'], `points[${i}].vector`, dimension)),
         payload: parsePayload(point['payload'], `points[${i}].payload`),
       };
     });
@@ -77,7 +81,7 @@ export function upsertPoints(request: Json, dimension: number): PointWrite[] {
     }
     return ids.map((id, i) => ({
       id,
-      vector: vectorOf(vectors[i], `batch.vectors[${i}]`, dimension),
+      vector: Float32Array.from(vectorOf(vectors[i], `batch.vectors[${i}]`, dimension)),
       payload: parsePayload(payloads[i], `batch.payloads[${i}]`),
     }));
   }
