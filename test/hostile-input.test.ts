@@ -153,6 +153,12 @@ const cases: readonly Case[] = [
     '{"points":[{"id":2,"vector":[1e309,0,0,0]}]}',
   ],
   [
+    'a vector element beyond float32 range',
+    'PUT',
+    '/collections/kept/points',
+    { points: [{ id: 2, vector: [1e39, 0, 0, 0] }] },
+  ],
+  [
     'a vector of the wrong length',
     'PUT',
     '/collections/kept/points',

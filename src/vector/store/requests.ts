@@ -28,6 +28,9 @@ export function pointIds(value: unknown, path: string): PointId[] {
   return value.map((id, i) => parsePointId(id, `${path}[${i}]`));
 }
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function vectorOf(value: unknown, path: string, dimension: number): number[] {
   if (!Array.isArray(value)) {
     throw new StrataError('INVALID_ARGUMENT', `${path} must be an array of ${dimension} numbers`);
@@ -42,10 +45,11 @@ export function vectorOf(value: unknown, path: string, dimension: number): numbe
     );
   }
   for (const [i, component] of value.entries()) {
-    if (typeof component !== 'number' || !Number.isFinite(component)) {
+    // Vectors are stored as float32: a larger number would become Infinity there.
+    if (typeof component !== 'number' || !(Math.abs(component) <= FLOAT32_MAX)) {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `${path}[${i}] is ${JSON.stringify(component)}; components must be finite numbers`,
+        `${path}[${i}] is ${JSON.stringify(component)}; components must be finite float32 numbers (at most ±3.4e38)`,
       );
     }
   }
