@@ -45,8 +45,9 @@ const decoder = new TextDecoder();
  * The first byte of an upsert's log entry in binary; every other entry is JSON text, whose first
  * byte is `{`. Binary: this byte, a u32 (little-endian) length, that many bytes of JSON
  * `{ids, payloads, dimension}`, zero bytes up to a multiple of 4, then the vectors as float32 rows
- * in the host's byte order (as collection states hold them). A third of the size of the vectors
- * as JSON numbers, and written and read without formatting or parsing them.
+ * in the host's byte order (as collection states hold them). A fraction of the size of the vectors
+ * as JSON numbers (a fifth for full-precision ones), written and read without formatting or
+ * parsing them.
  */
 const BINARY_UPSERT = 1;
 const BINARY_HEADER_AT = 5;
