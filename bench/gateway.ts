@@ -19,7 +19,7 @@ import { median, percentile, type LoadResult } from './closed-loop.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
 import { commandLine, machine, writeResultSection } from './results-file.js';
 import { cpuSeconds, startStrata, stopStrata, type StrataProcess } from './strata-process.js';
-import { pairedRatio, summarize, takeTurns } from './turns.js';
+import { pairedRatio, roundRatios, summarize, takeTurns } from './turns.js';
 
 const { values } = parseArgs({
   args: argv.slice(2),
@@ -179,12 +179,7 @@ for (const concurrency of concurrencies) {
   const p50 = (r: LoadResult | undefined): number => (r === undefined ? NaN : percentile(r.latencies, 0.5));
   const addedPerRound = onRounds.map((r, i) => p50(r) - p50(offRounds[i]));
   const added = median(addedPerRound);
-  const perRound = onRounds.map((r, i) => {
-    const base = offRounds[i];
-    return base === undefined
-      ? 'n/a'
-      : `${((100 * r.requests * base.seconds) / (r.seconds * base.requests)).toFixed(0)}%`;
-  });
+  const perRound = roundRatios(onRounds, offRounds).map((r) => `${(100 * r).toFixed(0)}%`);
   verdicts.push(
     `| ${concurrency} | **${(100 * ratio).toFixed(1)}%** ${ratio >= 0.9 ? '(PASS)' : '(FAIL)'} | ${perRound.join(' / ')} | **${added.toFixed(3)} ms** ${added <= 0.3 ? '(PASS)' : '(FAIL)'} | ${addedPerRound.map((a) => a.toFixed(3)).join(' / ')} |`,
   );

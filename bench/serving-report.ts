@@ -1,6 +1,6 @@
 import { writeResultSection } from './results-file.js';
 import { median, type LoadResult } from './closed-loop.js';
-import { pairedRatio } from './turns.js';
+import { pairedRatio, roundRatios } from './turns.js';
 
 /** One timed pass of one cell. */
 export interface Pass {
@@ -85,15 +85,13 @@ export interface PairRun {
 function paired(run: PairRun, rows: number): { side: number; base: number; ratio: number; rounds: string } {
   const rowsPerSecond = (results: readonly LoadResult[]): number =>
     median(results.map((r) => (rows * r.requests) / r.seconds));
-  const rounds = run.side.map((r, i) => {
-    const base = run.base[i];
-    return base === undefined ? 'n/a' : (r.requests / r.seconds / (base.requests / base.seconds)).toFixed(2);
-  });
   return {
     side: rowsPerSecond(run.side),
     base: rowsPerSecond(run.base),
     ratio: pairedRatio(run.side, run.base),
-    rounds: rounds.join(' / '),
+    rounds: roundRatios(run.side, run.base)
+      .map((ratio) => ratio.toFixed(2))
+      .join(' / '),
   };
 }
 

@@ -83,6 +83,11 @@ export function summarize(rounds: readonly LoadResult[]): Summary {
  * the two medians may pair a fast round of one with a slow round of the other.
  */
 export function pairedRatio(side: readonly LoadResult[], base: readonly LoadResult[]): number {
+  return median(roundRatios(side, base));
+}
+
+/** Each round's throughput of `side` over `base` (rounds `base` lacks are left out). */
+export function roundRatios(side: readonly LoadResult[], base: readonly LoadResult[]): number[] {
   const rps = (r: LoadResult): number => r.requests / r.seconds;
-  return median(side.flatMap((r, i) => (base[i] === undefined ? [] : [rps(r) / rps(base[i])])));
+  return side.flatMap((r, i) => (base[i] === undefined ? [] : [rps(r) / rps(base[i])]));
 }
