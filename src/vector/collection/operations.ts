@@ -46,7 +46,8 @@ const decoder = new TextDecoder();
  * byte is `{`. Binary: this byte, a u32 (little-endian) length, that many bytes of JSON
  * `{ids, payloads, dimension}`, zero bytes up to a multiple of 4, then the vectors as float32 rows
  * in the host's byte order (as collection states hold them). A fraction of the size of the vectors
- * as JSON numbers (a fifth for full-precision ones), written and read without formatting or
+ * as JSON numbers (4 bytes a component against 18-20 characters at full precision), written and
+ * read without formatting or
  * parsing them.
  */
 const BINARY_UPSERT = 1;
