@@ -47,8 +47,7 @@ const decoder = new TextDecoder();
  * `{ids, payloads, dimension}`, zero bytes up to a multiple of 4, then the vectors as float32 rows
  * in the host's byte order (as collection states hold them). A fraction of the size of the vectors
  * as JSON numbers (4 bytes a component against 18-20 characters at full precision), written and
- * read without formatting or
- * parsing them.
+ * read without formatting or parsing them.
  */
 const BINARY_UPSERT = 1;
 const BINARY_HEADER_AT = 5;
