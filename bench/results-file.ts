@@ -34,15 +34,35 @@ export async function writeResultSection(
   return file;
 }
 
-/** The machine a run was taken on, for its results: cores this process may use, CPU model, Node. */
+/**
+ * The machine a run was taken on, for its results: cores this process may use, the CPU (on Linux
+ * with its family and model, its clock and its widest vector instructions), Node. The same
+ * "AMD EPYC" name covers CPU generations whose speeds differ several-fold (an ONNX MLP ran 5×
+ * slower on a family-23 EPYC without AVX-512 than on the one of earlier runs), so a result is
+ * read against its generation.
+ */
 export function machine(): string {
-  let model: string | undefined;
+  return `${String(availableParallelism())} cores, ${cpuDescription()}; Node ${version}`;
+}
+
+function cpuDescription(): string {
+  let info: string;
   try {
-    model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    info = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
-    model = cpus()[0]?.model;
+    return cpus()[0]?.model ?? 'unknown CPU';
   }
-  return `${String(availableParallelism())} cores, ${model ?? 'unknown CPU'}; Node ${version}`;
+  const field = (name: string): string | undefined =>
+    new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim();
+  const flags = new Set(field('flags')?.split(' '));
+  const vectors = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2, no AVX-512' : 'no AVX2';
+  const mhz = Number(field('cpu MHz'));
+  const clock = Number.isFinite(mhz) && mhz > 0 ? `, ${(mhz / 1000).toFixed(1)} GHz` : '';
+  const generation =
+    field('cpu family') === undefined
+      ? ''
+      : ` (family ${field('cpu family') ?? ''} model ${field('model') ?? ''}${clock}, ${vectors})`;
+  return `${field('model name') ?? cpus()[0]?.model ?? 'unknown CPU'}${generation}`;
 }
 
 /** How this run was started, as `npm run <script> -- <its arguments>`. */

@@ -13,12 +13,10 @@
 // latency, rows per execution; the issue's three targets checked. The two cells that target 1
 // compares, and the two of target 2, also run in turns within each round (bench/turns.ts), which
 // is what their verdicts read. Writes bench/results/serving.md.
-import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { argv, stderr, version } from 'node:process';
+import { argv, stderr } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -31,6 +29,7 @@ import { startPlatform, tempDataDir } from '../test/support/platform.js';
 import { closedLoop, percentile, type Call, type LoadResult } from './closed-loop.js';
 import { meanBetween, read, type Probe } from './histogram-probe.js';
 import { HttpLoad, type HttpClient } from './http-load.js';
+import { machine } from './results-file.js';
 import { report, targetPairs, writeRun, type CellRun, type Pass } from './serving-report.js';
 import { cpuSeconds } from './strata-process.js';
 import { takeTurns, type TurnSide } from './turns.js';
@@ -455,13 +454,12 @@ function packageVersion(name: string): string {
   return manifest.version;
 }
 
-const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
 const parameters = mlp.layers.reduce((n, l) => n + l.weight.length + l.bias.length, 0);
 const header = [
   `## Run of ${new Date().toISOString()}`,
   '',
   `- command: \`npm run bench:serving -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
-  `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; onnxruntime-node ${packageVersion('onnxruntime-node')}`,
+  `- machine: ${machine()}; onnxruntime-node ${packageVersion('onnxruntime-node')}`,
   `- model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, FP32, ${(parameters / 1e6).toFixed(2)} M parameters; Strata: \`max_batch_size: ${MAX_BATCH}\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\`, batching on = \`dynamic_batching: { max_queue_delay_us: ${delayUs} }\`; raw: \`intraOpNumThreads: 1\`, \`interOpNumThreads: 1\`, sequential`,
   `- passes: ${rounds} rounds × ${seconds} s per cell, each after a ${WARMUP_SECONDS} s warm-up, order reversed every other round; every figure is the median of the rounds`,
   `- targets 1 and 2: in each round, after the cells, the two cells each compares run again for ${seconds} s each, taking turns in blocks of ${blockSeconds} s (who goes first alternating); a verdict reads the median of the rounds' ratios`,

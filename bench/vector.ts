@@ -21,11 +21,10 @@
 // about √n, m code bytes near d / 4, rescored from the originals), whose nprobe takes the ef
 // values; `--points` shrinks the synthetic
 // sets for a quick run. Appends or replaces this data set's section in bench/results/vector.md.
-import { execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { argv, exit, memoryUsage, stderr, version } from 'node:process';
+import { argv, exit, memoryUsage, stderr } from 'node:process';
 import { parseArgs } from 'node:util';
 import type hnswlibTypes from 'hnswlib-node';
 import {
@@ -38,7 +37,7 @@ import {
   type Metric,
 } from '../src/vector/index.js';
 import { fashionMnist, glove, syntheticClustered, userDataset, type Dataset } from './datasets.js';
-import { writeResultSection } from './results-file.js';
+import { machine, writeResultSection } from './results-file.js';
 import { runPlanBench } from './vector-plan.js';
 
 const K = 10;
@@ -511,13 +510,12 @@ function qpsAt(points: Point[], target: number): string {
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 function report(data: Dataset, strata: EngineRun, lib: EngineRun, quantized: readonly EngineRun[]): string {
-  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
   const ours = [strata, ...quantized];
   const lines = [
     `## ${data.name}`,
     '',
     `- command: \`npm run bench:vector -- ${argv.slice(2).join(' ')}\``.replace(' -- `', '`'),
-    `- machine: ${execSync('nproc').toString().trim()} cores, ${cpu ?? 'unknown CPU'}; Node ${version}; ${new Date().toISOString()}`,
+    `- machine: ${machine()}; ${new Date().toISOString()}`,
     `- data: ${data.base.length} base vectors, ${data.queries.length} queries, ${data.dim}-d, ${data.metric}; k = ${K}; M ${m}, efConstruction ${efConstruction}; single thread, one query at a time`,
     `- search: per ef, ${rounds} rounds over all queries; within a round the engines take turns on blocks of ${BLOCK} queries (who goes first alternating), so noise on the shared host hits all alike; each engine's QPS is its queries over its own summed time, and its median round (by QPS) is reported`,
     `- build: ${ours.map((e) => `${e.name} ${e.buildSeconds.toFixed(1)} s`).join(', ')}, hnswlib-node ${lib.buildSeconds.toFixed(1)} s`,
