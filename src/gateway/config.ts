@@ -97,6 +97,11 @@ export const serverConfigSchema = Type.Object(
           'Origins whose browser pages may call the HTTP API (CORS), e.g. https://app.example.com; `*` for any. None when absent: browsers refuse cross-origin calls.',
       }),
     ),
+    trustProxy: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        "Proxies in front of Strata, as addresses, CIDR ranges (`10.0.0.0/8`) or `loopback`, `linklocal`, `uniquelocal`: from them a request's client address is read from `X-Forwarded-For`, for the access log and the failed-authentication buckets. Empty (the default): the connection's address.",
+    }),
     tls: Type.Optional(tlsConfigSchema),
     graphql: graphqlConfigSchema,
     shutdownGracePeriodMs: Type.Integer({

@@ -4,18 +4,19 @@ import { defaultAuditTable } from './audit/postgres-table.js';
 import { identityConfigSchema } from './identity/config.js';
 import { tableNamePattern } from './postgres.js';
 
-const rateRule = (description: string, ratePerSecond: number, burst: number) =>
+/** A bucket with defaults; `what` names what it counts, plural ("requests"). */
+const rateRule = (description: string, ratePerSecond: number, burst: number, what = 'requests') =>
   Type.Object(
     {
       ratePerSecond: Type.Number({
         exclusiveMinimum: 0,
         default: ratePerSecond,
-        description: 'Sustained requests per second.',
+        description: `Sustained ${what} per second.`,
       }),
       burst: Type.Integer({
         minimum: 1,
         default: burst,
-        description: 'Requests allowed at once on a full bucket.',
+        description: `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} allowed at once on a full bucket.`,
       }),
     },
     { additionalProperties: false, default: {}, description },
@@ -91,6 +92,12 @@ export const securityConfigSchema = Type.Object(
         }),
         perKey: rateRule('Token bucket of each API key or token subject.', 200, 400),
         perTenant: rateRule('Token bucket of each tenant, all its keys together.', 1000, 2000),
+        failedAuthentications: rateRule(
+          "Token bucket of failed authentications (missing, unknown, revoked or expired credentials) per client address, in every API. Once it is empty, that address is answered 429 RATE_LIMITED without its credentials being checked or audited until a token is back; keys verified before still pass. Behind a proxy set `server.trustProxy`, or every client shares the proxy's bucket.",
+          1,
+          50,
+          'failed authentications',
+        ),
         perRouteClass: Type.Object(
           {
             inference: Type.Optional(requiredRateRule),

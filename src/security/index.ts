@@ -1,10 +1,12 @@
 // The security context's public surface (ARCHITECTURE.md §2, §7). Everything outside
 // src/security imports from here.
 export {
+  FailedAuthentications,
   MemoryQuotaCounter,
   MemoryRateLimiter,
   RedisQuotaCounter,
   RedisRateLimiter,
+  peerAddress,
   setRateLimitHeaders,
   rateLimitedError,
   type MemoryQuotaCounterOptions,

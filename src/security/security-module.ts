@@ -12,6 +12,7 @@ import { CertificateIdentities, type ClientCertificate } from './identity/certif
 import type { Identity } from './identity/identity.js';
 import { JwtVerifier } from './identity/jwt-verifier.js';
 import type { Action } from './identity/resources.js';
+import { FailedAuthentications } from './limits/failed-authentications.js';
 import { rateLimitedError } from './limits/headers.js';
 import type { QuotaDecision, QuotaRule, RateDecision, RateRule } from './limits/limits.js';
 import { MemoryQuotaCounter } from './limits/memory-quota-counter.js';
@@ -119,6 +120,11 @@ export interface Credentials {
   readonly apiKey?: string | undefined;
   /** The connection's client certificate, only when the TLS handshake verified it (mTLS). */
   readonly clientCertificate?: ClientCertificate | undefined;
+  /**
+   * The client's address (an HTTP request's `ip`, a gRPC call's peer), whose failed attempts are
+   * counted (`rateLimit.failedAuthentications`); none: not counted.
+   */
+  readonly source?: string | undefined;
 }
 
 /**
@@ -133,6 +139,7 @@ export class SecurityModule implements Lifecycle {
   #jwt: JwtVerifier | undefined;
   #audit: AuditLog | undefined;
   #limits: Limits | undefined;
+  #failures: FailedAuthentications | undefined;
   /** Each tenant's quotas, merged from configuration once. */
   readonly #quotas = new Map<string, TenantQuotas>();
   /** What each identity's requests take, by route class (#admissionOf). */
@@ -180,6 +187,11 @@ export class SecurityModule implements Lifecycle {
     this.#keys = await openKeyStore(backends);
     if (config.identity.jwt !== undefined) this.#jwt = JwtVerifier.create(config.identity.jwt);
     this.#limits = this.#createLimits();
+    const limits = this.#limits;
+    this.#failures = new FailedAuthentications(
+      (key, rule) => limits.take(key, rule),
+      config.rateLimit.failedAuthentications,
+    );
     await this.#firstStart();
   }
 
@@ -202,9 +214,22 @@ export class SecurityModule implements Lifecycle {
    * The identity the credentials prove. `api-key` or `Authorization: Bearer`; a bearer value that
    * starts with `strata_` is an API key, anything else a JWT. Without either, a verified client
    * certificate: a credential sent with the request is the more specific claim, so it wins over
-   * the connection's certificate. Throws UNAUTHENTICATED.
+   * the connection's certificate. Throws UNAUTHENTICATED; RATE_LIMITED, without checking them,
+   * while the credentials' source has failed too often (`rateLimit.failedAuthentications`).
    */
   async authenticate(credentials: Credentials): Promise<Identity> {
+    const source = credentials.source;
+    if (source === undefined || this.#failures === undefined) return this.#identify(credentials);
+    this.#failures.check(source);
+    try {
+      return await this.#identify(credentials);
+    } catch (error) {
+      if (error instanceof StrataError && error.code === 'UNAUTHENTICATED') await this.#failed(source);
+      throw error;
+    }
+  }
+
+  async #identify(credentials: Credentials): Promise<Identity> {
     const token = tokenOf(credentials);
     if (token === undefined) {
       const malformed = credentials.authorization !== undefined;
@@ -221,6 +246,25 @@ export class SecurityModule implements Lifecycle {
     }
     if (token.startsWith('strata_') || this.#jwt === undefined) return this.keys.verify(token);
     return this.#jwt.verify(token);
+  }
+
+  /**
+   * Counts a failed authentication of `source`; says so in the log when that used up its bucket.
+   * A limits backend that fails (Redis down) leaves the failure uncounted: the caller still gets
+   * its UNAUTHENTICATED, not the backend's error.
+   */
+  async #failed(source: string): Promise<void> {
+    try {
+      if (await this.#failures?.failed(source)) {
+        const { ratePerSecond, burst } = this.options.config.rateLimit.failedAuthentications;
+        this.options.logger.warn(
+          { source, burst, ratePerSecond },
+          'too many failed authentications from one address: its credentials are refused unchecked (429) until its bucket refills',
+        );
+      }
+    } catch (error) {
+      this.options.logger.debug({ err: error, source }, 'a failed authentication could not be counted');
+    }
   }
 
   /**

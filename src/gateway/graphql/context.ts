@@ -66,10 +66,12 @@ export function subscriberFor(
     const headers = flatHeaders(upgrade);
     if (security?.enabled !== true) return { caller: undefined, identity: undefined, requestId, headers };
     const given = credentialsIn(connectionInit);
-    const credentials: Credentials =
-      given.authorization === undefined && given.apiKey === undefined
+    const credentials: Credentials = {
+      ...(given.authorization === undefined && given.apiKey === undefined
         ? { authorization: headers['authorization'], apiKey: headers['api-key'] }
-        : given;
+        : given),
+      source: upgrade.ip,
+    };
     const identity = await authenticate(security, credentials, {
       requestId,
       resource: 'subscription /graphql',

@@ -1,6 +1,6 @@
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { StrataError } from '../../kernel/index.js';
-import type { Credentials, RouteClass, SecurityModule } from '../../security/index.js';
+import { peerAddress, type Credentials, type RouteClass, type SecurityModule } from '../../security/index.js';
 import { authenticate, IdentityCaller, requestIdOf } from '../procedures/caller.js';
 import { clientCertificateOf } from '../tls/client-certificate.js';
 
@@ -12,7 +12,7 @@ import { clientCertificateOf } from '../tls/client-certificate.js';
  */
 
 /** What every kind of call has: its metadata and its connection's auth context. */
-type ServerSurfaceCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getAuthContext'>;
+type ServerSurfaceCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getAuthContext' | 'getPeer'>;
 
 /** A metadata entry's first text value; binary (`-bin`) entries carry no credentials. */
 function first(metadata: Metadata, key: string): string | undefined {
@@ -26,13 +26,15 @@ function metadataCredentialsOf(metadata: Metadata): Credentials {
 
 /**
  * The call's credentials: its metadata's, and its connection's client certificate when the TLS
- * handshake verified it (grpc-js gives `sslPeerCertificate` only then), as HTTP takes them.
+ * handshake verified it (grpc-js gives `sslPeerCertificate` only then), as HTTP takes them; its
+ * peer's address as their source.
  */
 export function credentialsOf(call: ServerSurfaceCall): Credentials {
   const peer = call.getAuthContext().sslPeerCertificate;
   return {
     ...metadataCredentialsOf(call.metadata),
     clientCertificate: peer === undefined ? undefined : clientCertificateOf(peer),
+    source: peerAddress(call.getPeer()),
   };
 }
 

@@ -74,7 +74,9 @@ export interface AuthenticationAttempt {
 
 /**
  * The identity the credentials prove; a refusal (UNAUTHENTICATED) is written to the audit log
- * with its reason before it is thrown.
+ * with its reason before it is thrown. A source refused for failing too often (RATE_LIMITED) is
+ * not: the failures that led to it were written, and a record per refusal would let a flood of
+ * bad credentials fill the log.
  */
 export async function authenticate(
   security: SecurityModule,
@@ -85,6 +87,7 @@ export async function authenticate(
     return await security.authenticate(credentials);
   } catch (error) {
     const failure = toStrataError(error);
+    if (failure.code === 'RATE_LIMITED') throw failure;
     await security.audit({
       actor: 'anonymous',
       tenant: '-',

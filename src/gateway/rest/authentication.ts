@@ -152,6 +152,7 @@ function credentialsOf(request: FastifyRequest): Credentials {
   return {
     ...headerCredentialsOf(request),
     clientCertificate: verifiedClientCertificate(request.raw.socket),
+    source: request.ip,
   };
 }
 

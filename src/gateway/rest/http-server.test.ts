@@ -430,3 +430,54 @@ describe('HTTP server: what browsers are told', () => {
     await open.close();
   });
 });
+
+describe('HTTP server: client addresses behind a proxy', () => {
+  async function server(trustProxy: string[]): Promise<{ app: FastifyInstance; log: LogLine[] }> {
+    const log: LogLine[] = [];
+    const logger = createLogger('info', {
+      write(line: string) {
+        log.push(JSON.parse(line) as LogLine);
+      },
+    });
+    const app = await createHttpServer({
+      config: { ...config, trustProxy },
+      logger,
+      registry: createMetricsRegistry(),
+      readiness: () => [],
+      version: '0.0.0-test',
+    });
+    await app.ready();
+    return { app, log };
+  }
+
+  async function clientAddress(trustProxy: string[], remoteAddress: string): Promise<unknown> {
+    const { app, log } = await server(trustProxy);
+    const response = await app.inject({
+      url: '/healthz',
+      remoteAddress,
+      headers: { 'x-forwarded-for': '198.51.100.9, 203.0.113.5' },
+    });
+    await nextTurn();
+    await app.close();
+    const line = log.find((l) => l.requestId === requestIdOf(response) && l.msg === 'request completed');
+    return (line as { remoteAddress?: unknown } | undefined)?.remoteAddress;
+  }
+
+  it('takes the client from X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
+    assert.equal(await clientAddress([], '127.0.0.1'), '127.0.0.1', 'no proxy is trusted by default');
+    assert.equal(await clientAddress(['loopback'], '127.0.0.1'), '203.0.113.5');
+    assert.equal(await clientAddress(['10.0.0.0/8'], '10.1.2.3'), '203.0.113.5');
+    assert.equal(await clientAddress(['10.0.0.0/8'], '192.0.2.1'), '192.0.2.1', 'an untrusted sender');
+  });
+
+  it('refuses an entry that is not an address, a range or a range name, naming it', async () => {
+    for (const entry of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1', '::1/129']) {
+      await assert.rejects(server([entry]), (error: unknown) => {
+        assert.ok(error instanceof StrataError);
+        assert.equal(error.code, 'CONFIG_INVALID');
+        assert.ok(error.message.includes(`"${entry}"`), error.message);
+        return true;
+      });
+    }
+  });
+});

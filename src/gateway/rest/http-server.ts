@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -40,6 +41,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,
+    ...(options.config.trustProxy.length === 0
+      ? {}
+      : { trustProxy: trustedProxies(options.config.trustProxy) }),
     ...(options.certificates === undefined ? {} : { https: httpsOptions(options.certificates) }),
   });
   if (options.certificates !== undefined) followReloads(app, options.certificates, options.logger);
@@ -85,6 +89,31 @@ function followReloads(app: FastifyInstance, certificates: ServerCertificates, l
   server.on('tlsClientError', (error: Error & { code?: string }, socket) => {
     logger.debug({ code: error.code, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
   });
+}
+
+/** The names proxy-addr, which Fastify's `trustProxy` uses, gives ranges of their own. */
+const proxyRangeNames: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `server.trustProxy` for Fastify, each entry checked first: a typo would otherwise stop the start with proxy-addr's bare TypeError. */
+function trustedProxies(entries: readonly string[]): string[] {
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const valid =
+      proxyRangeNames.has(entry) ||
+      (family !== 0 &&
+        rest.length === 0 &&
+        (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)));
+    if (!valid) {
+      throw new StrataError(
+        'CONFIG_INVALID',
+        `server.trustProxy: "${entry}" is not an IP address, a CIDR range such as 10.0.0.0/8, or one of ${[...proxyRangeNames].join(', ')}`,
+        { details: { field: 'server.trustProxy', value: entry } },
+      );
+    }
+  }
+  return [...entries];
 }
 
 /**

@@ -14,3 +14,4 @@ export { RedisRateLimiter } from './redis-rate-limiter.js';
 export { RedisQuotaCounter } from './redis-quota-counter.js';
 export type { RedisBackendOptions, RedisClient } from './redis-script.js';
 export { setRateLimitHeaders, rateLimitedError } from './headers.js';
+export { FailedAuthentications, peerAddress } from './failed-authentications.js';
