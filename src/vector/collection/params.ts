@@ -142,3 +142,28 @@ export function onDiskFrom(value: unknown, path = 'vectors.on_disk'): boolean | 
   }
   return value;
 }
+
+/**
+ * Refuses a PATCH that would change `on_disk` (Qdrant's `vectors: {"": {"on_disk": …}}` for the
+ * unnamed vector, or `vectors: {"on_disk": …}`): the full vectors' place is fixed at creation.
+ */
+export function fixedOnDisk(vectors: unknown, current: boolean): void {
+  if (vectors === undefined || vectors === null) return;
+  if (typeof vectors !== 'object' || Array.isArray(vectors)) {
+    throw new StrataError('INVALID_ARGUMENT', 'vectors must be an object, e.g. {"": {"on_disk": true}}');
+  }
+  const diff = vectors as Record<string, unknown>;
+  const unnamed = diff[''];
+  const requested =
+    'on_disk' in diff
+      ? onDiskFrom(diff['on_disk'])
+      : typeof unnamed === 'object' && unnamed !== null
+        ? onDiskFrom((unnamed as Record<string, unknown>)['on_disk'], 'vectors."".on_disk')
+        : undefined;
+  if (requested !== undefined && requested !== current) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `vectors.on_disk is fixed when a collection is created (this one has on_disk: ${current}); create a new collection with the on_disk you want and copy the points over, or restore a snapshot into it`,
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DirectoryLock,
@@ -8,17 +8,10 @@ import {
   type Lifecycle,
   type Logger,
 } from '../../kernel/index.js';
-import { explainedVarianceRatio } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
-import {
-  distanceName,
-  hnswFrom,
-  onDiskFrom,
-  paramsFromCreate,
-  type CollectionParams,
-} from '../collection/params.js';
+import { fixedOnDisk, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
 import type { BlockCache } from '../quantization/block-cache.js';
 import { DiskFullVectors } from '../quantization/disk-full-vectors.js';
 import {
@@ -29,6 +22,8 @@ import {
   type ByteSource,
   type OperationLog,
 } from '../storage/index.js';
+import { readCatalog, writeCatalog } from './catalog.js';
+import { collectionInfo } from './collection-info.js';
 import { clientCollectionName, parseStoredCollectionName } from './collection-name.js';
 import { OrderedApply } from './ordered-apply.js';
 import { body, type Json } from './requests.js';
@@ -83,11 +78,6 @@ interface Stored {
   snapshotting: Promise<void> | undefined;
   /** Reads of the state in progress (#holdingState): closing the collection waits for them. */
   readonly stateReads: Set<Promise<unknown>>;
-}
-
-interface CatalogEntry {
-  readonly name: string;
-  readonly params: CollectionParams;
 }
 
 /**
@@ -151,7 +141,7 @@ export class VectorStore implements Lifecycle {
     await rm(this.#fullVectorsDir, { recursive: true, force: true });
     // Snapshot uploads in progress when the process stopped.
     await rm(this.uploadDirectory, { recursive: true, force: true });
-    for (const entry of await this.#readCatalog()) {
+    for (const entry of await readCatalog(this.#catalogPath)) {
       const stored = await this.#open(entry.name, entry.params);
       const report = await stored.log.replay(stored.snapshotSequence, (sequence, bytes) => {
         stored.collection.apply(decodeOperation(bytes), sequence);
@@ -439,50 +429,7 @@ export class VectorStore implements Lifecycle {
 
   /** Collection info in Qdrant's shape. */
   collectionInfo(name: string): Json {
-    const { collection } = this.#stored(name);
-    const params = collection.params;
-    return {
-      status: 'green',
-      optimizer_status: 'ok',
-      indexed_vectors_count: collection.pointCount,
-      points_count: collection.pointCount,
-      segments_count: 1,
-      config: {
-        params: {
-          vectors: {
-            size: params.dimension,
-            distance: distanceName(params.metric),
-            ...(params.onDisk === undefined ? {} : { on_disk: params.onDisk }),
-          },
-          shard_number: 1,
-          replication_factor: 1,
-          write_consistency_factor: 1,
-          on_disk_payload: false,
-        },
-        hnsw_config: {
-          m: params.m,
-          ef_construct: params.efConstruct,
-          full_scan_threshold: params.fullScanThreshold,
-          max_indexing_threads: 1,
-          on_disk: false,
-        },
-        optimizer_config: {
-          deleted_threshold: 0.5,
-          vacuum_min_vector_number: 0,
-          default_segment_number: 1,
-          max_segment_size: null,
-          memmap_threshold: null,
-          indexing_threshold: 0,
-          flush_interval_sec: 0,
-          max_optimization_threads: 1,
-        },
-        wal_config: { wal_capacity_mb: 64, wal_segments_ahead: 0 },
-        quantization_config: params.quantization ?? null,
-        // Strata's: the PCA reduction set by PUT /collections/{name}/pca (decision 0017).
-        pca_config: pcaInfo(params.pca),
-      },
-      payload_schema: collection.payloadSchema(),
-    };
+    return collectionInfo(this.#stored(name).collection);
   }
 
   #stored(name: string): Stored {
@@ -546,57 +493,19 @@ export class VectorStore implements Lifecycle {
     return stored;
   }
 
+  /** Rewrites the catalog from the open collections. */
+  #writeCatalog(): Promise<void> {
+    const entries = [...this.#collections.entries()].map(([name, stored]) => ({
+      name,
+      params: stored.collection.params,
+    }));
+    return writeCatalog(this.#catalogPath, entries);
+  }
+
   #changeCatalog<T>(change: () => Promise<T>): Promise<T> {
     const next = this.#catalogChange.then(change);
     this.#catalogChange = next.catch(() => undefined);
     return next;
-  }
-
-  async #readCatalog(): Promise<CatalogEntry[]> {
-    try {
-      return JSON.parse(await readFile(this.#catalogPath, 'utf8')) as CatalogEntry[];
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StrataError('INTERNAL', `cannot read the collection catalog ${this.#catalogPath}`, {
-        cause: error,
-      });
-    }
-  }
-
-  /** Written to a temporary file and renamed, so a crash leaves the old or the new catalog, never half. */
-  async #writeCatalog(): Promise<void> {
-    const entries: CatalogEntry[] = [...this.#collections.entries()].map(([name, stored]) => ({
-      name,
-      params: stored.collection.params,
-    }));
-    const temporary = `${this.#catalogPath}.tmp`;
-    await writeFile(temporary, JSON.stringify(entries, null, 2), { flush: true });
-    await rename(temporary, this.#catalogPath);
-  }
-}
-
-/**
- * Refuses a PATCH that would change `on_disk` (Qdrant's `vectors: {"": {"on_disk": …}}` for the
- * unnamed vector, or `vectors: {"on_disk": …}`): the full vectors' place is fixed at creation.
- */
-function fixedOnDisk(vectors: unknown, current: boolean): void {
-  if (vectors === undefined || vectors === null) return;
-  if (typeof vectors !== 'object' || Array.isArray(vectors)) {
-    throw new StrataError('INVALID_ARGUMENT', 'vectors must be an object, e.g. {"": {"on_disk": true}}');
-  }
-  const diff = vectors as Record<string, unknown>;
-  const unnamed = diff[''];
-  const requested =
-    'on_disk' in diff
-      ? onDiskFrom(diff['on_disk'])
-      : typeof unnamed === 'object' && unnamed !== null
-        ? onDiskFrom((unnamed as Record<string, unknown>)['on_disk'], 'vectors."".on_disk')
-        : undefined;
-  if (requested !== undefined && requested !== current) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `vectors.on_disk is fixed when a collection is created (this one has on_disk: ${current}); create a new collection with the on_disk you want and copy the points over, or restore a snapshot into it`,
-    );
   }
 }
 
@@ -614,16 +523,4 @@ async function directorySize(directory: string): Promise<number> {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   }
   return total;
-}
-
-/** What collection info shows of a PCA reduction: its shape and how much variance it keeps. */
-function pcaInfo(pca: CollectionParams['pca']): Json | null {
-  if (pca === undefined) return null;
-  const { model, oversampling } = pca;
-  return {
-    components: model.components,
-    dimension: model.dimension,
-    oversampling,
-    explained_variance_ratio: explainedVarianceRatio(model),
-  };
 }
