@@ -50,10 +50,11 @@ before(async () => {
     'security.quotas.tenants': JSON.stringify({
       tiny: { requestsPerDay: 3 },
       small: { inferenceItemsPerDay: 5, storedVectors: 3 },
+      racing: { storedVectors: 10 },
     }),
   }));
   owner = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
-  for (const tenant of ['tiny', 'small', 'bursty']) {
+  for (const tenant of ['tiny', 'small', 'bursty', 'racing']) {
     const response = await call('POST', '/admin/keys', owner, { tenant, name: tenant, roles: ['admin'] });
     assert.equal(response.status, 201);
     keys[tenant] = ((await response.json()) as { key: string }).key;
@@ -130,5 +131,37 @@ describe('quotas', () => {
       await call('PUT', '/collections/c/points?wait=true', owner, points(1, 2, 3, 4, 5)),
       200,
     );
+  });
+
+  it('counts upserts still being written against the stored-vectors quota, so racing ones cannot pass it', async () => {
+    const key = keys['racing'] ?? '';
+    for (const name of ['r1', 'r2']) {
+      await expectStatus(
+        await call('PUT', `/collections/${name}`, key, { vectors: { size: 2, distance: 'Dot' } }),
+        200,
+      );
+    }
+    // Eight writes of 3 new points each, sent at once: the first three fit the quota of 10.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(
+          'PUT',
+          `/collections/r${1 + (i % 2)}/points?wait=true`,
+          key,
+          points(3 * i, 3 * i + 1, 3 * i + 2),
+        ),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 3, JSON.stringify(statuses));
+    assert.equal(statuses.filter((s) => s === 429).length, 5, JSON.stringify(statuses));
+    let stored = 0;
+    for (const name of ['r1', 'r2']) {
+      const info = (await (await call('GET', `/collections/${name}`, key)).json()) as {
+        result: { points_count: number };
+      };
+      stored += info.result.points_count;
+    }
+    assert.equal(stored, 9);
   });
 });

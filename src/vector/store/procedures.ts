@@ -49,11 +49,25 @@ export class VectorProcedures {
     readonly tenant: string = defaultTenant,
     private readonly limits: TenantLimits = {},
     private readonly requests: RequestLimits = { maxBatchSearches: 1024 },
+    /**
+     * New points of upserts accepted but not yet applied, per tenant: the stored-vectors quota
+     * counts them, so that writes racing near the limit cannot pass it together. Shared by every
+     * tenant's view of one store.
+     */
+    private readonly writing: Map<string, number> = new Map(),
   ) {}
 
   /** The same procedures acting for `tenant`, within its limits. */
   forTenant(tenant: string, limits: TenantLimits = {}): VectorProcedures {
-    return new VectorProcedures(this.store, this.metrics, this.snapshots, tenant, limits, this.requests);
+    return new VectorProcedures(
+      this.store,
+      this.metrics,
+      this.snapshots,
+      tenant,
+      limits,
+      this.requests,
+      this.writing,
+    );
   }
 
   listCollections(): { collections: { name: string }[] } {
@@ -96,11 +110,18 @@ export class VectorProcedures {
     const stored = this.#stored(name);
     const collection = this.store.collection(stored);
     const points = upsertPoints(body(request), collection.params.dimension);
-    this.#checkStoredVectors(points.filter((point) => collection.get(point.id) === undefined).length);
-    const end = this.metrics.upsertDuration.startTimer({ collection: stored });
-    const result = await this.store.mutate(stored, { op: 'upsert', points });
-    end();
-    return result;
+    const release = this.#reserveStoredVectors(
+      points.filter((point) => collection.get(point.id) === undefined).length,
+    );
+    try {
+      const end = this.metrics.upsertDuration.startTimer({ collection: stored });
+      const result = await this.store.mutate(stored, { op: 'upsert', points });
+      end();
+      return result;
+    } finally {
+      // Applied (or failed): from here on the collection's count holds them.
+      release();
+    }
   }
 
   retrieve(name: string, request: unknown): queries.PointResult[] {
@@ -337,13 +358,13 @@ export class VectorProcedures {
   }
 
   /**
-   * Refuses a write that would take the tenant past its stored-vectors quota (QUOTA_EXCEEDED).
-   * Two writes racing near the limit may both pass it, by at most one request's points.
+   * Refuses a write that would take the tenant past its stored-vectors quota (QUOTA_EXCEEDED),
+   * counting the points of upserts still being written as stored.
    */
   #checkStoredVectors(adding: number): void {
     const limit = this.limits.storedVectors;
     if (limit === undefined || adding <= 0) return;
-    let stored = 0;
+    let stored = this.writing.get(this.tenant) ?? 0;
     for (const { name } of this.store.listCollections()) {
       if (parseStoredCollectionName(name).tenant === this.tenant)
         stored += this.store.collection(name).pointCount;
@@ -351,10 +372,27 @@ export class VectorProcedures {
     if (stored + adding > limit) {
       throw new StrataError(
         'QUOTA_EXCEEDED',
-        `tenant ${this.tenant} may store ${String(limit)} vectors; it stores ${String(stored)} and this write adds ${String(adding)}. Delete points or ask an operator to raise security.quotas.storedVectors.`,
+        `tenant ${this.tenant} may store ${String(limit)} vectors; it stores ${String(stored)} (writes in progress included) and this write adds ${String(adding)}. Delete points or ask an operator to raise security.quotas.storedVectors.`,
         { details: { limit, stored, adding } },
       );
     }
+  }
+
+  /**
+   * Checks the quota for `adding` new points and counts them as stored until the returned
+   * function is called. Two writes of the same new id both count until applied: near the limit,
+   * one may be refused that would have fit, never one let through that does not.
+   */
+  #reserveStoredVectors(adding: number): () => void {
+    if (this.limits.storedVectors === undefined || adding <= 0) return () => undefined;
+    this.#checkStoredVectors(adding);
+    const tenant = this.tenant;
+    this.writing.set(tenant, (this.writing.get(tenant) ?? 0) + adding);
+    return () => {
+      const left = (this.writing.get(tenant) ?? 0) - adding;
+      if (left > 0) this.writing.set(tenant, left);
+      else this.writing.delete(tenant);
+    };
   }
 
   /** The stored name of this tenant's collection `name`. */
