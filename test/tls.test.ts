@@ -188,6 +188,7 @@ describe('mutual TLS', () => {
     before(async () => {
       started = await startPlatform('tls-require', {
         server: {
+          probePort: 0,
           tls: {
             certFile: serverA.certFile,
             keyFile: serverA.keyFile,
@@ -208,6 +209,21 @@ describe('mutual TLS', () => {
       const port = started.platform.server.grpc.port ?? 0;
       await assert.rejects(healthCheck(port, credentials.createSsl(ca.cert)));
       assert.ok(await healthCheck(port, credentials.createSsl(ca.cert, viewerClient.key, viewerClient.cert)));
+    });
+
+    it('answers probes and scrapers without a certificate on the probe port, and nothing else there', async () => {
+      const probes = started.platform.server.probeUrl;
+      assert.ok(probes?.startsWith('http://'), String(probes));
+      const ready = await fetch(`${probes}/readyz`);
+      assert.equal(ready.status, 200, await ready.clone().text());
+      assert.equal(((await ready.json()) as { status: string }).status, 'ready');
+      assert.equal((await fetch(`${probes}/healthz`)).status, 200);
+      const metrics = await fetch(`${probes}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^# HELP /m);
+      for (const path of ['/collections', '/v2/health/ready', '/openapi.json', '/admin/keys']) {
+        assert.equal((await fetch(`${probes}${path}`)).status, 404, path);
+      }
     });
 
     it('takes a mapped certificate as the identity, with the roles of its entry', async () => {

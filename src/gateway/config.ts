@@ -81,6 +81,14 @@ export const serverConfigSchema = Type.Object(
     }),
     httpPort: port('HTTP port (REST, /metrics, /docs). 0 picks a free port.', 8080),
     grpcPort: port('gRPC port. 0 picks a free port.', 50051),
+    probePort: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        description:
+          'A plain-HTTP port serving only /healthz, /readyz and /metrics, for probes and scrapers without a client certificate (with server.tls.clientCertificates `require` the main port refuses them). Absent: none. 0 picks a free port.',
+      }),
+    ),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,
       default: 16 * 1024 * 1024,

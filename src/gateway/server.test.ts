@@ -68,6 +68,7 @@ describe('EdgeServer', () => {
       const response = await fetch(`${url}/healthz`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { status: 'ok' });
+      assert.equal(edge.probeUrl, undefined, 'no probe listener unless server.probePort is set');
     });
 
     it('answers grpc.health.v1 for the whole server with the serving state', async () => {

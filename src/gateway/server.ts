@@ -8,6 +8,7 @@ import { adminSchema } from './graphql/admin.js';
 import { GraphQLEdge } from './graphql/graphql-edge.js';
 import { GrpcEdge } from './grpc/grpc-server.js';
 import { createHttpServer } from './rest/http-server.js';
+import { createProbeServer } from './rest/probe-server.js';
 import type { ReadinessProbe } from './rest/operations.js';
 import { ReloadingServerCredentials } from './tls/grpc-credentials.js';
 import { ServerCertificates } from './tls/server-certificates.js';
@@ -44,6 +45,8 @@ export class EdgeServer implements Lifecycle {
     private readonly options: EdgeServerOptions,
     /** With `server.tls`: the certificate both listeners serve, reloaded from its files. */
     readonly certificates: ServerCertificates | undefined,
+    /** With `server.probePort`: plain HTTP with the health and metrics routes only. */
+    readonly probes: FastifyInstance | undefined,
   ) {}
 
   /** Loads the TLS files when configured: a bad one is CONFIG_INVALID before anything listens. */
@@ -59,7 +62,8 @@ export class EdgeServer implements Lifecycle {
     );
     const graphql = new GraphQLEdge();
     if (options.security?.enabled === true) graphql.add(adminSchema(options.security));
-    return new EdgeServer(http, grpc, graphql, options, certificates);
+    const probes = options.config.probePort === undefined ? undefined : await createProbeServer(options);
+    return new EdgeServer(http, grpc, graphql, options, certificates, probes);
   }
 
   /** `http://host:port`, or `https://` with TLS, once listening. */
@@ -68,6 +72,14 @@ export class EdgeServer implements Lifecycle {
     if (address === null || typeof address === 'string') return undefined;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${this.certificates === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+  }
+
+  /** `http://host:port` of the probe listener (`server.probePort`), once listening. */
+  get probeUrl(): string | undefined {
+    const address = this.probes?.server.address();
+    if (address === undefined || address === null || typeof address === 'string') return undefined;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
   }
 
   async start(): Promise<void> {
@@ -84,6 +96,9 @@ export class EdgeServer implements Lifecycle {
     // Fastify logs the address it listens on.
     await this.http.listen({ host: this.options.config.host, port: this.options.config.httpPort });
     await this.grpc.start();
+    const probePort = this.options.config.probePort;
+    if (this.probes !== undefined && probePort !== undefined)
+      await this.probes.listen({ host: this.options.config.host, port: probePort });
     certificates?.start();
   }
 
@@ -102,7 +117,12 @@ export class EdgeServer implements Lifecycle {
 
   async #drain(gracePeriodMs: number): Promise<DrainResult> {
     this.grpc.setServing(false);
-    const closing = Promise.all([this.http.close(), this.grpc.shutdown(), this.certificates?.stop()]);
+    const closing = Promise.all([
+      this.http.close(),
+      this.grpc.shutdown(),
+      this.certificates?.stop(),
+      this.probes?.close(),
+    ]);
     const timer = new AbortController();
     const outcome = await Promise.race([
       closing.then(() => 'drained' as const),
@@ -115,6 +135,7 @@ export class EdgeServer implements Lifecycle {
       'grace period expired; closing connections with requests in flight',
     );
     this.http.server.closeAllConnections();
+    this.probes?.server.closeAllConnections();
     this.grpc.forceShutdown();
     await closing;
     return { complete: false };
