@@ -29,6 +29,7 @@ import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
+import { turnChunks } from './turn-chunks.js';
 
 /**
  * Points a restore or a large upsert indexes between the event loop's turns: one build batch, the
@@ -394,35 +395,31 @@ export class Collection {
     // A snapshot that fails half way must not leave its full-vector file behind.
     try {
       const dimension = header.params.dimension;
-      // A bulk load (on the build pool when there is one), in chunks of whole build batches: a
-      // block's vectors are copied out at once (a block read from a file need not be 4-byte
-      // aligned), its rows are views of that copy, and only a block or two is held at a time, not
-      // a second copy of every vector.
-      let internals: number[] = [];
-      let rows: Float32Array[] = [];
-      for (const block of stateBlocks(reader, header)) {
-        const vectors = new Float32Array(block.points.length * dimension);
-        new Uint8Array(vectors.buffer).set(block.vectors.subarray(0, vectors.byteLength));
-        for (const [index, [id, version, payload]] of block.points.entries()) {
-          const internal = collection.#nextInternal++;
-          collection.#internalOf.set(id, internal);
-          internals.push(internal);
-          rows.push(vectors.subarray(index * dimension, (index + 1) * dimension));
-          collection.#records.set(internal, { id, version, payload });
-          // One chunk is kept back, so that the last call has the remainder with a whole chunk:
-          // fewer than a build batch would go in serially, unlike in one bulk load.
-          if (internals.length === 2 * INDEX_TURN_POINTS) {
-            collection.#index.upsertMany(
-              internals.slice(0, INDEX_TURN_POINTS),
-              rows.slice(0, INDEX_TURN_POINTS),
-            );
-            internals = internals.slice(INDEX_TURN_POINTS);
-            rows = rows.slice(INDEX_TURN_POINTS);
-            await new Promise(setImmediate);
+      // A bulk load (on the build pool when there is one), a build batch at a time with turns
+      // between (turnChunks): a block's vectors are copied out at once (a block read from a file
+      // need not be 4-byte aligned), its rows are views of that copy, and only a block or two is
+      // held at a time, not a second copy of every vector.
+      function* points(): Generator<{ readonly internal: number; readonly row: Float32Array }> {
+        for (const block of stateBlocks(reader, header)) {
+          const vectors = new Float32Array(block.points.length * dimension);
+          new Uint8Array(vectors.buffer).set(block.vectors.subarray(0, vectors.byteLength));
+          for (const [index, [id, version, payload]] of block.points.entries()) {
+            const internal = collection.#nextInternal++;
+            collection.#internalOf.set(id, internal);
+            collection.#records.set(internal, { id, version, payload });
+            yield { internal, row: vectors.subarray(index * dimension, (index + 1) * dimension) };
           }
         }
       }
-      collection.#index.upsertMany(internals, rows);
+      let first = true;
+      for (const chunk of turnChunks(points(), INDEX_TURN_POINTS)) {
+        if (!first) await new Promise(setImmediate);
+        first = false;
+        collection.#index.upsertMany(
+          chunk.map((point) => point.internal),
+          chunk.map((point) => point.row),
+        );
+      }
       for (const [field, type] of header.payloadIndexes) {
         collection.#payloadIndexes.create(
           field,
@@ -454,17 +451,15 @@ export class Collection {
     return [{ id: record.id, internal: hit.id, score: toScore(this.#params.metric, hit.distance) }];
   }
 
-  // The vectors go in as bulk inserts, which a large upsert runs in parallel: in chunks of one
-  // build batch with a possible turn after each, the last whole batch kept back for the rest, so
-  // that the batches are those of one bulk insert of every point (see restore).
+  // The vectors go in as bulk inserts, which a large upsert runs in parallel: a build batch at a
+  // time, with a possible turn between (turnChunks, as a restore cuts them).
   *#upsertSteps(points: readonly PointWrite[], sequence: number): Generator<void, void, undefined> {
-    let from = 0;
-    while (points.length - from >= 2 * INDEX_TURN_POINTS) {
-      this.#upsertMany(points.slice(from, from + INDEX_TURN_POINTS), sequence);
-      from += INDEX_TURN_POINTS;
-      yield;
+    let first = true;
+    for (const chunk of turnChunks(points, INDEX_TURN_POINTS)) {
+      if (!first) yield;
+      first = false;
+      this.#upsertMany(chunk, sequence);
     }
-    this.#upsertMany(from === 0 ? points : points.slice(from), sequence);
   }
 
   #upsertMany(points: readonly PointWrite[], sequence: number): void {
