@@ -68,18 +68,12 @@ export class EdgeServer implements Lifecycle {
 
   /** `http://host:port`, or `https://` with TLS, once listening. */
   get httpUrl(): string | undefined {
-    const address = this.http.server.address();
-    if (address === null || typeof address === 'string') return undefined;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `${this.certificates === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+    return urlOf(this.http, this.certificates === undefined ? 'http' : 'https');
   }
 
   /** `http://host:port` of the probe listener (`server.probePort`), once listening. */
   get probeUrl(): string | undefined {
-    const address = this.probes?.server.address();
-    if (address === undefined || address === null || typeof address === 'string') return undefined;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return this.probes === undefined ? undefined : urlOf(this.probes, 'http');
   }
 
   async start(): Promise<void> {
@@ -140,4 +134,12 @@ export class EdgeServer implements Lifecycle {
     await closing;
     return { complete: false };
   }
+}
+
+/** A listening Fastify instance's base URL; undefined before it listens. */
+function urlOf(app: FastifyInstance, scheme: 'http' | 'https'): string | undefined {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') return undefined;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
 }
