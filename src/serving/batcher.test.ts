@@ -37,13 +37,16 @@ const request = (x: Tensor) => ({ inputs: [x], outputs: [], parameters: {} });
 describe('Batcher: dynamic batching delay', () => {
   // Regression: the delay was a setTimeout, which Node rounds up to at least 1 ms, so a lone
   // request under max_queue_delay_us: 300 waited 1-2 ms (bench/serving.ts, batching on, 1 caller).
+  // A timer never fires sooner than 1 ms, so one wait under 1 ms proves the delay is not a timer.
+  // The test looks for the shortest of many waits rather than a median: on a loaded CI machine
+  // (other test files running on both cores) a median of event-loop turns can pass 1 ms.
   it('waits out a sub-millisecond max_queue_delay without rounding it up to a millisecond', async () => {
     const { instance, runs } = recordingInstance();
     const batcher = new Batcher([instance], options(300));
     const waits: number[] = [];
-    for (let i = 0; i < 15; i++) {
+    while (waits.length < 200 && !waits.some((ms) => ms < 1)) {
       const sent = performance.now();
-      await batcher.submit(request(rows(i)));
+      await batcher.submit(request(rows(waits.length)));
       const run = runs.at(-1);
       assert.ok(run !== undefined);
       waits.push(run.at - sent);
@@ -52,8 +55,8 @@ describe('Batcher: dynamic batching delay', () => {
       waits.every((ms) => ms >= 0.3),
       `dispatched before the delay: ${waits.join(', ')}`,
     );
-    const median = [...waits].sort((a, b) => a - b)[7] ?? Infinity;
-    assert.ok(median < 0.9, `median wait ${median} ms for a 0.3 ms delay`);
+    const shortest = Math.min(...waits);
+    assert.ok(shortest < 1, `the shortest of ${waits.length} waits was ${shortest} ms for a 0.3 ms delay`);
     await batcher.close();
   });
 
