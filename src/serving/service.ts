@@ -20,7 +20,7 @@ import { readModelDirectory, scanRepository, selectVersions } from './repository
 import { checkInputs, checkOutputNames, clientSpecs, outputsEqual } from './requests.js';
 import type { Datatype, Tensor } from './tensor.js';
 import { TrafficPolicy } from './traffic.js';
-import { fromHalf } from './half.js';
+import { chatTarget, embed, openaiModels } from './openai-models.js';
 
 export interface ServingServiceOptions {
   /** The model repository's root directory. */
@@ -440,78 +440,15 @@ export class ServingService implements ServingProcedures, Lifecycle {
   }
 
   openaiModels(): OpenAIModel[] {
-    const models: OpenAIModel[] = [];
-    for (const model of this.#models.values()) {
-      const openai = model.config.openai;
-      if (openai === undefined) continue;
-      const kinds: ('embedding' | 'chat')[] = [];
-      if (openai.embedding !== undefined) kinds.push('embedding');
-      if (openai.chat) kinds.push('chat');
-      if (kinds.length > 0) models.push({ id: model.name, created: model.loadedAt, kinds });
-    }
-    return models.sort((a, b) => a.id.localeCompare(b.id));
+    return openaiModels(this.#models.values());
   }
 
-  async embed(
-    name: string,
-    texts: readonly string[],
-  ): Promise<{ embeddings: Float32Array[]; datatype: Datatype }> {
-    const model = this.#model(name);
-    const spec = model.config.openai?.embedding;
-    if (spec === undefined) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `model '${name}' is not an embedding model (set openai.embedding in its config)`,
-      );
-    }
-    const batching = model.config.max_batch_size > 0;
-    const chunk = batching ? model.config.max_batch_size : texts.length;
-    const embeddings: Float32Array[] = [];
-    let datatype: Datatype = 'FP32';
-    for (let from = 0; from < texts.length; from += chunk) {
-      const part = texts.slice(from, from + chunk);
-      const response = await this.infer({
-        model: name,
-        inputs: [
-          {
-            name: spec.input,
-            datatype: 'BYTES',
-            shape: batching ? [part.length, 1] : [part.length],
-            data: part,
-          },
-        ],
-        outputs: [spec.output],
-      });
-      const output = response.outputs.find((o) => o.name === spec.output);
-      if (output === undefined || Array.isArray(output.data) || output.shape[0] !== part.length) {
-        throw new StrataError(
-          'MODEL_EXECUTION_FAILED',
-          `model '${name}' returned no [${String(part.length)}, dim] '${spec.output}' output`,
-        );
-      }
-      datatype = output.datatype;
-      const dim = output.data.length / part.length;
-      const values = embeddingValues(output);
-      for (let i = 0; i < part.length; i++) embeddings.push(values.subarray(i * dim, (i + 1) * dim));
-    }
-    return { embeddings, datatype };
+  embed(name: string, texts: readonly string[]): Promise<{ embeddings: Float32Array[]; datatype: Datatype }> {
+    return embed(this.#model(name), texts, (request) => this.infer(request));
   }
 
   chatTarget(name: string): ChatTarget {
-    const model = this.#model(name);
-    const remote = model.config.remote;
-    if (model.config.openai?.chat !== true || remote === undefined) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `model '${name}' does not serve chat completions (set openai.chat: true and a remote OpenAI-compatible url)`,
-      );
-    }
-    return {
-      url: remote.url,
-      model: remote.model ?? name,
-      apiKey: remote.api_key_env === undefined ? undefined : this.#options.secrets(remote.api_key_env),
-      timeoutMs: remote.timeout_ms,
-    };
+    return chatTarget(this.#model(name), this.#options.secrets);
   }
 
   get cacheBytes(): number {
@@ -541,15 +478,4 @@ function queueParameters(priority: unknown, timeout: unknown): { priority?: numb
 
 function copyTensor(tensor: Tensor): Tensor {
   return { ...tensor, shape: [...tensor.shape], data: tensor.data.slice() };
-}
-
-// Embeddings leave as float32 whatever the model computes in; FP16 arrives as raw half bits.
-function embeddingValues(output: Tensor): Float32Array {
-  if (output.datatype === 'FP16') return Float32Array.from(output.data as Uint16Array, fromHalf);
-  if (output.datatype === 'FP32' || output.datatype === 'FP64')
-    return Float32Array.from(output.data as ArrayLike<number>);
-  throw new StrataError(
-    'MODEL_EXECUTION_FAILED',
-    `output '${output.name}' is ${output.datatype}; an embedding output must be FP16, FP32 or FP64`,
-  );
 }
