@@ -112,6 +112,8 @@ describe('HTTPS and certificate reload', () => {
     const answer = await call(started.url, '/healthz', { ca });
     assert.equal(answer.status, 200);
     assert.equal(answer.fingerprint256, serverA.fingerprint256);
+    // Only over HTTPS: browsers ignore it on plain HTTP (RFC 6797 §8.1).
+    assert.equal(answer.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
     await assert.rejects(call(started.url, '/healthz'), /self[- ]signed|unable to (get|verify)/i);
     await assert.rejects(fetch(started.url.replace('https:', 'http:') + '/healthz'));
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TLSSocket, connect } from 'node:tls';
 import { Client, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
@@ -14,6 +15,7 @@ import { grpcMethod, unaryCall } from './grpc.js';
 export interface Answer {
   readonly status: number;
   readonly body: string;
+  readonly headers: IncomingHttpHeaders;
   /** The server certificate this connection got. */
   readonly fingerprint256: string;
 }
@@ -53,6 +55,7 @@ export function call(url: string, path: string, options: CallOptions = {}): Prom
           resolve({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString(),
+            headers: response.headers,
             fingerprint256,
           });
         });

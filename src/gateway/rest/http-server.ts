@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { StrataError, type Logger } from '../../kernel/index.js';
 import type { SecurityModule } from '../../security/index.js';
@@ -15,6 +14,7 @@ import { installProblemHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOperationRoutes, type ReadinessProbe } from './operations.js';
 import { installRequestContext, requestIdFor } from './request-context.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { secureContextOptions } from '../tls/server-certificate.js';
 import type { ServerCertificates } from '../tls/server-certificates.js';
 
@@ -48,7 +48,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   if (options.certificates !== undefined) followReloads(app, options.certificates, options.logger);
   installRequestContext(app, createHttpMetrics(options.registry));
-  await installBrowserPolicies(app, options.config);
+  await installBrowserPolicies(app, options.config, options.certificates !== undefined);
   if (options.security?.enabled === true) {
     installAuthentication(app, options.security);
     registerKeyRoutes(app, options.security);
@@ -133,22 +133,16 @@ function closeConnectionsWhileDraining(app: FastifyInstance): void {
 }
 
 /**
- * What browsers are told. Security headers on every response (helmet): no sniffing, no framing,
- * and for the JSON APIs a content security policy that lets a response load nothing (/docs sets
- * its own, which allows its local scripts). Cross-origin calls only from `server.corsOrigins`,
- * with the headers API clients send and the rate-limit headers readable.
+ * What browsers are told: security headers on every response (security-headers.ts), and
+ * cross-origin calls only from `server.corsOrigins`, with the headers API clients send and the
+ * rate-limit headers readable.
  */
-async function installBrowserPolicies(app: FastifyInstance, config: ServerConfig): Promise<void> {
-  // Built once and applied as a hook: @fastify/helmet builds helmet's middleware again on every
-  // request, which cost ~10% of a cheap route's CPU (bench/results/gateway.md).
-  const securityHeaders = helmet({
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  });
-  app.addHook('onRequest', (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => {
-      done(error instanceof Error ? error : undefined);
-    });
-  });
+async function installBrowserPolicies(
+  app: FastifyInstance,
+  config: ServerConfig,
+  https: boolean,
+): Promise<void> {
+  installSecurityHeaders(app, { https });
   const origins = config.corsOrigins ?? [];
   if (origins.length === 0) return;
   await app.register(cors, {
