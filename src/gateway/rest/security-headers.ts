@@ -7,7 +7,7 @@ import helmet from 'helmet';
  * it into another type, frame it, nor leak the URL that led to it. Helmet's full set is written for
  * HTML documents; on a JSON or tensor response most of it (DNS prefetch, IE's download dialog,
  * Flash's cross-domain policies, the opener policy of windows) says nothing, and its 12 headers,
- * about 600 bytes, were a measurable part of what a cheap request costs the server and its
+ * 663 bytes, were a measurable part of what a cheap request costs the server and its
  * client (bench/results/gateway.md).
  */
 const apiHeaders: readonly (readonly [string, string])[] = [
