@@ -443,7 +443,11 @@ export class ServingService implements ServingProcedures, Lifecycle {
     return openaiModels(this.#models.values());
   }
 
-  embed(name: string, texts: readonly string[]): Promise<{ embeddings: Float32Array[]; datatype: Datatype }> {
+  // Async, so that an unknown model is a rejection as every other failure of embed() is.
+  async embed(
+    name: string,
+    texts: readonly string[],
+  ): Promise<{ embeddings: Float32Array[]; datatype: Datatype }> {
     return embed(this.#model(name), texts, (request) => this.infer(request));
   }
 
