@@ -1,10 +1,7 @@
-import { pcaFromJson } from '../algorithms/pca.js';
 import type { BuildPool } from '../build/index.js';
 import { BUILD_BATCH, HnswIndex } from '../hnsw-index.js';
-import { PcaIndex } from '../reduced/pca-index.js';
-import { quantizationOf } from '../quantization/config.js';
-import type { FullVectorsFactory } from '../quantization/full-vectors.js';
 import { QuantizedHnswIndex } from '../quantization/quantized-index.js';
+import { PcaIndex } from '../reduced/pca-index.js';
 import { ByteReader, type ByteSource } from '../storage/byte-source.js';
 import { STATE_FORMAT, framed, pointsPerBlock, stateBlocks, type StateHeader } from './state-format.js';
 import {
@@ -17,19 +14,14 @@ import {
   type FilterSource,
   type MatchingPoints,
 } from '../filter/index.js';
-import type {
-  Backend,
-  IdFilter,
-  Metric,
-  QuantizationSearchParams,
-  SearchHit,
-  SearchTrace,
-} from '../types.js';
+import type { Backend, IdFilter, QuantizationSearchParams, SearchHit, SearchTrace } from '../types.js';
 import type { Operation, PointWrite } from './operations.js';
 import type { CollectionParams } from './params.js';
 import { deletePayloadKeys, mergePayload, type Payload } from './payload.js';
 import { comparePointIds, type PointId } from './point-id.js';
 import { turnChunks } from './turn-chunks.js';
+import { indexFor, type CollectionIndex, type FullVectorsPlacement } from './collection-index.js';
+import { higherIsBetter, toScore } from './scores.js';
 
 /**
  * Points a restore or a large upsert indexes between the event loop's turns: one build batch, the
@@ -53,41 +45,6 @@ export interface ScoredHit {
   readonly id: PointId;
   readonly internal: number;
   readonly score: number;
-}
-
-/**
- * Where a collection with these parameters keeps its full-precision vectors: a factory (on disk),
- * or undefined for the index's own memory. The store that owns the data directory decides.
- */
-export type FullVectorsPlacement = (params: CollectionParams) => FullVectorsFactory | undefined;
-
-type CollectionIndex = HnswIndex | QuantizedHnswIndex | PcaIndex;
-
-/** The index `params` call for: HNSW over float32, over quantized codes, or over PCA-reduced vectors. */
-function indexFor(
-  params: CollectionParams,
-  placement: FullVectorsPlacement | undefined,
-  buildPool: BuildPool | undefined,
-): CollectionIndex {
-  const graph = {
-    m: params.m,
-    efConstruction: params.efConstruct,
-    ...(buildPool === undefined ? {} : { buildPool }),
-  };
-  const fullVectors = placement?.(params);
-  const stored = fullVectors === undefined ? {} : { fullVectors };
-  if (params.pca !== undefined) {
-    return new PcaIndex({
-      metric: params.metric,
-      model: pcaFromJson(params.pca.model),
-      oversampling: params.pca.oversampling,
-      inner: (dimension, metric) => new HnswIndex({ ...graph, dimension, metric }),
-      ...stored,
-    });
-  }
-  const full = { ...graph, dimension: params.dimension, metric: params.metric };
-  if (params.quantization === undefined) return new HnswIndex(full);
-  return new QuantizedHnswIndex({ ...full, quantization: quantizationOf(params.quantization), ...stored });
 }
 
 /**
@@ -528,21 +485,4 @@ function changedPayload(operation: PayloadOperation, payload: Payload): Payload 
     case 'clear_payload':
       return {};
   }
-}
-
-/** Qdrant's scores: similarity for Cosine and Dot (higher is better), distance for Euclid and Manhattan. */
-export function toScore(metric: Metric, distance: number): number {
-  switch (metric) {
-    case 'cosine':
-    case 'dot':
-      return 1 - distance;
-    case 'euclidean':
-      return Math.sqrt(Math.max(distance, 0));
-    case 'manhattan':
-      return distance;
-  }
-}
-
-export function higherIsBetter(metric: Metric): boolean {
-  return metric === 'cosine' || metric === 'dot';
 }

@@ -9,7 +9,8 @@ import {
   type Logger,
 } from '../../kernel/index.js';
 import type { BuildPool } from '../build/index.js';
-import { Collection, type FullVectorsPlacement } from '../collection/collection.js';
+import { Collection } from '../collection/collection.js';
+import type { FullVectorsPlacement } from '../collection/collection-index.js';
 import { decodeOperation, encodeOperation, type Operation } from '../collection/operations.js';
 import { fixedOnDisk, hnswFrom, paramsFromCreate, type CollectionParams } from '../collection/params.js';
 import type { BlockCache } from '../quantization/block-cache.js';
