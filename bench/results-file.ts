@@ -58,10 +58,9 @@ function cpuDescription(): string {
   const vectors = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2, no AVX-512' : 'no AVX2';
   const mhz = Number(field('cpu MHz'));
   const clock = Number.isFinite(mhz) && mhz > 0 ? `, ${(mhz / 1000).toFixed(1)} GHz` : '';
+  const family = field('cpu family');
   const generation =
-    field('cpu family') === undefined
-      ? ''
-      : ` (family ${field('cpu family') ?? ''} model ${field('model') ?? ''}${clock}, ${vectors})`;
+    family === undefined ? '' : ` (family ${family} model ${field('model') ?? ''}${clock}, ${vectors})`;
   return `${field('model name') ?? cpus()[0]?.model ?? 'unknown CPU'}${generation}`;
 }
 
