@@ -54,8 +54,8 @@ const blocks = Math.max(1, Math.round(seconds / blockSeconds));
 const delayUs = Number(values['delay-us']);
 const concurrencies = values.concurrency.split(',').map(Number);
 const only = values.cells?.split(',');
-if (values.client !== 'fetch' && values.client !== 'node')
-  throw new Error(`--client ${values.client}: use fetch or node`);
+if (values.client !== 'fetch' && values.client !== 'node' && values.client !== 'undici')
+  throw new Error(`--client ${values.client}: use fetch, node or undici`);
 const client: HttpClient = values.client;
 if (values.encoding !== 'json' && values.encoding !== 'binary')
   throw new Error(`--encoding ${values.encoding}: use json or binary`);
@@ -463,7 +463,7 @@ const header = [
   `- model: MLP ${INPUT} → ${HIDDEN} → ${OUTPUT}, FP32, ${(parameters / 1e6).toFixed(2)} M parameters; Strata: \`max_batch_size: ${MAX_BATCH}\`, \`instance_count: 1\`, \`onnx.intra_op_threads: 1\`, batching on = \`dynamic_batching: { max_queue_delay_us: ${delayUs} }\`; raw: \`intraOpNumThreads: 1\`, \`interOpNumThreads: 1\`, sequential`,
   `- passes: ${rounds} rounds × ${seconds} s per cell, each after a ${WARMUP_SECONDS} s warm-up, order reversed every other round; every figure is the median of the rounds`,
   `- targets 1 and 2: in each round, after the cells, the two cells each compares run again for ${seconds} s each, taking turns in blocks of ${blockSeconds} s (who goes first alternating); a verdict reads the median of the rounds' ratios`,
-  `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${client === 'fetch' ? "Node's fetch, undici" : 'node:http'}, keep-alive, bodies serialised beforehand, tensors as ${encoding === 'json' ? 'JSON' : 'binary data (the binary tensor data extension, output too)'}); CPU "own" counts every thread of the process, the client's too`,
+  `- callers: raw and in-process on the main thread, which also runs the platform's HTTP server; HTTP callers in a worker thread of the same process (${{ fetch: "Node's fetch", node: 'node:http', undici: "undici's Pool" }[client]}, keep-alive, bodies serialised beforehand, tensors as ${encoding === 'json' ? 'JSON' : 'binary data (the binary tensor data extension, output too)'}); CPU "own" counts every thread of the process, the client's too`,
 ];
 const runs: CellRun[] = cells.map((cell) => ({
   id: cell.id,
