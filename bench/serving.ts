@@ -1,5 +1,6 @@
 // npm run bench:serving -- [--seconds 4] [--rounds 3] [--block 1] [--delay-us 200] [--concurrency 1,8,64]
-//   [--client fetch|node]  the HTTP client: Node's fetch (undici, the default) or node:http
+//   [--client fetch|node|undici]  the HTTP client: Node's fetch (the default), node:http, or
+//                          undici's Pool (the lightest: the callers share the server's two cores)
 //   [--encoding json|binary]  HTTP tensors as JSON (the default) or with the binary tensor data
 //                          extension (tritonclient's default: JSON header, raw float32 bytes)
 //   [--cells ID,...]       only the cells whose id contains one of these (e.g. http-on)
