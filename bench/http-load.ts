@@ -102,6 +102,8 @@ function nodeCall(url: string, job: LoadJob, agent: Agent): Call {
     });
 }
 
+// undici 7.30 or later (package.json): 7.29.0, the version @qdrant/js-client-rest pins for
+// itself, takes about 1.3 ms to answer a lone caller that 7.30 answers in 0.07 ms.
 function undiciCall(job: LoadJob, pool: Pool): Call {
   const method = job.bodies.length === 0 ? 'GET' : 'POST';
   const headers = job.headers;
