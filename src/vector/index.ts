@@ -62,7 +62,7 @@ export { vectorConfigSchema, type VectorConfig } from './config.js';
 export { VectorModule, type VectorModuleOptions } from './vector-module.js';
 export type { VectorProcedures } from './store/procedures.js';
 export type { FilterExplain, SearchExplain } from './store/explain.js';
-export type { CollectionChange } from './store/vector-store.js';
+export type { CollectionChange } from './store/change-feed.js';
 export {
   FileLog,
   FileSource,

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../kernel/index.js';
 import type { VectorModule } from '../vector-module.js';
 import type { VectorProcedures } from './procedures.js';
-import type { CollectionChange } from './vector-store.js';
+import type { CollectionChange } from './change-feed.js';
 import { startVectorModule } from '../../../test/support/vector-module.js';
 
 const create = { vectors: { size: 2, distance: 'Cosine' } };

@@ -13,7 +13,8 @@ import type { VectorMetrics } from '../metrics.js';
 import type { ByteSource, SnapshotDescription } from '../storage/index.js';
 import type { CollectionSnapshots } from './collection-snapshots.js';
 
-import type { CollectionChange, UpdateResult, VectorStore } from './vector-store.js';
+import type { CollectionChange } from './change-feed.js';
+import type { UpdateResult, VectorStore } from './vector-store.js';
 
 /** What a tenant may use (security.quotas); an absent field is no limit. */
 export interface TenantLimits {

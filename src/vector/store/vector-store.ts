@@ -24,6 +24,7 @@ import {
   type OperationLog,
 } from '../storage/index.js';
 import { readCatalog, writeCatalog } from './catalog.js';
+import { ChangeFeed, type StoreListener } from './change-feed.js';
 import { collectionInfo } from './collection-info.js';
 import { clientCollectionName, parseStoredCollectionName } from './collection-name.js';
 import { OrderedApply } from './ordered-apply.js';
@@ -53,22 +54,6 @@ export interface UpdateResult {
   readonly status: 'completed';
 }
 
-/** One change to a collection, as a tenant's watcher sees it (VectorProcedures.watchCollections). */
-export interface CollectionChange {
-  /** The client's name, without the tenant prefix. */
-  readonly collection: string;
-  readonly change: 'created' | 'deleted' | 'updated';
-  /** For 'updated': the operation, e.g. 'upsert', 'delete', 'set_payload', 'create_payload_index', 'update_hnsw'. */
-  readonly operation?: string;
-  /** For 'updated': the operation's sequence number (Qdrant's operation_id). */
-  readonly operationId?: number;
-  /** Points in the collection after the change (0 after delete). */
-  readonly pointsCount: number;
-}
-
-/** Gets every collection's changes, with the collection's stored name (which carries its tenant). */
-export type StoreListener = (stored: string, change: CollectionChange) => void;
-
 interface Stored {
   readonly collection: Collection;
   readonly log: OperationLog;
@@ -94,11 +79,13 @@ export class VectorStore implements Lifecycle {
   #catalogChange: Promise<unknown> = Promise.resolve();
   /** Held from start to stop: one process per vector directory (see DirectoryLock). */
   #lock: DirectoryLock | undefined;
-  readonly #listeners = new Set<StoreListener>();
+  readonly #changes: ChangeFeed;
   /** Numbers the full-vector files, unique within the folder this process emptied at start. */
   #files = 0;
 
-  constructor(private readonly options: VectorStoreOptions) {}
+  constructor(private readonly options: VectorStoreOptions) {
+    this.#changes = new ChangeFeed(options.logger);
+  }
 
   /**
    * Full vectors of `on_disk` collections: derived state, rebuilt from the snapshot and the log on
@@ -178,28 +165,7 @@ export class VectorStore implements Lifecycle {
    * function is called. Changes of one collection arrive in log order. Replay at start reports nothing.
    */
   watch(listener: StoreListener): () => void {
-    const entry: StoreListener = (stored, change) => {
-      listener(stored, change);
-    };
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
-  }
-
-  #changed(stored: string, change: Omit<CollectionChange, 'collection'>): void {
-    const full: CollectionChange = Object.freeze({ collection: clientCollectionName(stored), ...change });
-    for (const listener of this.#listeners) {
-      // A listener's failure is its own: the change is applied and the caller answered regardless.
-      try {
-        listener(stored, full);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error, collection: stored, change: full.change },
-          'a collection change listener threw; the change was still applied',
-        );
-      }
-    }
+    return this.#changes.watch(listener);
   }
 
   listCollections(): { name: string }[] {
@@ -227,7 +193,7 @@ export class VectorStore implements Lifecycle {
       await deleteSnapshots(this.options.snapshots, name);
       const stored = await this.#open(name, params);
       await this.#writeCatalog();
-      this.#changed(name, { change: 'created', pointsCount: stored.collection.pointCount });
+      this.#changes.publish(name, { change: 'created', pointsCount: stored.collection.pointCount });
     });
   }
 
@@ -256,7 +222,7 @@ export class VectorStore implements Lifecycle {
       stored.collection.close();
       await deleteSnapshots(this.options.snapshots, name);
       await rm(this.#collectionDir(name), { recursive: true, force: true });
-      this.#changed(name, { change: 'deleted', pointsCount: 0 });
+      this.#changes.publish(name, { change: 'deleted', pointsCount: 0 });
       return true;
     });
   }
@@ -379,7 +345,7 @@ export class VectorStore implements Lifecycle {
       }
       const stored = await this.#open(name, restored.params, restored);
       await this.#writeCatalog();
-      this.#changed(name, {
+      this.#changes.publish(name, {
         change: old === undefined ? 'created' : 'updated',
         ...(old === undefined ? {} : { operation: 'recover_snapshot', operationId: sequence }),
         pointsCount: stored.collection.pointCount,
@@ -470,7 +436,7 @@ export class VectorStore implements Lifecycle {
     // is the one right after its operation, before a later one is applied.
     const applier = new OrderedApply<Operation>(log.lastSequence, (operation, sequence) => {
       const changed = (): void => {
-        this.#changed(name, {
+        this.#changes.publish(name, {
           change: 'updated',
           operation: operation.op,
           operationId: sequence,
